@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctx.c - the core's part of a context: set-up, reset, and the read-only
+ * views tests, fuzzers and benchmarks use.  The backend (core/sim/ or the
+ * kvm_runner guest) allocates the context and builds the page tables.
+ */
+#include "core/internal.h"
+
+void hm_config_default(struct hm_config *cfg)
+{
+	cfg->mem_bytes = 1ull << 30;
+	cfg->nr_cpus = 1;
+	cfg->pae = true;
+	cfg->debug_highmem = false;
+	cfg->wait_timeout_ms = 10000;
+	cfg->tlb_entries = 1024;
+}
+
+static void percpu_init(struct hm_ctx *ctx)
+{
+	unsigned cpu, i;
+
+	for (cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
+		struct hm_percpu *c = &ctx->cpu[cpu];
+
+		c->preempt_count = 0;
+		c->pagefault_disabled = 0;
+		c->migrate_disabled = 0;
+		c->kmap_atomic_idx = 0;
+		for (i = 0; i < KM_TYPE_NR; i++)
+			c->slot_kind[i] = KMAP_SLOT_FREE;
+	}
+}
+
+void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
+		  void *fixmap_page_table)
+{
+	unsigned ptrs = ctx->pae ? PTRS_PER_PTE_PAE : PTRS_PER_PTE_NOPAE;
+	hm_vaddr_t kmap_vstart;
+
+	ctx->kmap_lock.locked = 0;
+	ctx->last_pkmap_nr = 0;
+	ctx->pkmap_page_table = pkmap_page_table;
+	ctx->pkmap_map_wait.nr_waiters = 0;
+	ctx->pkmap_map_wait.seq = 0;
+	for (unsigned i = 0; i < LAST_PKMAP_MAX; i++)
+		ctx->pkmap_count[i] = 0;
+	page_address_init(ctx);
+
+	/* kmap_init(): remember the PTE of the first temporary slot. */
+	kmap_vstart = __fix_to_virt(FIX_KMAP_BEGIN);
+	ctx->kmap_pte = pte_offset(fixmap_page_table,
+				   (kmap_vstart >> PAGE_SHIFT) & (ptrs - 1),
+				   ctx->pae);
+	percpu_init(ctx);
+	hm_stats_reset(ctx);
+}
+
+void hm_core_reset(struct hm_ctx *ctx)
+{
+	const struct hm_layout *l = &ctx->layout;
+	unsigned nr, cpu, type;
+
+	/* Only entries in use have PTEs and hash entries to drop. */
+	for (nr = 0; nr < LAST_PKMAP(l); nr++) {
+		if (!ctx->pkmap_count[nr])
+			continue;
+		ctx->pkmap_count[nr] = 0;
+		hm_arch_set_pte(ctx, PKMAP_ADDR(l, nr),
+				pte_offset(ctx->pkmap_page_table, nr, ctx->pae),
+				0);
+		INIT_LIST_HEAD(&ctx->page_address_maps[nr].list);
+	}
+	for (nr = 0; nr < (1u << PA_HASH_ORDER); nr++)
+		INIT_LIST_HEAD(&ctx->page_address_htable[nr].lh);
+	ctx->last_pkmap_nr = 0;
+
+	/* Temporary slots, including those a lazy kunmap_atomic() left. */
+	for (cpu = 0; cpu < ctx->cfg.nr_cpus; cpu++) {
+		for (type = 0; type < KM_TYPE_NR; type++) {
+			unsigned idx = type + KM_TYPE_NR * cpu;
+			void *ptep = pte_offset(ctx->kmap_pte, -(long)idx,
+						ctx->pae);
+
+			if (!pte_none(pte_read(ptep, ctx->pae)))
+				hm_arch_set_pte(ctx,
+					__fix_to_virt(FIX_KMAP_BEGIN + idx),
+					ptep, 0);
+		}
+	}
+	percpu_init(ctx);
+	/* One flush of everything from PKMAP_BASE up: a whole-TLB flush on
+	 * every CPU, since the range is above the single-page ceiling. */
+	hm_arch_flush_tlb_kernel_range(ctx, PKMAP_BASE(l), FIXADDR_TOP);
+	hm_stats_reset(ctx);
+}
+
+const struct hm_config *hm_config(const struct hm_ctx *ctx)
+{
+	return &ctx->cfg;
+}
+
+struct page *hm_pfn_to_page(struct hm_ctx *ctx, uint64_t pfn)
+{
+	return pfn < ctx->max_pfn ? pfn_to_page(ctx, pfn) : 0;
+}
+
+uint64_t hm_page_to_pfn(const struct hm_ctx *ctx, const struct page *page)
+{
+	return page_to_pfn(ctx, page);
+}
+
+bool hm_PageHighMem(const struct hm_ctx *ctx, const struct page *page)
+{
+	return PageHighMem(ctx, page);
+}
+
+uint64_t hm_max_pfn(const struct hm_ctx *ctx)
+{
+	return ctx->max_pfn;
+}
+
+uint64_t hm_max_low_pfn(const struct hm_ctx *ctx)
+{
+	return ctx->max_low_pfn;
+}
+
+uint64_t hm_first_free_pfn(const struct hm_ctx *ctx)
+{
+	return ctx->first_free_pfn;
+}
+
+const struct hm_layout *hm_layout(const struct hm_ctx *ctx)
+{
+	return &ctx->layout;
+}
+
+hm_vaddr_t hm_pkmap_addr(const struct hm_ctx *ctx, unsigned nr)
+{
+	return PKMAP_ADDR(&ctx->layout, nr);
+}
+
+hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
+				    unsigned type)
+{
+	(void)ctx;
+	return __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR * cpu);
+}
+
+int hm_pkmap_count(const struct hm_ctx *ctx, unsigned nr)
+{
+	return nr < LAST_PKMAP(&ctx->layout) ? ctx->pkmap_count[nr] : -1;
+}
+
+unsigned hm_last_pkmap_nr(const struct hm_ctx *ctx)
+{
+	return ctx->last_pkmap_nr;
+}
+
+uint64_t hm_pkmap_pte(const struct hm_ctx *ctx, unsigned nr)
+{
+	if (nr >= LAST_PKMAP(&ctx->layout))
+		return 0;
+	return pte_read(pte_offset(ctx->pkmap_page_table, nr, ctx->pae),
+			ctx->pae);
+}
+
+uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
+			    unsigned type)
+{
+	if (cpu >= ctx->cfg.nr_cpus || type >= KM_TYPE_NR)
+		return 0;
+	return pte_read(pte_offset(ctx->kmap_pte,
+				   -(long)(type + KM_TYPE_NR * cpu), ctx->pae),
+			ctx->pae);
+}
+
+unsigned hm_pkmap_waiters(struct hm_ctx *ctx)
+{
+	unsigned n;
+
+	hm_arch_spin_lock(ctx, &ctx->kmap_lock);
+	n = ctx->pkmap_map_wait.nr_waiters;
+	hm_arch_spin_unlock(ctx, &ctx->kmap_lock);
+	return n;
+}
+
+void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
+		  struct hm_cpu_state *out)
+{
+	const struct hm_percpu *c = &ctx->cpu[cpu < HM_MAX_CPUS ? cpu : 0];
+
+	out->preempt_count = c->preempt_count;
+	out->pagefault_disabled = c->pagefault_disabled;
+	out->migrate_disabled = c->migrate_disabled;
+	out->kmap_atomic_idx = c->kmap_atomic_idx;
+}
+
+void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)
+{
+	uint64_t *sum = (uint64_t *)out;
+	const size_t n = sizeof(*out) / sizeof(uint64_t);
+
+	for (size_t i = 0; i < n; i++)
+		sum[i] = 0;
+	for (unsigned cpu = 0; cpu < ctx->cfg.nr_cpus; cpu++) {
+		const uint64_t *s = (const uint64_t *)&ctx->cpu[cpu].stats;
+
+		for (size_t i = 0; i < n; i++)
+			sum[i] += s[i];
+	}
+}
+
+void hm_stats_reset(struct hm_ctx *ctx)
+{
+	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
+		uint64_t *s = (uint64_t *)&ctx->cpu[cpu].stats;
+
+		for (size_t i = 0; i < sizeof(struct hm_stats) / 8; i++)
+			s[i] = 0;
+	}
+}
+
+void hm_set_bug_handler(struct hm_ctx *ctx, hm_bug_fn fn, void *arg)
+{
+	ctx->bug_fn = fn;
+	ctx->bug_arg = arg;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * highmem.h - the one public header of libhighmem.
+ *
+ * A re-implementation, in user space, of the Linux highmem subsystem as it
+ * is on x86_32 with PAE: persistent maps (kmap/kunmap over the PKMAP window
+ * and pkmap_count), the page_address() hash table, temporary maps
+ * (kmap_atomic/kunmap_atomic in per-CPU fixmap windows) and kmap_local_page.
+ *
+ * Everything lives in a struct hm_ctx made from a struct hm_config, so
+ * several instances can live side by side.  Kernel names are kept behind the
+ * hm_ prefix so this file can be read beside mm/highmem.c.
+ *
+ * Virtual addresses are those of the simulated 32-bit kernel (hm_vaddr_t,
+ * 0 meaning NULL); physical addresses are 64 bits wide, as with PAE.
+ *
+ * Context rules mirror the kernel's: hm_kmap() may sleep (it waits for a free
+ * PKMAP entry) and must not be called with preemption disabled;
+ * hm_kmap_atomic() never sleeps.  Misuse is reported like the kernel's BUG():
+ * the handler set with hm_set_bug_handler() receives what and where; the
+ * default handler prints the report and aborts.
+ */
+#ifndef HIGHMEM_H
+#define HIGHMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What libhighmem.so exports; it is built with -fvisibility=hidden. */
+#define HM_API __attribute__((visibility("default")))
+
+typedef uint32_t hm_vaddr_t;	/* virtual address in the simulated kernel */
+typedef uint64_t hm_paddr_t;	/* physical address (PAE: up to 64 GiB) */
+
+struct hm_ctx;
+struct page;
+
+/* The legacy per-purpose slot types of kmap_atomic(page, type), as in the
+ * seeds' <asm/kmap_types.h>.  They index the first slots of each CPU's
+ * window of HM_KM_TYPE_NR fixmap pages. */
+enum km_type {
+	KM_BOUNCE_READ,
+	KM_SKB_SUNRPC_DATA,
+	KM_SKB_DATA_SOFTIRQ,
+	KM_USER0,
+	KM_USER1,
+	KM_BIO_SRC_IRQ,
+	KM_BIO_DST_IRQ,
+	KM_PTE0,
+	KM_PTE1,
+	KM_PTE2,
+	KM_IRQ0,
+	KM_IRQ1,
+	KM_SOFTIRQ0,
+	KM_SOFTIRQ1,
+	KM_LEGACY_TYPES		/* number of named types above */
+};
+
+#define HM_KM_TYPE_NR	20	/* fixmap slots per CPU (asm-generic KM_TYPE_NR) */
+#define HM_MAX_CPUS	16	/* largest nr_cpus a context accepts */
+
+struct hm_config {
+	uint64_t mem_bytes;	/* simulated physical memory; default 1 GiB */
+	unsigned nr_cpus;	/* 1..HM_MAX_CPUS; default 1 */
+	bool pae;		/* PAE (LAST_PKMAP 512) or 2-level (1024); default true */
+	bool debug_highmem;	/* CONFIG_DEBUG_HIGHMEM; default false */
+	/* How long hm_kmap() may sleep waiting for a free PKMAP entry before
+	 * it reports a deadlock as a BUG.  0: sleeping at all is reported
+	 * (single-threaded users, fuzzers).  Default 10000. */
+	unsigned wait_timeout_ms;
+	unsigned tlb_entries;	/* per simulated CPU, power of two; default 1024 */
+};
+
+/* Fills *cfg with the defaults listed above. */
+HM_API void hm_config_default(struct hm_config *cfg);
+
+/**
+ * hm_create - make a context: simulated memory, page tables, TLBs, state
+ * @cfg: the configuration (NULL: defaults)
+ * @err: where to write a one-line reason on failure (may be NULL)
+ * @errsz: size of @err
+ *
+ * Return: the context, or NULL with @err filled in.
+ */
+HM_API struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz);
+HM_API void hm_destroy(struct hm_ctx *ctx);
+
+/**
+ * hm_reset - drop every mapping and return to the state hm_create() left
+ *
+ * Costs in proportion to the state in use, not to the memory size.  Frame
+ * contents written since creation are kept.  Not to be called while another
+ * thread uses @ctx.
+ */
+HM_API void hm_reset(struct hm_ctx *ctx);
+
+HM_API const struct hm_config *hm_config(const struct hm_ctx *ctx);
+
+/* ---- Pages -------------------------------------------------------------- */
+
+/* NULL when @pfn is outside the configured memory. */
+HM_API struct page *hm_pfn_to_page(struct hm_ctx *ctx, uint64_t pfn);
+HM_API uint64_t hm_page_to_pfn(const struct hm_ctx *ctx, const struct page *page);
+HM_API bool hm_PageHighMem(const struct hm_ctx *ctx, const struct page *page);
+HM_API uint64_t hm_max_pfn(const struct hm_ctx *ctx);		/* frames in memory */
+HM_API uint64_t hm_max_low_pfn(const struct hm_ctx *ctx);	/* first highmem pfn */
+/* Frames below this hold the simulated kernel's own page tables; writing
+ * through a mapping of them corrupts the simulation, as it would a kernel. */
+HM_API uint64_t hm_first_free_pfn(const struct hm_ctx *ctx);
+
+/**
+ * hm_page_address - the kernel virtual address of @page, or 0
+ *
+ * Lowmem pages: by arithmetic from the direct map.  Highmem pages: looked up
+ * in page_address_htable; 0 when the page has no persistent map.
+ */
+HM_API hm_vaddr_t hm_page_address(struct hm_ctx *ctx, const struct page *page);
+
+/* ---- Persistent maps (mm/highmem.c) ------------------------------------- */
+
+/**
+ * hm_kmap - map @page into the kernel's address space for a long time
+ *
+ * Lowmem pages return their direct-map address.  Highmem pages go through
+ * hm_kmap_high().  Context: may sleep; BUG when preemption is disabled.
+ */
+HM_API hm_vaddr_t hm_kmap(struct hm_ctx *ctx, struct page *page);
+/* Undo one hm_kmap(); a no-op for lowmem pages. */
+HM_API void hm_kunmap(struct hm_ctx *ctx, struct page *page);
+/* The highmem halves of the above; @page must be highmem. */
+HM_API hm_vaddr_t hm_kmap_high(struct hm_ctx *ctx, struct page *page);
+HM_API void hm_kunmap_high(struct hm_ctx *ctx, struct page *page);
+/* Pin an existing persistent map without ever creating one; 0 if none.
+ * (ARCH_NEEDS_KMAP_HIGH_GET.)  Undo with hm_kunmap_high(). */
+HM_API hm_vaddr_t hm_kmap_high_get(struct hm_ctx *ctx, struct page *page);
+/* Drop every entry whose pkmap_count is 1 and flush the PKMAP range. */
+HM_API void hm_kmap_flush_unused(struct hm_ctx *ctx);
+
+/* ---- Temporary maps ------------------------------------------------------ */
+
+/**
+ * hm_kmap_atomic - map @page in this CPU's next fixmap slot
+ *
+ * Disables preemption and page faults until hm_kunmap_atomic().  Nested maps
+ * use a per-CPU stack of HM_KM_TYPE_NR slots; unmap in reverse order.
+ * Context: never sleeps.
+ */
+HM_API hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page);
+HM_API void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr);
+/* The legacy typed form: kmap_atomic(page, KM_USER0) uses the slot @type. */
+HM_API hm_vaddr_t hm_kmap_atomic_type(struct hm_ctx *ctx, struct page *page,
+			       enum km_type type);
+HM_API void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
+			   enum km_type type);
+/* The modern replacement: CPU-local, disables migration only. */
+HM_API hm_vaddr_t hm_kmap_local_page(struct hm_ctx *ctx, struct page *page);
+HM_API void hm_kunmap_local(struct hm_ctx *ctx, hm_vaddr_t vaddr);
+
+/* ---- CPUs ---------------------------------------------------------------- */
+
+/* Run the calling thread on simulated CPU @cpu from now on.  BUG when the
+ * thread leaves a CPU with preemption or migration disabled. */
+HM_API void hm_set_cpu(struct hm_ctx *ctx, unsigned cpu);
+HM_API unsigned hm_smp_processor_id(struct hm_ctx *ctx);
+
+/* ---- Introspection, for tests, fuzzers and benchmarks ------------------ */
+
+struct hm_layout {
+	hm_vaddr_t page_offset;		/* PAGE_OFFSET */
+	hm_vaddr_t high_memory;		/* end of the direct map in use */
+	hm_vaddr_t vmalloc_end;		/* VMALLOC_END */
+	hm_vaddr_t pkmap_base;		/* PKMAP_BASE */
+	unsigned last_pkmap;		/* LAST_PKMAP */
+	hm_vaddr_t fixaddr_top;		/* FIXADDR_TOP */
+	hm_vaddr_t fixaddr_start;	/* FIXADDR_START */
+	unsigned fix_kmap_begin;	/* FIX_KMAP_BEGIN */
+	unsigned fix_kmap_end;		/* FIX_KMAP_END */
+	unsigned pmd_shift;		/* 21 with PAE, 22 without */
+};
+HM_API const struct hm_layout *hm_layout(const struct hm_ctx *ctx);
+/* PKMAP_ADDR(nr) and __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR*cpu) */
+HM_API hm_vaddr_t hm_pkmap_addr(const struct hm_ctx *ctx, unsigned nr);
+HM_API hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
+				    unsigned type);
+
+/* pkmap_count[nr]: 0 free, 1 mapped but unusable until the next flush,
+ * n > 1 mapped with n - 1 users. */
+HM_API int hm_pkmap_count(const struct hm_ctx *ctx, unsigned nr);
+HM_API unsigned hm_last_pkmap_nr(const struct hm_ctx *ctx);
+/* The PTE of PKMAP entry @nr / of a fixmap slot, in the hardware format. */
+HM_API uint64_t hm_pkmap_pte(const struct hm_ctx *ctx, unsigned nr);
+HM_API uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
+			    unsigned type);
+/* Tasks asleep in hm_kmap() waiting for a free entry. */
+HM_API unsigned hm_pkmap_waiters(struct hm_ctx *ctx);
+
+struct hm_cpu_state {
+	int preempt_count;
+	int pagefault_disabled;
+	int migrate_disabled;
+	int kmap_atomic_idx;	/* depth of the per-CPU slot stack */
+};
+HM_API void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
+		  struct hm_cpu_state *out);
+
+/* Event counts, summed over CPUs. */
+struct hm_stats {
+	uint64_t pte_writes;		/* PTEs set or cleared */
+	uint64_t tlb_flush_one;		/* single-entry flushes (invlpg) */
+	uint64_t tlb_flush_range;	/* flush_tlb_kernel_range calls */
+	uint64_t tlb_flush_all;		/* full flushes, per CPU flushed */
+	uint64_t tlb_entries_flushed;	/* entries dropped by any flush */
+	uint64_t hash_steps;		/* page_address_map entries examined */
+	uint64_t pkmap_flushes;		/* flush_all_zero_pkmaps() runs */
+	uint64_t pkmap_sleeps;		/* waits for a free PKMAP entry */
+	uint64_t pkmap_wakeups;		/* wake_up() calls from kunmap_high */
+	uint64_t lock_contended;	/* lock acquisitions that had to spin */
+};
+HM_API void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out);
+HM_API void hm_stats_reset(struct hm_ctx *ctx);
+
+/* ---- BUG() reports -------------------------------------------------------- */
+
+struct hm_bug {
+	const char *file;
+	unsigned line;
+	const char *func;	/* the core function that found the misuse */
+	unsigned cpu;
+	const char *msg;	/* what went wrong, one line */
+};
+/* The handler may return: the failing call then returns 0 or does nothing,
+ * leaving the state as it was before the call where it can. */
+typedef void (*hm_bug_fn)(void *arg, const struct hm_bug *bug);
+HM_API void hm_set_bug_handler(struct hm_ctx *ctx, hm_bug_fn fn, void *arg);
+/* The default: prints "kernel BUG at FILE:LINE in FUNC() on cpu N: MSG"
+ * to stderr and aborts. */
+HM_API void hm_bug_default(void *arg, const struct hm_bug *bug);
+
+/* ---- The simulated machine: memory through the MMU and TLB -------------- */
+
+enum hm_access_result {
+	HM_OK = 0,
+	HM_FAULT = -1,	/* no present translation: a page fault */
+};
+/* Loads and stores by the current CPU through @vaddr: the TLB first, then a
+ * walk of the page tables that fills the TLB.  A stale TLB entry is used as
+ * real hardware would use it.  Accesses may cross pages. */
+HM_API int hm_sim_read(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len);
+HM_API int hm_sim_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, const void *buf,
+		 size_t len);
+/* Translate through the current CPU's TLB and page tables (filling the
+ * TLB); *from_tlb says whether the TLB answered. */
+HM_API int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,
+		     bool *from_tlb);
+/* Walk the page tables only, leaving every TLB alone. */
+HM_API int hm_sim_walk(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr);
+/* Direct access to physical memory, bypassing translation. */
+HM_API int hm_sim_phys_read(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
+		     size_t len);
+HM_API int hm_sim_phys_write(struct hm_ctx *ctx, hm_paddr_t pa, const void *buf,
+		      size_t len);
+
+struct hm_tlb_stats {
+	uint64_t hits, misses, walks, evictions;
+};
+HM_API void hm_sim_tlb_stats(const struct hm_ctx *ctx, unsigned cpu,
+		      struct hm_tlb_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HIGHMEM_H */

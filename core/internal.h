@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - the state of one highmem instance, shared by the core sources and
+ * the arch backends.  Not installed; users see only core/highmem.h.
+ *
+ * Where the kernel has file-scope statics (pkmap_count, last_pkmap_nr,
+ * page_address_htable, the per-CPU __kmap_atomic_idx), we have fields of
+ * struct hm_ctx, so several instances can live side by side.
+ */
+#ifndef HM_INTERNAL_H
+#define HM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/highmem.h"
+#include "core/layout.h"
+#include "core/list.h"
+#include "core/pgtable.h"
+
+/*
+ * struct page: one per frame, in mem_map[].  The kernel's has flags,
+ * reference counts and more; we need only the identity (page - mem_map is
+ * the pfn) and a flag for frames the simulated kernel keeps for itself.
+ */
+struct page {
+	uint32_t flags;
+};
+#define PG_reserved	(1u << 0)
+
+/* The address a 32-bit kernel's mem_map would give each struct page.  It is
+ * what page_address_htable hashes (hash_ptr(page)), so the bucket of a page
+ * is the same in the simulator and in the 32-bit guest. */
+#define HM_MEM_MAP_VADDR	0xC1000000u
+#define HM_SIZEOF_KERNEL_PAGE	32u
+
+/* A spinlock.  The arch decides how to spin; the core only takes it. */
+typedef struct {
+	uint32_t locked;
+} hm_spinlock_t;
+
+/* A wait queue: how many tasks sleep on it (changed under the lock that
+ * guards the condition they wait for) and a sequence the arch bumps on
+ * every wake-up, so a sleeper that saw the old value cannot miss one. */
+struct hm_waitqueue {
+	unsigned nr_waiters;
+	uint32_t seq;
+};
+
+/* page_address_htable: PA_HASH_ORDER bits of hash, as in mm/highmem.c. */
+#define PA_HASH_ORDER	7
+
+/* One entry per PKMAP slot, linked into the bucket of its page. */
+struct page_address_map {
+	const struct page *page;
+	hm_vaddr_t virtual;
+	struct list_head list;
+};
+
+struct page_address_slot {
+	struct list_head lh;	/* list of page_address_maps */
+	hm_spinlock_t lock;	/* protect this bucket's list */
+};
+
+/* Who owns a slot of a CPU's temporary-map window. */
+enum kmap_slot_kind {
+	KMAP_SLOT_FREE,
+	KMAP_SLOT_ATOMIC,	/* kmap_atomic(), on the index stack */
+	KMAP_SLOT_LOCAL,	/* kmap_local_page(), on the index stack */
+	KMAP_SLOT_TYPED,	/* kmap_atomic(page, type), at slot @type */
+};
+
+/* Per-CPU state.  Touched only by the CPU it belongs to, so no lock. */
+struct hm_percpu {
+	int preempt_count;
+	int pagefault_disabled;
+	int migrate_disabled;
+	int kmap_atomic_idx;		/* __kmap_atomic_idx: stack depth */
+	uint8_t slot_kind[KM_TYPE_NR];	/* enum kmap_slot_kind */
+	struct hm_stats stats;
+} __attribute__((aligned(64)));
+
+struct hm_ctx {
+	struct hm_config cfg;
+	struct hm_layout layout;
+	bool pae;			/* cfg.pae, read on every PTE access */
+	uint64_t max_pfn;		/* frames in memory */
+	uint64_t max_low_pfn;		/* first highmem frame */
+	uint64_t first_free_pfn;	/* frames below hold page tables */
+	struct page *mem_map;
+
+	/*
+	 * Persistent maps.  kmap_lock protects pkmap_count, last_pkmap_nr,
+	 * the pkmap PTEs and pkmap_map_wait.nr_waiters.
+	 *
+	 * pkmap_count[nr]:
+	 *   0	the entry is free, its PTE clear and no TLB holds it;
+	 *   1	mapped but without users: the PTE is set and a TLB may still
+	 *	hold it, so it may not be reused before the next global flush
+	 *	(flush_all_zero_pkmaps);
+	 *   n	mapped with n - 1 users.
+	 */
+	hm_spinlock_t kmap_lock;
+	int pkmap_count[LAST_PKMAP_MAX];
+	unsigned last_pkmap_nr;
+	void *pkmap_page_table;		/* LAST_PKMAP entries */
+	struct hm_waitqueue pkmap_map_wait;
+
+	struct page_address_map page_address_maps[LAST_PKMAP_MAX];
+	struct page_address_slot page_address_htable[1 << PA_HASH_ORDER];
+
+	/* Temporary maps: kmap_pte is the PTE of __fix_to_virt(FIX_KMAP_BEGIN);
+	 * slot idx's PTE is kmap_pte - idx, as the fixmap grows downwards. */
+	void *kmap_pte;
+	struct hm_percpu cpu[HM_MAX_CPUS];
+
+	hm_bug_fn bug_fn;		/* NULL: the arch's default */
+	void *bug_arg;
+	void *arch;			/* the backend's own state */
+};
+
+/*
+ * hm_core_init - set up the core's part of @ctx
+ * @pkmap_page_table: the page table that maps PKMAP_BASE
+ * @fixmap_page_table: the page table that maps the fixmap's last PMD
+ *
+ * The arch has filled cfg, mem_map, max_pfn, max_low_pfn, first_free_pfn
+ * and arch, and built page tables in which the PKMAP and fixmap entries are
+ * clear.
+ */
+void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
+		  void *fixmap_page_table);
+/* Clear every PKMAP and temporary map and flush the TLBs. */
+void hm_core_reset(struct hm_ctx *ctx);
+
+static inline uint64_t page_to_pfn(const struct hm_ctx *ctx,
+				   const struct page *page)
+{
+	return (uint64_t)(page - ctx->mem_map);
+}
+
+static inline struct page *pfn_to_page(const struct hm_ctx *ctx, uint64_t pfn)
+{
+	return ctx->mem_map + pfn;
+}
+
+static inline bool PageHighMem(const struct hm_ctx *ctx,
+			       const struct page *page)
+{
+	return page_to_pfn(ctx, page) >= ctx->max_low_pfn;
+}
+
+/* Does @page point at a struct page of this context? */
+static inline bool page_valid(const struct hm_ctx *ctx, const struct page *p)
+{
+	return p && (uintptr_t)p >= (uintptr_t)ctx->mem_map &&
+	       (uint64_t)(p - ctx->mem_map) < ctx->max_pfn;
+}
+
+static inline hm_vaddr_t lowmem_page_address(const struct hm_ctx *ctx,
+					     const struct page *page)
+{
+	return __va(page_to_pfn(ctx, page) << PAGE_SHIFT);
+}
+
+/* page_address.c */
+hm_vaddr_t page_address(struct hm_ctx *ctx, const struct page *page);
+void set_page_address(struct hm_ctx *ctx, struct page *page,
+		      hm_vaddr_t virtual);
+void page_address_init(struct hm_ctx *ctx);
+
+/* The x86 hash_32(): multiply by the golden ratio, keep the top bits. */
+static inline uint32_t hash_32(uint32_t val, unsigned bits)
+{
+	return (val * 0x61C88647u) >> (32 - bits);
+}
+
+/* ---- BUG() ---------------------------------------------------------------- */
+
+void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,
+		   const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6), cold));
+
+#define BUG_MSG(ctx, ...) \
+	hm_bug_report(ctx, __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* Evaluates to @cond; reports when it holds.  The caller then backs out,
+ * since a test's handler returns where the kernel's BUG() would not. */
+#define BUG_ON_MSG(ctx, cond, ...) \
+	(__builtin_expect(!!(cond), 0) ? (BUG_MSG(ctx, __VA_ARGS__), 1) : 0)
+
+/* A small vsnprintf for freestanding builds: %c %s %d %u %x %llu %llx %lld,
+ * with '#', '0' and a width.  Always terminates @buf; returns the length
+ * written (not the length wanted). */
+int hm_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int hm_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- Helpers over the arch interface ------------------------------------- */
+
+#include "core/arch.h"
+
+static inline struct hm_percpu *this_cpu(struct hm_ctx *ctx)
+{
+	return &ctx->cpu[hm_arch_smp_processor_id(ctx)];
+}
+
+static inline void set_pte_at(struct hm_ctx *ctx, hm_vaddr_t vaddr,
+			      void *ptep, pte_t pte)
+{
+	this_cpu(ctx)->stats.pte_writes++;
+	hm_arch_set_pte(ctx, vaddr, ptep, pte);
+}
+
+static inline void pte_clear(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *ptep)
+{
+	set_pte_at(ctx, vaddr, ptep, 0);
+}
+
+static inline void flush_tlb_one_kernel(struct hm_ctx *ctx, hm_vaddr_t vaddr)
+{
+	this_cpu(ctx)->stats.tlb_flush_one++;
+	hm_arch_flush_tlb_one(ctx, vaddr);
+}
+
+static inline void flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
+					  hm_vaddr_t end)
+{
+	this_cpu(ctx)->stats.tlb_flush_range++;
+	hm_arch_flush_tlb_kernel_range(ctx, start, end);
+}
+
+#endif /* HM_INTERNAL_H */

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * layout_test.c - the address layout against figures worked out by hand
+ * from the kernel's formulas (arch/x86 pgtable_32_types.h, fixmap.h):
+ *
+ *   FIXADDR_START = FIXADDR_TOP - (FIX_KMAP_END + 1) pages
+ *   PKMAP_BASE    = (FIXADDR_START - (LAST_PKMAP + 1) pages) & PMD_MASK
+ *   VMALLOC_END   = PKMAP_BASE - 2 pages
+ *
+ * with FIXADDR_TOP 0xfffff000, FIX_KMAP_BEGIN 2, KM_TYPE_NR 20.
+ */
+#include "core/testing/testing.h"
+
+static struct hm_ctx *make(bool pae, unsigned cpus, uint64_t mem)
+{
+	struct hm_config cfg;
+
+	hm_config_default(&cfg);
+	cfg.pae = pae;
+	cfg.nr_cpus = cpus;
+	cfg.mem_bytes = mem;
+	return test_ctx(&cfg, NULL);
+}
+
+static void pae_one_cpu(void **state)
+{
+	struct hm_ctx *ctx = make(true, 1, 1ull << 30);
+	const struct hm_layout *l = hm_layout(ctx);
+
+	(void)state;
+	assert_int_equal(l->page_offset, 0xC0000000u);
+	assert_int_equal(l->high_memory, 0xF8000000u);	/* 896 MiB */
+	assert_int_equal(l->last_pkmap, 512);
+	assert_int_equal(l->pmd_shift, 21);
+	assert_int_equal(l->fixaddr_top, 0xFFFFF000u);
+	assert_int_equal(l->fix_kmap_begin, 2);
+	assert_int_equal(l->fix_kmap_end, 21);
+	/* 0xfffff000 - 22 pages */
+	assert_int_equal(l->fixaddr_start, 0xFFFE9000u);
+	/* (0xfffe9000 - 513 pages = 0xffde8000) & ~(2M - 1) */
+	assert_int_equal(l->pkmap_base, 0xFFC00000u);
+	assert_int_equal(l->vmalloc_end, 0xFFBFE000u);
+	assert_int_equal(hm_max_low_pfn(ctx), 0x38000);
+	assert_int_equal(hm_max_pfn(ctx), 0x40000);
+	assert_int_equal(hm_pkmap_addr(ctx, 0), 0xFFC00000u);
+	assert_int_equal(hm_pkmap_addr(ctx, 511), 0xFFDFF000u);
+	/* slot 0 of cpu 0 is FIX_KMAP_BEGIN: two pages below the top */
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 0, 0), 0xFFFFD000u);
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 0, 19), 0xFFFEA000u);
+	hm_destroy(ctx);
+}
+
+static void pae_sixteen_cpus(void **state)
+{
+	struct hm_ctx *ctx = make(true, HM_MAX_CPUS, 1ull << 30);
+	const struct hm_layout *l = hm_layout(ctx);
+
+	(void)state;
+	assert_int_equal(l->fix_kmap_end, 2 + 20 * 16 - 1);
+	/* 0xfffff000 - 322 pages */
+	assert_int_equal(l->fixaddr_start, 0xFFEBD000u);
+	/* (0xffebd000 - 513 pages = 0xffcbc000) & ~(2M - 1) */
+	assert_int_equal(l->pkmap_base, 0xFFC00000u);
+	/* cpu 15's window: FIX_KMAP_BEGIN + 20 * 15 */
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 15, 0),
+			 0xFFFFF000u - ((2u + 300u) << 12));
+	/* the whole window stays in the fixmap's own page table */
+	assert_true(hm_kmap_atomic_slot_addr(ctx, 15, 19) >= 0xFFE00000u);
+	hm_destroy(ctx);
+}
+
+static void no_pae(void **state)
+{
+	struct hm_ctx *ctx = make(false, 1, 1ull << 30);
+	const struct hm_layout *l = hm_layout(ctx);
+
+	(void)state;
+	assert_int_equal(l->last_pkmap, 1024);
+	assert_int_equal(l->pmd_shift, 22);
+	/* (0xfffe9000 - 1025 pages = 0xffbe8000) & ~(4M - 1) */
+	assert_int_equal(l->pkmap_base, 0xFF800000u);
+	assert_int_equal(l->vmalloc_end, 0xFF7FE000u);
+	assert_int_equal(hm_pkmap_addr(ctx, 1023), 0xFFBFF000u);
+	hm_destroy(ctx);
+}
+
+static void small_memory_has_no_highmem(void **state)
+{
+	struct hm_ctx *ctx = make(true, 1, 512ull << 20);
+	const struct hm_layout *l = hm_layout(ctx);
+
+	(void)state;
+	assert_int_equal(l->high_memory, 0xE0000000u);
+	assert_int_equal(hm_max_low_pfn(ctx), hm_max_pfn(ctx));
+	assert_false(hm_PageHighMem(ctx, hm_pfn_to_page(ctx, 0x1FFFF)));
+	assert_null(hm_pfn_to_page(ctx, 0x20000));
+	hm_destroy(ctx);
+}
+
+static void highmem_boundary(void **state)
+{
+	struct hm_ctx *ctx = make(true, 1, 1ull << 30);
+
+	(void)state;
+	assert_false(hm_PageHighMem(ctx, hm_pfn_to_page(ctx, 0x37FFF)));
+	assert_true(hm_PageHighMem(ctx, hm_pfn_to_page(ctx, 0x38000)));
+	assert_int_equal(hm_page_to_pfn(ctx, hm_pfn_to_page(ctx, 0x3ABCD)),
+			 0x3ABCD);
+	assert_null(hm_pfn_to_page(ctx, 0x40000));
+	/* the simulated kernel keeps its page tables below this */
+	assert_true(hm_first_free_pfn(ctx) > 0x100);
+	hm_destroy(ctx);
+}
+
+/* PAE reaches frames above 4 GiB: the PTE carries the high bits and the
+ * walk follows them. */
+static void pae_frames_above_4g(void **state)
+{
+	struct hm_ctx *ctx = make(true, 1, 8ull << 30);
+	struct page *p = hm_pfn_to_page(ctx, 0x1ABCDE);
+	const uint32_t magic = 0x5eed1234;
+	hm_paddr_t pa = 0;
+	hm_vaddr_t v;
+	uint32_t got = 0;
+
+	(void)state;
+	assert_non_null(p);
+	v = hm_kmap(ctx, p);
+	assert_int_not_equal(v, 0);
+	assert_int_equal(hm_pkmap_pte(ctx, (v - hm_layout(ctx)->pkmap_base) >> 12)
+			 >> 12 & 0xFFFFFFFFFull, 0x1ABCDE);
+	assert_int_equal(hm_sim_walk(ctx, v, &pa), HM_OK);
+	assert_int_equal(pa, 0x1ABCDE000ull);
+	write32(ctx, v + 8, magic);
+	assert_int_equal(hm_sim_phys_read(ctx, pa + 8, &got, 4), HM_OK);
+	assert_int_equal(got, magic);
+	hm_kunmap(ctx, p);
+	hm_destroy(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pae_one_cpu),
+		cmocka_unit_test(pae_sixteen_cpus),
+		cmocka_unit_test(no_pae),
+		cmocka_unit_test(small_memory_has_no_highmem),
+		cmocka_unit_test(highmem_boundary),
+		cmocka_unit_test(pae_frames_above_4g),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

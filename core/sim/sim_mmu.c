@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim_mmu.c - the simulated MMU: page walks over the tables in simulated
+ * memory, the per-CPU TLBs, and loads and stores through virtual addresses.
+ *
+ * A translation, once in a TLB, is used until a flush drops it or another
+ * translation evicts it, whatever the page tables say meanwhile: a missing
+ * flush is observable, as on hardware.
+ */
+#include <string.h>
+
+#include "core/sim/sim.h"
+
+static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
+		    uint64_t *out)
+{
+	if (pa + (pae ? 8 : 4) > sim->phys_size)
+		return HM_FAULT;
+	*out = pte_read(sim->phys + pa, pae);
+	return HM_OK;
+}
+
+/* Walk the page tables for @vaddr; HM_FAULT if no present translation. */
+static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa)
+{
+	const struct hm_sim *sim = sim_of(ctx);
+	const bool pae = ctx->pae;
+	const uint64_t mask = pae ? PTE_PFN_MASK_PAE : PTE_PFN_MASK_NOPAE;
+	uint64_t table = sim->tables.cr3, e;
+	unsigned shift;
+
+	if (pae) {
+		if (phys_pte(sim, table + ((vaddr >> 30) & 3) * 8, pae, &e) ||
+		    !pte_present(e))
+			return HM_FAULT;
+		table = e & mask;
+		shift = PMD_SHIFT_PAE;
+		if (phys_pte(sim, table + ((vaddr >> shift) & 511) * 8, pae,
+			     &e))
+			return HM_FAULT;
+	} else {
+		shift = PMD_SHIFT_NOPAE;
+		if (phys_pte(sim, table + (vaddr >> shift) * 4, pae, &e))
+			return HM_FAULT;
+	}
+	if (!pte_present(e))
+		return HM_FAULT;
+	if (e & _PAGE_PSE) {
+		uint64_t large = (1ull << shift) - 1;
+
+		*pa = (e & mask & ~large) | (vaddr & large);
+		return *pa < sim->phys_size ? HM_OK : HM_FAULT;
+	}
+	table = e & mask;
+	if (phys_pte(sim, table + ((vaddr >> PAGE_SHIFT) &
+				   (pae ? 511 : 1023)) * (pae ? 8 : 4),
+		     pae, &e) ||
+	    !pte_present(e))
+		return HM_FAULT;
+	*pa = (e & mask) | (vaddr & ~PAGE_MASK);
+	return *pa < sim->phys_size ? HM_OK : HM_FAULT;
+}
+
+static void tlb_lock(struct hm_ctx *ctx, struct sim_tlb *t)
+{
+	(void)ctx;
+	sim_spin_lock(&t->lock);
+}
+
+static void tlb_unlock(struct hm_ctx *ctx, struct sim_tlb *t)
+{
+	(void)ctx;
+	sim_spin_unlock(&t->lock);
+}
+
+static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
+			 hm_paddr_t *pa, bool *from_tlb)
+{
+	struct hm_sim *sim = sim_of(ctx);
+	struct sim_tlb *t = &sim->tlb[cpu];
+	uint32_t vpn = vaddr >> PAGE_SHIFT;
+	struct sim_tlb_entry *e = &t->e[vpn & sim->tlb_mask];
+	hm_paddr_t walked;
+	int ret = HM_OK;
+
+	tlb_lock(ctx, t);
+	if (e->gen == t->gen && e->vpn == vpn) {
+		t->stats.hits++;
+		*pa = (e->pfn << PAGE_SHIFT) | (vaddr & ~PAGE_MASK);
+		*from_tlb = true;
+	} else {
+		t->stats.misses++;
+		t->stats.walks++;
+		*from_tlb = false;
+		ret = walk(ctx, vaddr, &walked);
+		if (ret == HM_OK) {
+			if (e->gen == t->gen)
+				t->stats.evictions++;
+			else
+				t->nr_valid++;
+			e->gen = t->gen;
+			e->vpn = vpn;
+			e->pfn = walked >> PAGE_SHIFT;
+			*pa = walked;
+		}
+	}
+	tlb_unlock(ctx, t);
+	return ret;
+}
+
+void sim_tlb_flush_one(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr)
+{
+	struct hm_sim *sim = sim_of(ctx);
+	struct sim_tlb *t = &sim->tlb[cpu];
+	uint32_t vpn = vaddr >> PAGE_SHIFT;
+	struct sim_tlb_entry *e = &t->e[vpn & sim->tlb_mask];
+
+	tlb_lock(ctx, t);
+	if (e->gen == t->gen && e->vpn == vpn) {
+		e->gen = 0;
+		t->nr_valid--;
+		this_cpu(ctx)->stats.tlb_entries_flushed++;
+	}
+	tlb_unlock(ctx, t);
+}
+
+void sim_tlb_flush_all(struct hm_ctx *ctx, unsigned cpu)
+{
+	struct sim_tlb *t = &sim_of(ctx)->tlb[cpu];
+	struct hm_stats *s = &this_cpu(ctx)->stats;
+
+	tlb_lock(ctx, t);
+	t->gen++;
+	s->tlb_flush_all++;
+	s->tlb_entries_flushed += t->nr_valid;
+	t->nr_valid = 0;
+	tlb_unlock(ctx, t);
+}
+
+int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,
+		     bool *from_tlb)
+{
+	bool dummy;
+
+	return tlb_translate(ctx, hm_arch_smp_processor_id(ctx), vaddr, paddr,
+			     from_tlb ? from_tlb : &dummy);
+}
+
+int hm_sim_walk(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr)
+{
+	return walk(ctx, vaddr, paddr);
+}
+
+/* Copy between @buf and memory at @vaddr, page by page. */
+static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
+		       size_t len, bool write)
+{
+	struct hm_sim *sim = sim_of(ctx);
+	unsigned cpu = hm_arch_smp_processor_id(ctx);
+	uint8_t *p = buf;
+
+	while (len) {
+		size_t chunk = PAGE_SIZE - (vaddr & ~PAGE_MASK);
+		hm_paddr_t pa;
+		bool hit;
+
+		if (chunk > len)
+			chunk = len;
+		if (tlb_translate(ctx, cpu, vaddr, &pa, &hit) != HM_OK)
+			return HM_FAULT;
+		if (write)
+			memcpy(sim->phys + pa, p, chunk);
+		else
+			memcpy(p, sim->phys + pa, chunk);
+		p += chunk;
+		vaddr += (hm_vaddr_t)chunk;
+		len -= chunk;
+	}
+	return HM_OK;
+}
+
+int hm_sim_read(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len)
+{
+	return access_virt(ctx, vaddr, buf, len, false);
+}
+
+int hm_sim_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, const void *buf,
+		 size_t len)
+{
+	return access_virt(ctx, vaddr, (void *)buf, len, true);
+}
+
+static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
+		       size_t len, bool write)
+{
+	struct hm_sim *sim = sim_of(ctx);
+
+	if (pa > sim->phys_size || len > sim->phys_size - pa)
+		return HM_FAULT;
+	if (write)
+		memcpy(sim->phys + pa, buf, len);
+	else
+		memcpy(buf, sim->phys + pa, len);
+	return HM_OK;
+}
+
+int hm_sim_phys_read(struct hm_ctx *ctx, hm_paddr_t pa, void *buf, size_t len)
+{
+	return access_phys(ctx, pa, buf, len, false);
+}
+
+int hm_sim_phys_write(struct hm_ctx *ctx, hm_paddr_t pa, const void *buf,
+		      size_t len)
+{
+	return access_phys(ctx, pa, (void *)buf, len, true);
+}
+
+void hm_sim_tlb_stats(const struct hm_ctx *ctx, unsigned cpu,
+		      struct hm_tlb_stats *out)
+{
+	const struct hm_sim *sim = sim_of(ctx);
+
+	if (cpu >= ctx->cfg.nr_cpus) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = sim->tlb[cpu].stats;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * testing.h - what the core's cmocka tests share: a BUG() recorder and a
+ * context maker that fails the test on error.
+ */
+#ifndef HM_TESTING_H
+#define HM_TESTING_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/highmem.h"
+
+/* Records every BUG() report instead of aborting. */
+struct bug_log {
+	int count;
+	char func[64];		/* of the last report */
+	char msg[256];
+	char file[64];
+	unsigned line;
+};
+
+/* A context made from @cfg (NULL: defaults) whose BUG reports go to @log;
+ * with @log NULL, any BUG fails the test. */
+struct hm_ctx *test_ctx(const struct hm_config *cfg, struct bug_log *log);
+
+/* Asserts exactly one new BUG since @before, from @func, whose message
+ * contains @needle; resets nothing. */
+void assert_one_bug(const struct bug_log *log, int before, const char *func,
+		    const char *needle);
+
+/* The 32-bit word at @vaddr, read by the current CPU through its TLB. */
+uint32_t read32(struct hm_ctx *ctx, hm_vaddr_t vaddr);
+void write32(struct hm_ctx *ctx, hm_vaddr_t vaddr, uint32_t val);
+
+/* The first highmem pfn plus @i. */
+struct page *high_page(struct hm_ctx *ctx, uint64_t i);
+
+#endif /* HM_TESTING_H */

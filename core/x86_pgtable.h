@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_pgtable.h - build the kernel half of a 32-bit x86 page table.
+ *
+ * What the kernel's pagetable_init(), permanent_kmaps_init() and
+ * kmap_init() leave behind, in the hardware format: the direct map of
+ * lowmem at PAGE_OFFSET (with large pages), one page table for the PKMAP
+ * window and one for the fixmap.  The simulator builds these in simulated
+ * memory; the kvm_runner guest builds the same in its own.  Freestanding.
+ */
+#ifndef HM_X86_PGTABLE_H
+#define HM_X86_PGTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/layout.h"
+#include "core/pgtable.h"
+
+/* Pages the builder needs: PDPT, the page directory of the top GiB, the
+ * PKMAP and fixmap page tables (without PAE one fewer). */
+#define HM_X86_TABLE_PAGES	4
+
+struct hm_x86_tables {
+	hm_paddr_t cr3;			/* the PDPT (PAE) or page directory */
+	hm_paddr_t kernel_pd;		/* directory covering PAGE_OFFSET.. */
+	void *pkmap_page_table;		/* pkmap_page_table */
+	void *fixmap_page_table;	/* maps the last PMD, with FIX_KMAP */
+	hm_paddr_t pkmap_pt_pa;
+	hm_paddr_t fixmap_pt_pa;
+};
+
+/*
+ * hm_x86_build_tables - lay the kernel's page tables out in @mem
+ * @l: the layout (PKMAP_BASE, high_memory)
+ * @mem: HM_X86_TABLE_PAGES pages, page-aligned, seen by the caller
+ * @mem_pa: the physical address of @mem
+ *
+ * Zeroes @mem first.  The direct map covers [0, high_memory - PAGE_OFFSET)
+ * rounded up to a large page.  Returns false if the layout cannot be
+ * expressed (PKMAP and fixmap in one PMD, or the direct map reaching them).
+ */
+bool hm_x86_build_tables(const struct hm_layout *l, bool pae, void *mem,
+			 hm_paddr_t mem_pa, struct hm_x86_tables *out);
+
+/* Flags of a directory entry that points at a page table (_KERNPG_TABLE),
+ * and of a large page in the direct map. */
+#define HM_KERNPG_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define HM_KERNPG_LARGE	(HM_KERNPG_TABLE | _PAGE_PSE | _PAGE_GLOBAL)
+
+#endif /* HM_X86_PGTABLE_H */
