@@ -14,6 +14,7 @@ void hm_config_default(struct hm_config *cfg)
 	cfg->debug_highmem = false;
 	cfg->wait_timeout_ms = 10000;
 	cfg->tlb_entries = 1024;
+	cfg->last_pkmap = 0;
 }
 
 static void percpu_init(struct hm_ctx *ctx)

@@ -74,6 +74,11 @@ struct hm_config {
 	 * (single-threaded users, fuzzers).  Default 10000. */
 	unsigned wait_timeout_ms;
 	unsigned tlb_entries;	/* per simulated CPU, power of two; default 1024 */
+	/* PKMAP entries in use: 0 for the arch's LAST_PKMAP (512 with PAE,
+	 * 1024 without), or a power of two from 4 up to it.  The window stays
+	 * where the kernel puts it; a small one reaches the wrap and the
+	 * exhaustion of every entry after a few kmaps (the fuzzers use 16). */
+	unsigned last_pkmap;
 };
 
 /* Fills *cfg with the defaults listed above. */

@@ -3,7 +3,7 @@
 #include "core/layout.h"
 
 void hm_layout_compute(struct hm_layout *l, bool pae, unsigned nr_cpus,
-		       uint64_t lowmem_bytes)
+		       uint64_t lowmem_bytes, unsigned last_pkmap)
 {
 	unsigned end_of_fixed_addresses;
 
@@ -24,4 +24,6 @@ void hm_layout_compute(struct hm_layout *l, bool pae, unsigned nr_cpus,
 	l->pkmap_base = (l->fixaddr_start - PAGE_SIZE * (l->last_pkmap + 1)) &
 			PMD_MASK(l);
 	l->vmalloc_end = l->pkmap_base - 2 * PAGE_SIZE;
+	if (last_pkmap)
+		l->last_pkmap = last_pkmap;
 }

@@ -62,10 +62,12 @@ enum fixed_addresses {
 
 /*
  * Fills @l for the given configuration: PKMAP_BASE, FIXADDR_START and the
- * rest.  @lowmem_bytes is the part of memory in the direct map.
+ * rest.  @lowmem_bytes is the part of memory in the direct map;
+ * @last_pkmap, when not 0, is how many PKMAP entries are used (the window
+ * keeps the position the arch's LAST_PKMAP gives it).
  */
 void hm_layout_compute(struct hm_layout *l, bool pae, unsigned nr_cpus,
-		       uint64_t lowmem_bytes);
+		       uint64_t lowmem_bytes, unsigned last_pkmap);
 
 #define PMD_SIZE(l)		(1u << (l)->pmd_shift)
 #define PMD_MASK(l)		(~(PMD_SIZE(l) - 1))

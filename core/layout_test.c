@@ -9,6 +9,8 @@
  *
  * with FIXADDR_TOP 0xfffff000, FIX_KMAP_BEGIN 2, KM_TYPE_NR 20.
  */
+#include <string.h>
+
 #include "core/testing/testing.h"
 
 static struct hm_ctx *make(bool pae, unsigned cpus, uint64_t mem)
@@ -84,6 +86,36 @@ static void no_pae(void **state)
 	hm_destroy(ctx);
 }
 
+/* A smaller window: same place, fewer entries, wrapping at 16. */
+static void small_window(void **state)
+{
+	struct hm_config cfg;
+	struct hm_ctx *ctx;
+	char err[100];
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.last_pkmap = 16;
+	ctx = test_ctx(&cfg, NULL);
+	assert_int_equal(hm_layout(ctx)->last_pkmap, 16);
+	assert_int_equal(hm_layout(ctx)->pkmap_base, 0xFFC00000u);
+	for (unsigned i = 1; i <= 16; i++) {
+		struct page *p = high_page(ctx, i);
+		hm_vaddr_t v = hm_kmap(ctx, p);
+
+		assert_int_equal(v, 0xFFC00000u + ((i % 16) << 12));
+		hm_kunmap(ctx, p);
+	}
+	assert_int_equal(hm_last_pkmap_nr(ctx), 0);
+	hm_destroy(ctx);
+
+	cfg.last_pkmap = 24;
+	assert_null(hm_create(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "last_pkmap 24"));
+	cfg.last_pkmap = 1024;		/* more than PAE's 512 */
+	assert_null(hm_create(&cfg, err, sizeof(err)));
+}
+
 static void small_memory_has_no_highmem(void **state)
 {
 	struct hm_ctx *ctx = make(true, 1, 512ull << 20);
@@ -144,6 +176,7 @@ int main(void)
 		cmocka_unit_test(pae_one_cpu),
 		cmocka_unit_test(pae_sixteen_cpus),
 		cmocka_unit_test(no_pae),
+		cmocka_unit_test(small_window),
 		cmocka_unit_test(small_memory_has_no_highmem),
 		cmocka_unit_test(highmem_boundary),
 		cmocka_unit_test(pae_frames_above_4g),

@@ -44,6 +44,13 @@ static const char *check_config(const struct hm_config *c, char *buf,
 	else if (c->nr_cpus < 1 || c->nr_cpus > HM_MAX_CPUS)
 		snprintf(buf, n, "nr_cpus %u: need 1 to %u", c->nr_cpus,
 			 HM_MAX_CPUS);
+	else if (c->last_pkmap &&
+		 (c->last_pkmap < 4 || (c->last_pkmap & (c->last_pkmap - 1)) ||
+		  c->last_pkmap > (c->pae ? LAST_PKMAP_PAE : LAST_PKMAP_NOPAE)))
+		snprintf(buf, n,
+			 "last_pkmap %u: need 0 or a power of two from 4 to %u",
+			 c->last_pkmap,
+			 c->pae ? LAST_PKMAP_PAE : LAST_PKMAP_NOPAE);
 	else if (c->tlb_entries < 16 || c->tlb_entries > (1u << 20) ||
 		 (c->tlb_entries & (c->tlb_entries - 1)))
 		snprintf(buf, n,
@@ -85,7 +92,8 @@ struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz)
 	lowmem = cfg->mem_bytes < MAXMEM ? cfg->mem_bytes : MAXMEM;
 	ctx->max_low_pfn = lowmem >> PAGE_SHIFT;
 	ctx->first_free_pfn = HM_SIM_RESERVED_BYTES >> PAGE_SHIFT;
-	hm_layout_compute(&ctx->layout, cfg->pae, cfg->nr_cpus, lowmem);
+	hm_layout_compute(&ctx->layout, cfg->pae, cfg->nr_cpus, lowmem,
+			  cfg->last_pkmap);
 
 	/* Physical memory and mem_map cost only what is touched. */
 	sim->phys_size = cfg->mem_bytes;
