@@ -41,6 +41,8 @@ static inline unsigned get_next_pkmap_nr(struct hm_ctx *ctx, unsigned color)
 {
 	(void)color;
 	ctx->last_pkmap_nr = (ctx->last_pkmap_nr + 1) & LAST_PKMAP_MASK(&ctx->layout);
+	if (HM_INJECT_BUG == 2 && ctx->last_pkmap_nr == LAST_PKMAP(&ctx->layout) - 1)
+		ctx->last_pkmap_nr = 0;
 	return ctx->last_pkmap_nr;
 }
 
@@ -95,7 +97,7 @@ static void flush_all_zero_pkmaps(struct hm_ctx *ctx)
 				 0);
 		need_flush = true;
 	}
-	if (need_flush)
+	if (need_flush && HM_INJECT_BUG != 1)
 		flush_tlb_kernel_range(ctx, PKMAP_ADDR(l, 0),
 				       PKMAP_ADDR(l, LAST_PKMAP(l)));
 }

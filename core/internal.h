@@ -177,6 +177,20 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
 	return (val * 0x61C88647u) >> (32 - bits);
 }
 
+/*
+ * Deliberate bugs, for proving that the fuzzers' oracle catches them
+ * (fuzz/BUILD.bazel builds the core once per bug with -DHM_INJECT_BUG=n).
+ * Never defined in a normal build.
+ *   1  flush_all_zero_pkmaps() frees entries but flushes no TLB
+ *   2  the PKMAP scan wraps one entry early (off by one)
+ *   3  set_page_address() never removes: stale hash-table entries
+ *   4  debug kunmap_atomic() leaves the PTE in place
+ *   5  every CPU's kmap_atomic() uses cpu 0's window
+ */
+#ifndef HM_INJECT_BUG
+#define HM_INJECT_BUG 0
+#endif
+
 /* ---- BUG() ---------------------------------------------------------------- */
 
 void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,

@@ -64,6 +64,8 @@ static hm_vaddr_t kmap_slot_map(struct hm_ctx *ctx, struct hm_percpu *c,
 				unsigned cpu, unsigned type,
 				const struct page *page, enum kmap_slot_kind kind)
 {
+	if (HM_INJECT_BUG == 5)
+		cpu = 0;
 	unsigned idx = type + KM_TYPE_NR * cpu;
 	hm_vaddr_t vaddr = kmap_slot_vaddr(cpu, type);
 	void *ptep = kmap_slot_pte(ctx, idx);
@@ -105,7 +107,8 @@ static bool kmap_stack_unmap(struct hm_ctx *ctx, struct hm_percpu *c,
 		       slot_kind_name[c->slot_kind[type]]))
 		return false;
 
-	if (ctx->cfg.debug_highmem || kind == KMAP_SLOT_LOCAL) {
+	if ((ctx->cfg.debug_highmem && HM_INJECT_BUG != 4) ||
+	    kind == KMAP_SLOT_LOCAL) {
 		pte_clear(ctx, vaddr,
 			  kmap_slot_pte(ctx, (unsigned)type + KM_TYPE_NR * cpu));
 		flush_tlb_one_kernel(ctx, vaddr);

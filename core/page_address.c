@@ -96,6 +96,8 @@ void set_page_address(struct hm_ctx *ctx, struct page *page,
 	}
 
 	/* Remove */
+	if (HM_INJECT_BUG == 3)
+		return;
 	hm_arch_spin_lock(ctx, &pas->lock);
 	for (pos = pas->lh.next; pos != &pas->lh; pos = pos->next) {
 		pam = list_entry(pos, struct page_address_map, list);
