@@ -225,6 +225,7 @@ struct hm_stats {
 	uint64_t pkmap_sleeps;		/* waits for a free PKMAP entry */
 	uint64_t pkmap_wakeups;		/* wake_up() calls from kunmap_high */
 	uint64_t lock_contended;	/* lock acquisitions that had to spin */
+	uint64_t tlb_ipis;		/* other CPUs a range flush reached */
 };
 HM_API void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out);
 HM_API void hm_stats_reset(struct hm_ctx *ctx);

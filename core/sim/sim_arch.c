@@ -43,6 +43,9 @@ void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 	unsigned cpu, n = ctx->cfg.nr_cpus;
 	uint64_t pages = ((uint64_t)end - start) >> PAGE_SHIFT;
 
+	/* on_each_cpu(): every other CPU as if by IPI, each done before we
+	 * return, since the caller is about to reuse the entries */
+	this_cpu(ctx)->stats.tlb_ipis += n - 1;
 	for (cpu = 0; cpu < n; cpu++) {
 		if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
 			sim_tlb_flush_all(ctx, cpu);
