@@ -53,6 +53,17 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 	ctx->kmap_pte = pte_offset(fixmap_page_table,
 				   (kmap_vstart >> PAGE_SHIFT) & (ptrs - 1),
 				   ctx->pae);
+	ctx->kmap_prot = kmap_prot(ctx->pae);
+	/* Every CPU's window, for as many CPUs as a context can have (the
+	 * guest changes nr_cpus between sequences); the injected bug 5 gives
+	 * them all cpu 0's. */
+	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
+		unsigned first = HM_INJECT_BUG == 5 ? 0 : KM_TYPE_NR * cpu;
+
+		ctx->cpu[cpu].kmap_vaddr = __fix_to_virt(FIX_KMAP_BEGIN + first);
+		ctx->cpu[cpu].kmap_pte = pte_offset(ctx->kmap_pte, -(long)first,
+						    ctx->pae);
+	}
 	percpu_init(ctx);
 	hm_stats_reset(ctx);
 }

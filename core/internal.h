@@ -74,6 +74,9 @@ enum kmap_slot_kind {
 
 /* Per-CPU state.  Touched only by the CPU it belongs to, so no lock. */
 struct hm_percpu {
+	/* This CPU's window, fixed at init: slot 0's address and PTE. */
+	hm_vaddr_t kmap_vaddr;
+	void *kmap_pte;
 	int preempt_count;
 	int pagefault_disabled;
 	int migrate_disabled;
@@ -114,6 +117,7 @@ struct hm_ctx {
 	/* Temporary maps: kmap_pte is the PTE of __fix_to_virt(FIX_KMAP_BEGIN);
 	 * slot idx's PTE is kmap_pte - idx, as the fixmap grows downwards. */
 	void *kmap_pte;
+	pte_t kmap_prot;		/* PAGE_KERNEL for the PAE setting */
 	struct hm_percpu cpu[HM_MAX_CPUS];
 
 	hm_bug_fn bug_fn;		/* NULL: the arch's default */

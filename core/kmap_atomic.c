@@ -16,6 +16,11 @@
  * translation then; with it, the PTE is cleared and flushed on unmap and a
  * map checks that it finds the slot empty.  kunmap_local() always clears, as
  * mm/highmem.c does since 5.11.
+ *
+ * This is the path callers take most, so it is written for speed the way
+ * the kernel's is: each CPU's window base is computed once (hm_percpu's
+ * kmap_vaddr and kmap_pte), the checks are single compares, and whatever
+ * reports a misuse lives out of line in the *_bug() functions below.
  */
 #include "core/internal.h"
 
@@ -26,115 +31,209 @@ static const char *const slot_kind_name[] = {
 	[KMAP_SLOT_TYPED] = "typed kmap_atomic",
 };
 
-static void *kmap_slot_pte(struct hm_ctx *ctx, unsigned idx)
+static inline unsigned cpu_of(const struct hm_ctx *ctx,
+			      const struct hm_percpu *c)
 {
-	return pte_offset(ctx->kmap_pte, -(long)idx, ctx->pae);
+	return (unsigned)(c - ctx->cpu);
 }
 
-static hm_vaddr_t kmap_slot_vaddr(unsigned cpu, unsigned type)
+/* Slot @type of the CPU @c: its address, and its PTE (the fixmap grows
+ * downwards, so both go down as @type goes up). */
+static inline hm_vaddr_t slot_vaddr(const struct hm_percpu *c, unsigned type)
 {
-	return __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR * cpu);
+	return c->kmap_vaddr - (type << PAGE_SHIFT);
+}
+
+static inline void *slot_pte(const struct hm_ctx *ctx,
+			     const struct hm_percpu *c, unsigned type)
+{
+	return (char *)c->kmap_pte - ((size_t)type << (ctx->pae ? 3 : 2));
 }
 
 /* Is @vaddr inside some CPU's temporary-map window? */
-static bool in_kmap_window(const struct hm_ctx *ctx, hm_vaddr_t vaddr)
+static inline bool in_kmap_window(const struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
 	return vaddr >= __fix_to_virt(ctx->layout.fix_kmap_end) &&
 	       vaddr <= __fix_to_virt(FIX_KMAP_BEGIN);
 }
 
-static int kmap_atomic_idx_push(struct hm_ctx *ctx, struct hm_percpu *c,
-				unsigned cpu)
+static inline bool lowmem_vaddr(const struct hm_ctx *ctx, hm_vaddr_t vaddr)
+{
+	return vaddr >= ctx->layout.page_offset &&
+	       vaddr < ctx->layout.high_memory;
+}
+
+/* ---- Reports, out of line ------------------------------------------------ */
+
+static __attribute__((noinline, cold)) void
+bad_page_bug(struct hm_ctx *ctx, const char *what)
+{
+	BUG_MSG(ctx, "%s of a page outside mem_map", what);
+}
+
+/* kmap_atomic_idx_push() refused: the stack is full, or its next slot is
+ * held by a typed map. */
+static __attribute__((noinline, cold)) void
+slot_push_bug(struct hm_ctx *ctx, const struct hm_percpu *c)
 {
 	int idx = c->kmap_atomic_idx;
 
-	if (BUG_ON_MSG(ctx, idx >= KM_TYPE_NR,
-		       "more than KM_TYPE_NR (%d) nested temporary maps on "
-		       "cpu %u", KM_TYPE_NR, cpu) ||
-	    BUG_ON_MSG(ctx, c->slot_kind[idx] != KMAP_SLOT_FREE,
-		       "temporary-map slot %d on cpu %u is held by a %s",
-		       idx, cpu, slot_kind_name[c->slot_kind[idx]]))
-		return -1;
-	c->kmap_atomic_idx++;
-	return idx;
+	if (idx >= KM_TYPE_NR)
+		BUG_MSG(ctx, "more than KM_TYPE_NR (%d) nested temporary maps "
+			"on cpu %u", KM_TYPE_NR, cpu_of(ctx, c));
+	else
+		BUG_MSG(ctx, "temporary-map slot %d on cpu %u is held by a %s",
+			idx, cpu_of(ctx, c), slot_kind_name[c->slot_kind[idx]]);
 }
 
-/* Point slot @type of the current CPU at @page. */
-static hm_vaddr_t kmap_slot_map(struct hm_ctx *ctx, struct hm_percpu *c,
-				unsigned cpu, unsigned type,
-				const struct page *page, enum kmap_slot_kind kind)
+static __attribute__((noinline, cold)) void
+slot_not_empty_bug(struct hm_ctx *ctx, const struct hm_percpu *c,
+		   unsigned type, pte_t old)
 {
-	if (HM_INJECT_BUG == 5)
-		cpu = 0;
-	unsigned idx = type + KM_TYPE_NR * cpu;
-	hm_vaddr_t vaddr = kmap_slot_vaddr(cpu, type);
-	void *ptep = kmap_slot_pte(ctx, idx);
+	BUG_MSG(ctx, "temporary-map slot %u of cpu %u is not empty (pte %#llx): "
+		"a kunmap is missing", type, cpu_of(ctx, c),
+		(unsigned long long)old);
+}
+
+/* The top of the stack was not @vaddr of @kind: say what it was. */
+static __attribute__((noinline, cold)) void
+slot_pop_bug(struct hm_ctx *ctx, const struct hm_percpu *c, hm_vaddr_t vaddr,
+	     const char *what)
+{
+	int type = c->kmap_atomic_idx - 1;
+
+	if (type < 0)
+		BUG_MSG(ctx, "%s(%#x) on cpu %u, which has no temporary map",
+			what, vaddr, cpu_of(ctx, c));
+	else if (vaddr != slot_vaddr(c, (unsigned)type))
+		BUG_MSG(ctx, "%s(%#x) out of order on cpu %u: the last map "
+			"there is slot %d at %#x", what, vaddr, cpu_of(ctx, c),
+			type, slot_vaddr(c, (unsigned)type));
+	else
+		BUG_MSG(ctx, "%s(%#x) of a slot mapped by %s", what, vaddr,
+			slot_kind_name[c->slot_kind[type]]);
+}
+
+static __attribute__((noinline, cold)) void
+unbalanced_bug(struct hm_ctx *ctx, const struct hm_percpu *c,
+	       hm_vaddr_t vaddr, const char *what)
+{
+	BUG_MSG(ctx, "%s(%#x) on cpu %u without a kmap_atomic: preempt_count "
+		"%d, pagefault_disabled %d", what, vaddr, cpu_of(ctx, c),
+		c->preempt_count, c->pagefault_disabled);
+}
+
+static __attribute__((noinline, cold)) void
+bad_vaddr_bug(struct hm_ctx *ctx, hm_vaddr_t vaddr, const char *what)
+{
+	BUG_MSG(ctx, "%s(%#x): neither a temporary map nor a lowmem address",
+		what, vaddr);
+}
+
+static __attribute__((noinline, cold)) void
+typed_bug(struct hm_ctx *ctx, const struct hm_percpu *c, int type,
+	  hm_vaddr_t vaddr, const char *what)
+{
+	if ((unsigned)type >= KM_LEGACY_TYPES)
+		BUG_MSG(ctx, "%s with unknown km_type %d", what, type);
+	else if (!vaddr)
+		BUG_MSG(ctx, "kmap_atomic(.., %d) on cpu %u: the slot is held "
+			"by a %s", type, cpu_of(ctx, c),
+			slot_kind_name[c->slot_kind[type]]);
+	else if (vaddr != slot_vaddr(c, (unsigned)type))
+		BUG_MSG(ctx, "kunmap_atomic(%#x, %d) on cpu %u: that type's "
+			"slot is at %#x", vaddr, type, cpu_of(ctx, c),
+			slot_vaddr(c, (unsigned)type));
+	else
+		BUG_MSG(ctx, "kunmap_atomic(%#x, %d) of a slot mapped by %s",
+			vaddr, type, slot_kind_name[c->slot_kind[type]]);
+}
+
+/* ---- Slots ------------------------------------------------------------------ */
+
+/* Point slot @type of CPU @c at @page; 0 after a report. */
+static inline hm_vaddr_t slot_map(struct hm_ctx *ctx, struct hm_percpu *c,
+				  unsigned type, const struct page *page,
+				  enum kmap_slot_kind kind)
+{
+	hm_vaddr_t vaddr = slot_vaddr(c, type);
+	void *ptep = slot_pte(ctx, c, type);
 	pte_t old = pte_read(ptep, ctx->pae);
 
-	if (BUG_ON_MSG(ctx, ctx->cfg.debug_highmem && !pte_none(old),
-		       "temporary-map slot %u of cpu %u is not empty (pte "
-		       "%#llx): a kunmap is missing", type, cpu,
-		       (unsigned long long)old))
+	if (__builtin_expect(ctx->cfg.debug_highmem && !pte_none(old), 0)) {
+		slot_not_empty_bug(ctx, c, type, old);
 		return 0;
-	set_pte_at(ctx, vaddr, ptep,
-		   pfn_pte(page_to_pfn(ctx, page), kmap_prot(ctx->pae)));
+	}
+	c->stats.pte_writes++;
+	hm_arch_set_pte(ctx, vaddr, ptep,
+			pfn_pte(page_to_pfn(ctx, page), ctx->kmap_prot));
 	/* A slot left mapped by a lazy kunmap_atomic() may still be in this
 	 * CPU's TLB with its old frame. */
-	if (!pte_none(old))
-		flush_tlb_one_kernel(ctx, vaddr);
+	if (!pte_none(old)) {
+		c->stats.tlb_flush_one++;
+		hm_arch_flush_tlb_one(ctx, vaddr);
+	}
 	c->slot_kind[type] = (uint8_t)kind;
 	return vaddr;
 }
 
-/* Unmap the top of the stack, which must be @vaddr and of @kind. */
-static bool kmap_stack_unmap(struct hm_ctx *ctx, struct hm_percpu *c,
-			     unsigned cpu, hm_vaddr_t vaddr,
-			     enum kmap_slot_kind kind, const char *what)
+/* kmap_atomic_idx_push() and the map: the next slot of the stack. */
+static inline hm_vaddr_t slot_push(struct hm_ctx *ctx, struct hm_percpu *c,
+				   const struct page *page,
+				   enum kmap_slot_kind kind)
+{
+	int type = c->kmap_atomic_idx;
+	hm_vaddr_t vaddr;
+
+	if (__builtin_expect(type >= KM_TYPE_NR ||
+			     c->slot_kind[type] != KMAP_SLOT_FREE, 0)) {
+		slot_push_bug(ctx, c);
+		return 0;
+	}
+	vaddr = slot_map(ctx, c, (unsigned)type, page, kind);
+	if (vaddr)
+		c->kmap_atomic_idx = type + 1;
+	return vaddr;
+}
+
+/* Clear slot @type's PTE and drop it from this CPU's TLB. */
+static inline void slot_clear(struct hm_ctx *ctx, struct hm_percpu *c,
+			      unsigned type, hm_vaddr_t vaddr)
+{
+	c->stats.pte_writes++;
+	hm_arch_set_pte(ctx, vaddr, slot_pte(ctx, c, type), 0);
+	c->stats.tlb_flush_one++;
+	hm_arch_flush_tlb_one(ctx, vaddr);
+}
+
+/* kmap_atomic_idx_pop() and the unmap: the top of the stack, which must be
+ * @vaddr and of @kind.  @clear: also clear its PTE. */
+static inline bool slot_pop(struct hm_ctx *ctx, struct hm_percpu *c,
+			    hm_vaddr_t vaddr, enum kmap_slot_kind kind,
+			    bool clear, const char *what)
 {
 	int type = c->kmap_atomic_idx - 1;
-	hm_vaddr_t expect;
 
-	if (BUG_ON_MSG(ctx, type < 0,
-		       "%s(%#x) on cpu %u, which has no temporary map", what,
-		       vaddr, cpu))
+	if (__builtin_expect(type < 0 ||
+			     vaddr != slot_vaddr(c, (unsigned)type) ||
+			     c->slot_kind[type] != kind, 0)) {
+		slot_pop_bug(ctx, c, vaddr, what);
 		return false;
-	expect = kmap_slot_vaddr(cpu, (unsigned)type);
-	if (BUG_ON_MSG(ctx, vaddr != expect,
-		       "%s(%#x) out of order on cpu %u: the last map there is "
-		       "slot %d at %#x", what, vaddr, cpu, type, expect) ||
-	    BUG_ON_MSG(ctx, c->slot_kind[type] != kind,
-		       "%s(%#x) of a slot mapped by %s", what, vaddr,
-		       slot_kind_name[c->slot_kind[type]]))
-		return false;
-
-	if ((ctx->cfg.debug_highmem && HM_INJECT_BUG != 4) ||
-	    kind == KMAP_SLOT_LOCAL) {
-		pte_clear(ctx, vaddr,
-			  kmap_slot_pte(ctx, (unsigned)type + KM_TYPE_NR * cpu));
-		flush_tlb_one_kernel(ctx, vaddr);
 	}
+	if (clear)
+		slot_clear(ctx, c, (unsigned)type, vaddr);
 	c->slot_kind[type] = KMAP_SLOT_FREE;
-	c->kmap_atomic_idx--;		/* kmap_atomic_idx_pop() */
+	c->kmap_atomic_idx = type;
 	return true;
 }
 
-/* An address handed to a kunmap that is not in the kmap window must be
- * one of the lowmem fast path's. */
-static bool check_lowmem_vaddr(struct hm_ctx *ctx, hm_vaddr_t vaddr,
-			       const char *what)
+/* Debug mode clears on unmap; the injected bug 4 forgets to. */
+static inline bool clear_on_unmap(const struct hm_ctx *ctx)
 {
-	return !BUG_ON_MSG(ctx, vaddr < ctx->layout.page_offset ||
-				vaddr >= ctx->layout.high_memory,
-			   "%s(%#x): neither a temporary map nor a lowmem "
-			   "address", what, vaddr);
+	return ctx->cfg.debug_highmem && HM_INJECT_BUG != 4;
 }
 
-static bool kmap_page_ok(struct hm_ctx *ctx, const struct page *page,
-			 const char *what)
-{
-	return !BUG_ON_MSG(ctx, !page_valid(ctx, page),
-			   "%s of a page outside mem_map", what);
-}
+/* ---- kmap_atomic ------------------------------------------------------------ */
 
 /**
  * hm_kmap_atomic - map a page in this CPU's next temporary slot
@@ -147,40 +246,24 @@ static bool kmap_page_ok(struct hm_ctx *ctx, const struct page *page,
  */
 hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page)
 {
-	unsigned cpu = hm_arch_smp_processor_id(ctx);
-	struct hm_percpu *c = &ctx->cpu[cpu];
+	struct hm_percpu *c = this_cpu(ctx);
 	hm_vaddr_t vaddr;
-	int type;
 
-	if (!kmap_page_ok(ctx, page, "kmap_atomic"))
+	if (__builtin_expect(!page_valid(ctx, page), 0)) {
+		bad_page_bug(ctx, "kmap_atomic");
 		return 0;
+	}
 	c->preempt_count++;		/* preempt_disable() */
 	c->pagefault_disabled++;	/* pagefault_disable() */
 	if (!PageHighMem(ctx, page))
-		return page_address(ctx, page);
+		return lowmem_page_address(ctx, page);
 
-	type = kmap_atomic_idx_push(ctx, c, cpu);
-	vaddr = type < 0 ? 0 : kmap_slot_map(ctx, c, cpu, (unsigned)type, page,
-					      KMAP_SLOT_ATOMIC);
-	if (!vaddr) {
-		if (type >= 0)
-			c->kmap_atomic_idx--;
+	vaddr = slot_push(ctx, c, page, KMAP_SLOT_ATOMIC);
+	if (__builtin_expect(!vaddr, 0)) {
 		c->pagefault_disabled--;
 		c->preempt_count--;
 	}
 	return vaddr;
-}
-
-/* Re-enable what kmap_atomic() disabled, refusing to go below zero. */
-static bool atomic_enable(struct hm_ctx *ctx, struct hm_percpu *c,
-			  unsigned cpu, hm_vaddr_t vaddr, const char *what)
-{
-	if (BUG_ON_MSG(ctx, c->preempt_count <= 0 || c->pagefault_disabled <= 0,
-		       "%s(%#x) on cpu %u without a kmap_atomic: preempt_count "
-		       "%d, pagefault_disabled %d", what, vaddr, cpu,
-		       c->preempt_count, c->pagefault_disabled))
-		return false;
-	return true;
 }
 
 /**
@@ -189,17 +272,20 @@ static bool atomic_enable(struct hm_ctx *ctx, struct hm_percpu *c,
  */
 void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
-	unsigned cpu = hm_arch_smp_processor_id(ctx);
-	struct hm_percpu *c = &ctx->cpu[cpu];
+	struct hm_percpu *c = this_cpu(ctx);
 
 	vaddr &= PAGE_MASK;
-	if (!atomic_enable(ctx, c, cpu, vaddr, "kunmap_atomic"))
+	if (__builtin_expect(c->preempt_count <= 0 ||
+			     c->pagefault_disabled <= 0, 0)) {
+		unbalanced_bug(ctx, c, vaddr, "kunmap_atomic");
 		return;
+	}
 	if (in_kmap_window(ctx, vaddr)) {
-		if (!kmap_stack_unmap(ctx, c, cpu, vaddr, KMAP_SLOT_ATOMIC,
-				      "kunmap_atomic"))
+		if (!slot_pop(ctx, c, vaddr, KMAP_SLOT_ATOMIC,
+			      clear_on_unmap(ctx), "kunmap_atomic"))
 			return;
-	} else if (!check_lowmem_vaddr(ctx, vaddr, "kunmap_atomic")) {
+	} else if (__builtin_expect(!lowmem_vaddr(ctx, vaddr), 0)) {
+		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic");
 		return;
 	}
 	c->pagefault_disabled--;	/* pagefault_enable() */
@@ -218,24 +304,26 @@ void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 hm_vaddr_t hm_kmap_atomic_type(struct hm_ctx *ctx, struct page *page,
 			       enum km_type type)
 {
-	unsigned cpu = hm_arch_smp_processor_id(ctx);
-	struct hm_percpu *c = &ctx->cpu[cpu];
-	hm_vaddr_t vaddr;
+	struct hm_percpu *c = this_cpu(ctx);
+	hm_vaddr_t vaddr = 0;
 
-	if (!kmap_page_ok(ctx, page, "kmap_atomic_type") ||
-	    BUG_ON_MSG(ctx, (unsigned)type >= KM_LEGACY_TYPES,
-		       "kmap_atomic with unknown km_type %d", (int)type))
+	if (__builtin_expect(!page_valid(ctx, page), 0)) {
+		bad_page_bug(ctx, "kmap_atomic_type");
 		return 0;
+	}
+	if (__builtin_expect((unsigned)type >= KM_LEGACY_TYPES, 0)) {
+		typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
+		return 0;
+	}
 	c->preempt_count++;
 	c->pagefault_disabled++;
 	if (!PageHighMem(ctx, page))
-		return page_address(ctx, page);
+		return lowmem_page_address(ctx, page);
 
-	vaddr = 0;
-	if (!BUG_ON_MSG(ctx, c->slot_kind[type] != KMAP_SLOT_FREE,
-			"kmap_atomic(.., %d) on cpu %u: the slot is held by a "
-			"%s", (int)type, cpu, slot_kind_name[c->slot_kind[type]]))
-		vaddr = kmap_slot_map(ctx, c, cpu, type, page, KMAP_SLOT_TYPED);
+	if (__builtin_expect(c->slot_kind[type] != KMAP_SLOT_FREE, 0))
+		typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
+	else
+		vaddr = slot_map(ctx, c, type, page, KMAP_SLOT_TYPED);
 	if (!vaddr) {
 		c->pagefault_disabled--;
 		c->preempt_count--;
@@ -249,37 +337,37 @@ hm_vaddr_t hm_kmap_atomic_type(struct hm_ctx *ctx, struct page *page,
 void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 			   enum km_type type)
 {
-	unsigned cpu = hm_arch_smp_processor_id(ctx);
-	struct hm_percpu *c = &ctx->cpu[cpu];
+	struct hm_percpu *c = this_cpu(ctx);
 
 	vaddr &= PAGE_MASK;
-	if (BUG_ON_MSG(ctx, (unsigned)type >= KM_LEGACY_TYPES,
-		       "kunmap_atomic with unknown km_type %d", (int)type) ||
-	    !atomic_enable(ctx, c, cpu, vaddr, "kunmap_atomic_type"))
+	if (__builtin_expect((unsigned)type >= KM_LEGACY_TYPES, 0)) {
+		typed_bug(ctx, c, (int)type, vaddr, "kunmap_atomic");
 		return;
+	}
+	if (__builtin_expect(c->preempt_count <= 0 ||
+			     c->pagefault_disabled <= 0, 0)) {
+		unbalanced_bug(ctx, c, vaddr, "kunmap_atomic_type");
+		return;
+	}
 	if (in_kmap_window(ctx, vaddr)) {
-		hm_vaddr_t expect = kmap_slot_vaddr(cpu, type);
-
-		if (BUG_ON_MSG(ctx, vaddr != expect,
-			       "kunmap_atomic(%#x, %d) on cpu %u: that type's "
-			       "slot is at %#x", vaddr, (int)type, cpu, expect) ||
-		    BUG_ON_MSG(ctx, c->slot_kind[type] != KMAP_SLOT_TYPED,
-			       "kunmap_atomic(%#x, %d) of a slot mapped by %s",
-			       vaddr, (int)type,
-			       slot_kind_name[c->slot_kind[type]]))
+		if (__builtin_expect(vaddr != slot_vaddr(c, type) ||
+				     c->slot_kind[type] != KMAP_SLOT_TYPED,
+				     0)) {
+			typed_bug(ctx, c, (int)type, vaddr, "kunmap_atomic");
 			return;
-		if (ctx->cfg.debug_highmem) {
-			pte_clear(ctx, vaddr,
-				  kmap_slot_pte(ctx, type + KM_TYPE_NR * cpu));
-			flush_tlb_one_kernel(ctx, vaddr);
 		}
+		if (clear_on_unmap(ctx))
+			slot_clear(ctx, c, type, vaddr);
 		c->slot_kind[type] = KMAP_SLOT_FREE;
-	} else if (!check_lowmem_vaddr(ctx, vaddr, "kunmap_atomic_type")) {
+	} else if (__builtin_expect(!lowmem_vaddr(ctx, vaddr), 0)) {
+		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic_type");
 		return;
 	}
 	c->pagefault_disabled--;
 	c->preempt_count--;
 }
+
+/* ---- kmap_local_page -------------------------------------------------------- */
 
 /**
  * hm_kmap_local_page - map a page for use by this thread on this CPU
@@ -290,26 +378,18 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
  */
 hm_vaddr_t hm_kmap_local_page(struct hm_ctx *ctx, struct page *page)
 {
-	unsigned cpu = hm_arch_smp_processor_id(ctx);
-	struct hm_percpu *c = &ctx->cpu[cpu];
+	struct hm_percpu *c = this_cpu(ctx);
 	hm_vaddr_t vaddr;
-	int type;
 
-	if (!kmap_page_ok(ctx, page, "kmap_local_page"))
-		return 0;
-	if (!PageHighMem(ctx, page))
-		return page_address(ctx, page);
-
-	type = kmap_atomic_idx_push(ctx, c, cpu);
-	if (type < 0)
-		return 0;
-	vaddr = kmap_slot_map(ctx, c, cpu, (unsigned)type, page,
-			      KMAP_SLOT_LOCAL);
-	if (!vaddr) {
-		c->kmap_atomic_idx--;
+	if (__builtin_expect(!page_valid(ctx, page), 0)) {
+		bad_page_bug(ctx, "kmap_local_page");
 		return 0;
 	}
-	c->migrate_disabled++;		/* migrate_disable() */
+	if (!PageHighMem(ctx, page))
+		return lowmem_page_address(ctx, page);
+	vaddr = slot_push(ctx, c, page, KMAP_SLOT_LOCAL);
+	if (vaddr)
+		c->migrate_disabled++;	/* migrate_disable() */
 	return vaddr;
 }
 
@@ -319,15 +399,14 @@ hm_vaddr_t hm_kmap_local_page(struct hm_ctx *ctx, struct page *page)
  */
 void hm_kunmap_local(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
-	unsigned cpu = hm_arch_smp_processor_id(ctx);
-	struct hm_percpu *c = &ctx->cpu[cpu];
+	struct hm_percpu *c = this_cpu(ctx);
 
 	vaddr &= PAGE_MASK;
 	if (!in_kmap_window(ctx, vaddr)) {
-		check_lowmem_vaddr(ctx, vaddr, "kunmap_local");
+		if (__builtin_expect(!lowmem_vaddr(ctx, vaddr), 0))
+			bad_vaddr_bug(ctx, vaddr, "kunmap_local");
 		return;
 	}
-	if (kmap_stack_unmap(ctx, c, cpu, vaddr, KMAP_SLOT_LOCAL,
-			     "kunmap_local"))
+	if (slot_pop(ctx, c, vaddr, KMAP_SLOT_LOCAL, true, "kunmap_local"))
 		c->migrate_disabled--;	/* migrate_enable() */
 }

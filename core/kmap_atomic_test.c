@@ -274,7 +274,7 @@ static void nesting_to_the_limit(void **state)
 
 	/* One more is a BUG and changes nothing. */
 	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 1)), 0);
-	assert_one_bug(&log, 0, "kmap_atomic_idx_push", "KM_TYPE_NR");
+	assert_one_bug(&log, 0, "slot_push_bug", "KM_TYPE_NR");
 	assert_cpu_state(ctx, 0, HM_KM_TYPE_NR, HM_KM_TYPE_NR, 0,
 			 HM_KM_TYPE_NR);
 
@@ -411,7 +411,7 @@ static void debug_map_of_dirty_slot(void **state)
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), stray);
 
 	assert_int_equal(hm_kmap_atomic(ctx, a), 0);
-	assert_one_bug(&log, 0, "kmap_slot_map", "not empty");
+	assert_one_bug(&log, 0, "slot_not_empty_bug", "not empty");
 	/* Backed out: nothing held, the PTE left as found. */
 	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), stray);
@@ -419,7 +419,7 @@ static void debug_map_of_dirty_slot(void **state)
 	/* The typed form checks the same. */
 	stray_pte_write(ctx, slot_va(0, KM_USER1), stray);
 	assert_int_equal(hm_kmap_atomic_type(ctx, a, KM_USER1), 0);
-	assert_one_bug(&log, 1, "kmap_slot_map", "not empty");
+	assert_one_bug(&log, 1, "slot_not_empty_bug", "not empty");
 	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
 
 	/* Once the slot is clean again the map works. */
@@ -494,7 +494,7 @@ static void typed_and_stack_clash(void **state)
 		sv[k] = hm_kmap_atomic(ctx, high_page(ctx, 61 + k));
 	assert_cpu_state(ctx, 0, 4, 4, 0, 3);
 	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 64)), 0);
-	assert_one_bug(&log, 0, "kmap_atomic_idx_push", "held by");
+	assert_one_bug(&log, 0, "slot_push_bug", "held by");
 	assert_non_null(strstr(log.msg, "typed"));
 	assert_cpu_state(ctx, 0, 4, 4, 0, 3);
 	/* The typed map is intact. */
@@ -510,7 +510,7 @@ static void typed_and_stack_clash(void **state)
 		sv[k] = hm_kmap_atomic(ctx, high_page(ctx, 61 + k));
 	assert_int_equal(hm_kmap_atomic_type(ctx, high_page(ctx, 60),
 					     KM_USER0), 0);
-	assert_one_bug(&log, 1, "hm_kmap_atomic_type", "held by");
+	assert_one_bug(&log, 1, "typed_bug", "held by");
 	assert_cpu_state(ctx, 0, 4, 4, 0, 4);
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 3),
 			 frame_of(ctx, high_page(ctx, 64)) | PTE_FLAGS_PAE);
@@ -558,7 +558,7 @@ static void local_shares_the_stack(void **state)
 
 	/* The wrong kind of unmap for the top slot is refused. */
 	hm_kunmap_atomic(ctx, vc);
-	assert_one_bug(&log, 0, "kmap_stack_unmap", "kmap_local_page");
+	assert_one_bug(&log, 0, "slot_pop_bug", "kmap_local_page");
 	assert_cpu_state(ctx, 0, 1, 1, 2, 3);
 
 	/* kunmap_local clears and flushes even without debug_highmem... */

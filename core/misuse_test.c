@@ -265,13 +265,13 @@ static void check_outside(struct hm_ctx *ctx, struct bug_log *log,
 	hm_kunmap(ctx, bad);
 	assert_one_bug(log, n++, "hm_kunmap", "outside mem_map");
 	assert_int_equal(hm_kmap_atomic(ctx, bad), 0);
-	assert_one_bug(log, n++, "kmap_page_ok", "outside mem_map");
+	assert_one_bug(log, n++, "bad_page_bug", "outside mem_map");
 	assert_int_equal(hm_page_address(ctx, bad), 0);
 	assert_one_bug(log, n++, "hm_page_address", "outside mem_map");
 	assert_int_equal(hm_kmap_local_page(ctx, bad), 0);
-	assert_one_bug(log, n++, "kmap_page_ok", "outside mem_map");
+	assert_one_bug(log, n++, "bad_page_bug", "outside mem_map");
 	assert_int_equal(hm_kmap_atomic_type(ctx, bad, KM_USER0), 0);
-	assert_one_bug(log, n++, "kmap_page_ok", "outside mem_map");
+	assert_one_bug(log, n++, "bad_page_bug", "outside mem_map");
 	assert_int_equal(hm_kmap_high(ctx, bad), 0);
 	assert_one_bug(log, n++, "hm_kmap_high", "outside mem_map");
 	hm_kunmap_high(ctx, bad);
@@ -415,7 +415,7 @@ static void test_kunmap_atomic_out_of_order(void **state)
 
 	s = take_snap(ctx);
 	hm_kunmap_atomic(ctx, va);
-	assert_one_bug(&log, 0, "kmap_stack_unmap", "out of order");
+	assert_one_bug(&log, 0, "slot_pop_bug", "out of order");
 	assert_unchanged(ctx, s);
 	assert_cpu(ctx, 0, 2, 0, 2);
 	assert_int_equal(read32(ctx, va), 0xaaaa);
@@ -424,7 +424,7 @@ static void test_kunmap_atomic_out_of_order(void **state)
 	/* The same slot of another CPU is not ours to unmap. */
 	s = take_snap(ctx);
 	hm_kunmap_atomic(ctx, hm_kmap_atomic_slot_addr(ctx, 1, 1));
-	assert_one_bug(&log, 1, "kmap_stack_unmap", "out of order");
+	assert_one_bug(&log, 1, "slot_pop_bug", "out of order");
 	assert_unchanged(ctx, s);
 
 	hm_kunmap_atomic(ctx, vb + 123);	/* any address in the page */
@@ -457,7 +457,7 @@ static void test_kunmap_atomic_wrong_address(void **state)
 	s = take_snap(ctx);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		hm_kunmap_atomic(ctx, bad[i]);
-		assert_one_bug(&log, (int)i, "check_lowmem_vaddr",
+		assert_one_bug(&log, (int)i, "bad_vaddr_bug",
 			       "neither a temporary map nor a lowmem");
 	}
 	assert_unchanged(ctx, s);
@@ -479,11 +479,11 @@ static void test_kunmap_atomic_nothing_mapped(void **state)
 
 	(void)state;
 	hm_kunmap_atomic(ctx, slot0);
-	assert_one_bug(&log, 0, "atomic_enable", "without a kmap_atomic");
+	assert_one_bug(&log, 0, "unbalanced_bug", "without a kmap_atomic");
 	hm_kunmap_atomic(ctx, direct);
-	assert_one_bug(&log, 1, "atomic_enable", "without a kmap_atomic");
+	assert_one_bug(&log, 1, "unbalanced_bug", "without a kmap_atomic");
 	hm_kunmap_local(ctx, slot0);
-	assert_one_bug(&log, 2, "kmap_stack_unmap", "no temporary map");
+	assert_one_bug(&log, 2, "slot_pop_bug", "no temporary map");
 	assert_unchanged(ctx, s);
 
 	/* A kmap_local_page() does not disable preemption: still no
@@ -492,7 +492,7 @@ static void test_kunmap_atomic_nothing_mapped(void **state)
 	assert_cpu(ctx, 0, 0, 1, 1);
 	s = take_snap(ctx);
 	hm_kunmap_atomic(ctx, vl);
-	assert_one_bug(&log, 3, "atomic_enable", "without a kmap_atomic");
+	assert_one_bug(&log, 3, "unbalanced_bug", "without a kmap_atomic");
 	assert_unchanged(ctx, s);
 	hm_kunmap_local(ctx, vl);
 	assert_cpu(ctx, 0, 0, 0, 0);
@@ -521,9 +521,9 @@ static void test_nesting_limit(void **state)
 
 	s = take_snap(ctx);
 	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 99)), 0);
-	assert_one_bug(&log, 0, "kmap_atomic_idx_push", "more than KM_TYPE_NR");
+	assert_one_bug(&log, 0, "slot_push_bug", "more than KM_TYPE_NR");
 	assert_int_equal(hm_kmap_local_page(ctx, high_page(ctx, 99)), 0);
-	assert_one_bug(&log, 1, "kmap_atomic_idx_push", "more than KM_TYPE_NR");
+	assert_one_bug(&log, 1, "slot_push_bug", "more than KM_TYPE_NR");
 	assert_unchanged(ctx, s);
 
 	/* Lowmem takes no slot, so it still nests. */
@@ -552,7 +552,7 @@ static void test_kind_mismatch(void **state)
 	va = hm_kmap_atomic(ctx, high_page(ctx, 0));
 	s = take_snap(ctx);
 	hm_kunmap_local(ctx, va);
-	assert_one_bug(&log, 0, "kmap_stack_unmap", "mapped by kmap_atomic");
+	assert_one_bug(&log, 0, "slot_pop_bug", "mapped by kmap_atomic");
 	assert_unchanged(ctx, s);
 
 	/* The converse, above it on the same stack. */
@@ -561,7 +561,7 @@ static void test_kind_mismatch(void **state)
 	assert_cpu(ctx, 0, 1, 1, 2);
 	s = take_snap(ctx);
 	hm_kunmap_atomic(ctx, vl);
-	assert_one_bug(&log, 1, "kmap_stack_unmap",
+	assert_one_bug(&log, 1, "slot_pop_bug",
 		       "mapped by kmap_local_page");
 	assert_unchanged(ctx, s);
 
@@ -590,18 +590,18 @@ static void test_typed_misuse(void **state)
 
 	s = take_snap(ctx);
 	assert_int_equal(hm_kmap_atomic_type(ctx, b, KM_USER0), 0);
-	assert_one_bug(&log, n++, "hm_kmap_atomic_type", "held by");
+	assert_one_bug(&log, n++, "typed_bug", "held by");
 	hm_kunmap_atomic_type(ctx, v, KM_USER1);
-	assert_one_bug(&log, n++, "hm_kunmap_atomic_type", "slot is at");
+	assert_one_bug(&log, n++, "typed_bug", "slot is at");
 	assert_int_equal(hm_kmap_atomic_type(ctx, b, KM_LEGACY_TYPES), 0);
-	assert_one_bug(&log, n++, "hm_kmap_atomic_type", "unknown km_type");
+	assert_one_bug(&log, n++, "typed_bug", "unknown km_type");
 	assert_int_equal(hm_kmap_atomic_type(ctx, b, (enum km_type)-1), 0);
-	assert_one_bug(&log, n++, "hm_kmap_atomic_type", "unknown km_type");
+	assert_one_bug(&log, n++, "typed_bug", "unknown km_type");
 	hm_kunmap_atomic_type(ctx, v, KM_LEGACY_TYPES);
-	assert_one_bug(&log, n++, "hm_kunmap_atomic_type", "unknown km_type");
+	assert_one_bug(&log, n++, "typed_bug", "unknown km_type");
 	/* The stack's kunmap_atomic() knows nothing of the typed slot. */
 	hm_kunmap_atomic(ctx, v);
-	assert_one_bug(&log, n++, "kmap_stack_unmap", "no temporary map");
+	assert_one_bug(&log, n++, "slot_pop_bug", "no temporary map");
 	assert_unchanged(ctx, s);
 	assert_int_equal(pte_pfn(hm_kmap_atomic_pte(ctx, 0, KM_USER0)),
 			 hm_page_to_pfn(ctx, a));
@@ -613,7 +613,7 @@ static void test_typed_misuse(void **state)
 		w[i] = hm_kmap_atomic(ctx, high_page(ctx, 10 + (uint64_t)i));
 	s = take_snap(ctx);
 	assert_int_equal(hm_kmap_atomic(ctx, b), 0);
-	assert_one_bug(&log, n++, "kmap_atomic_idx_push",
+	assert_one_bug(&log, n++, "slot_push_bug",
 		       "held by a typed kmap_atomic");
 	assert_unchanged(ctx, s);
 	for (int i = KM_USER0 - 1; i >= 0; i--)
