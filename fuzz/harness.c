@@ -1,0 +1,895 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness.c - drive the core with an op sequence and hold it to the model;
+ * see harness.h for what the arguments mean and what is checked.
+ *
+ * Checks are incremental, so a step costs in proportion to what it
+ * touches: the entry, slot, page and CPU of the op; the whole PKMAP
+ * window only when the model says a flush ran.
+ */
+#include "fuzz/harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/highmem.h"
+#include "fuzz/model.h"
+
+#define POOL_LOW	256u
+#define POOL_SIZE	4096u
+#define PA_POOL		256u	/* page_address target: 4 buckets x 64 */
+#define WORDS		8192u	/* power of two */
+
+enum live_kind { L_KMAP, L_ATOMIC, L_TYPED, L_LOCAL };
+
+static const char *const live_name[] = { "kmap", "kmap_atomic",
+					 "kmap_atomic_type", "kmap_local_page" };
+
+/* A mapping the sequence holds: every kmap user, every temporary map. */
+struct live {
+	uint32_t pfn, vaddr;
+	uint8_t kind, cpu, type;
+};
+
+/* The last word written to a page during this input. */
+struct word {
+	uint32_t pfn;		/* 0: empty (frame 0 is never used) */
+	uint32_t off, val;
+};
+
+struct hm_harness {
+	enum hm_harness_mode mode;
+	struct hm_ctx *ctxs[32];	/* one per config byte, made on demand */
+	struct hm_ctx *ctx;
+	struct model *m;
+	uint32_t first_free;
+	uint32_t pa_pool[PA_POOL];
+
+	const struct hm_seq *seq;
+	size_t cur;
+	struct hm_step hist[HM_SEQ_MAX_OPS];
+	const char *why[HM_SEQ_MAX_OPS];	/* skip or BUG reason */
+
+	int bugs;
+	char bug_msg[256];
+
+	struct live live[HM_SEQ_MAX_OPS];
+	size_t n_live;
+	struct word words[WORDS];
+	uint32_t used_words[WORDS];
+	size_t n_words;
+
+	uint64_t executed, skipped;
+};
+
+/* ---- Findings -------------------------------------------------------------- */
+
+static void print_history(const struct hm_harness *h, FILE *f)
+{
+	char line[96];
+
+	fprintf(f, "== the input, as a text sequence (results in comments) ==\n");
+	fprintf(f, "config cpus %u %s%s%s\n", h->seq->config.nr_cpus,
+		h->seq->config.pae ? "pae" : "nopae",
+		h->seq->config.debug_highmem ? " debug" : "",
+		h->seq->config.small_window ? " pkmap 16" : "");
+	for (size_t i = 0; i < h->seq->n && i <= h->cur; i++) {
+		const struct hm_step *st = &h->hist[i];
+
+		hm_op_format(&h->seq->op[i], line, sizeof(line));
+		if (i == h->cur)
+			fprintf(f, "%-36s # <-- HERE\n", line);
+		else if (!st->executed)
+			fprintf(f, "%-36s # skipped: %s\n", line, h->why[i]);
+		else if (st->bug)
+			fprintf(f, "%-36s # BUG as expected: %s\n", line,
+				h->why[i]);
+		else
+			fprintf(f, "%-36s # -> %#x\n", line, st->value);
+	}
+	if (h->cur + 1 < h->seq->n)
+		fprintf(f, "# ... %zu more op(s) not run\n",
+			h->seq->n - h->cur - 1);
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+oracle(struct hm_harness *h, const char *fmt, ...)
+{
+	char op[96];
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "ORACLE: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	hm_op_format(&h->seq->op[h->cur], op, sizeof(op));
+	fprintf(stderr, "\n  at op %zu of %zu: %s (cpu %u)\n", h->cur + 1,
+		h->seq->n, op, hm_smp_processor_id(h->ctx));
+	print_history(h, stderr);
+	fflush(stderr);
+	abort();
+}
+
+static void record_bug(void *arg, const struct hm_bug *bug)
+{
+	struct hm_harness *h = arg;
+
+	h->bugs++;
+	snprintf(h->bug_msg, sizeof(h->bug_msg), "%s:%u %s(): %s", bug->file,
+		 bug->line, bug->func, bug->msg);
+}
+
+/* ---- Machines ---------------------------------------------------------------- */
+
+static struct hm_ctx *machine(struct hm_harness *h,
+			      const struct hm_seq_config *c)
+{
+	uint8_t key = hm_seq_config_byte(c);
+	struct hm_config cfg;
+	char err[200];
+
+	if (h->ctxs[key])
+		return h->ctxs[key];
+	hm_config_default(&cfg);
+	cfg.nr_cpus = c->nr_cpus;
+	cfg.pae = c->pae;
+	cfg.debug_highmem = c->debug_highmem;
+	cfg.wait_timeout_ms = 0;	/* one thread: sleeping is a BUG */
+	cfg.last_pkmap = c->small_window ? 16 : 0;
+	h->ctxs[key] = hm_create(&cfg, err, sizeof(err));
+	if (!h->ctxs[key]) {
+		fprintf(stderr, "harness: %s\n", err);
+		abort();
+	}
+	hm_set_bug_handler(h->ctxs[key], record_bug, h);
+	return h->ctxs[key];
+}
+
+/* The bucket page_address_htable puts a pfn in (hash_32 of where a 32-bit
+ * kernel keeps its struct page, PA_HASH_ORDER 7). */
+static unsigned pa_bucket(uint32_t pfn)
+{
+	return ((0xC1000000u + pfn * 32u) * 0x61C88647u) >> 25;
+}
+
+struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
+{
+	struct hm_harness *h = calloc(1, sizeof(*h));
+	unsigned n = 0;
+
+	if (!h || !(h->m = calloc(1, sizeof(*h->m)))) {
+		fprintf(stderr, "harness: out of memory\n");
+		abort();
+	}
+	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false });
+	h->mode = mode;
+	/* Every machine now, so the first input of a configuration runs the
+	 * same code as the next (AFL++ counts the difference as instability). */
+	for (unsigned key = 0; key < 32; key++) {
+		struct hm_seq_config c = {
+			.nr_cpus = (key & 3) + 1,
+			.pae = !(key & 4),
+			.debug_highmem = (key & 8) != 0,
+			.small_window = (key & 16) != 0,
+		};
+
+		machine(h, &c);
+	}
+	/* four buckets' worth of highmem pages, to make long chains */
+	for (uint32_t pfn = MODEL_MAX_LOW_PFN; n < PA_POOL; pfn++)
+		if (pa_bucket(pfn) % 32 == 5)
+			h->pa_pool[n++] = pfn;
+	return h;
+}
+
+void hm_harness_free(struct hm_harness *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; i < 32; i++)
+		hm_destroy(h->ctxs[i]);
+	free(h->m);
+	free(h);
+}
+
+void hm_harness_counts(const struct hm_harness *h, uint64_t *executed,
+		       uint64_t *skipped)
+{
+	*executed = h->executed;
+	*skipped = h->skipped;
+}
+
+/* ---- Resolving arguments ------------------------------------------------- */
+
+static uint32_t norm_pfn(const struct hm_harness *h, uint32_t raw)
+{
+	uint32_t i;
+
+	if (h->mode == HM_HARNESS_PAGE_ADDRESS)
+		return h->pa_pool[raw % PA_POOL];
+	if (raw >= h->first_free && raw < MODEL_MEM_PAGES)
+		return raw;
+	i = raw % POOL_SIZE;
+	return i < POOL_LOW ? h->first_free + i
+			    : MODEL_MAX_LOW_PFN + (i - POOL_LOW);
+}
+
+/* May the current CPU use @l?  kmaps and lowmem addresses are global;
+ * a temporary slot belongs to its CPU. */
+static bool usable(const struct hm_harness *h, const struct live *l)
+{
+	return l->kind == L_KMAP || !model_highmem(l->pfn) ||
+	       l->cpu == h->m->cpu;
+}
+
+static struct live *pick_usable(struct hm_harness *h, uint32_t idx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->n_live; i++)
+		n += usable(h, &h->live[i]);
+	if (!n)
+		return NULL;
+	idx %= (uint32_t)n;
+	for (size_t i = 0; i < h->n_live; i++)
+		if (usable(h, &h->live[i]) && idx-- == 0)
+			return &h->live[i];
+	return NULL;
+}
+
+/* This CPU's temporary map @back from the newest, of a kind in @kinds
+ * (a bit mask), or NULL. */
+static struct live *pick_temp(struct hm_harness *h, uint32_t back,
+			      unsigned kinds)
+{
+	for (size_t i = h->n_live; i-- > 0;) {
+		struct live *l = &h->live[i];
+
+		if (l->kind == L_KMAP || l->cpu != h->m->cpu ||
+		    !(kinds & (1u << l->kind)))
+			continue;
+		if (back-- == 0)
+			return l;
+	}
+	return NULL;
+}
+
+/* This CPU's newest temporary map at @vaddr. */
+static struct live *temp_at(struct hm_harness *h, uint32_t vaddr)
+{
+	for (size_t i = h->n_live; i-- > 0;)
+		if (h->live[i].kind != L_KMAP && h->live[i].cpu == h->m->cpu &&
+		    h->live[i].vaddr == (vaddr & ~0xFFFu))
+			return &h->live[i];
+	return NULL;
+}
+
+static void live_add(struct hm_harness *h, uint32_t pfn, uint32_t vaddr,
+		     enum live_kind kind, unsigned type)
+{
+	struct live *l = &h->live[h->n_live++];
+
+	l->pfn = pfn;
+	l->vaddr = vaddr;
+	l->kind = (uint8_t)kind;
+	l->cpu = (uint8_t)h->m->cpu;
+	l->type = (uint8_t)type;
+}
+
+static void live_del(struct hm_harness *h, struct live *l)
+{
+	size_t i = (size_t)(l - h->live);
+
+	memmove(l, l + 1, (h->n_live - i - 1) * sizeof(*l));
+	h->n_live--;
+}
+
+static struct live *kmap_user(struct hm_harness *h, uint32_t pfn)
+{
+	for (size_t i = h->n_live; i-- > 0;)
+		if (h->live[i].kind == L_KMAP && h->live[i].pfn == pfn)
+			return &h->live[i];
+	return NULL;
+}
+
+/* ---- Remembered data ------------------------------------------------------- */
+
+static struct word *word_of(struct hm_harness *h, uint32_t pfn, bool add)
+{
+	uint32_t i = (pfn * 0x9E3779B1u) & (WORDS - 1);
+
+	for (unsigned probe = 0; probe < WORDS; probe++, i = (i + 1) & (WORDS - 1)) {
+		if (h->words[i].pfn == pfn)
+			return &h->words[i];
+		if (!h->words[i].pfn) {
+			if (!add)
+				return NULL;
+			h->words[i].pfn = pfn;
+			h->used_words[h->n_words++] = i;
+			return &h->words[i];
+		}
+	}
+	return NULL;
+}
+
+static void forget_words(struct hm_harness *h)
+{
+	for (size_t i = 0; i < h->n_words; i++)
+		h->words[h->used_words[i]].pfn = 0;
+	h->n_words = 0;
+}
+
+/* ---- Checks ------------------------------------------------------------------ */
+
+static uint64_t pte_frame(uint64_t pte)
+{
+	return (pte & 0x000ffffffffff000ull) >> 12;
+}
+
+static void check_entry(struct hm_harness *h, unsigned nr)
+{
+	const struct model *m = h->m;
+	int count = hm_pkmap_count(h->ctx, nr);
+	uint64_t pte = hm_pkmap_pte(h->ctx, nr);
+
+	if (count != m->count[nr])
+		oracle(h, "pkmap_count[%u] is %d, the model says %d", nr, count,
+		       m->count[nr]);
+	if (!m->count[nr] && pte)
+		oracle(h, "PKMAP entry %u is free but its PTE is %#llx", nr,
+		       (unsigned long long)pte);
+	if (m->count[nr] && (!(pte & 1) || pte_frame(pte) != m->pfn[nr]))
+		oracle(h, "PKMAP entry %u should map pfn %#x, its PTE is %#llx",
+		       nr, m->pfn[nr], (unsigned long long)pte);
+}
+
+static void check_page(struct hm_harness *h, uint32_t pfn)
+{
+	hm_vaddr_t got = hm_page_address(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	uint32_t want = model_page_address(h->m, pfn);
+
+	if (got != want)
+		oracle(h, "page_address(pfn %#x) is %#x, the model says %#x",
+		       pfn, got, want);
+}
+
+/* The number of flushes, and after one, every entry it should have freed. */
+static void check_flushes(struct hm_harness *h)
+{
+	struct hm_stats s;
+
+	hm_stats(h->ctx, &s);
+	if (s.pkmap_flushes != h->m->flushes)
+		oracle(h, "flush_all_zero_pkmaps ran %llu times, the model "
+		       "says %llu", (unsigned long long)s.pkmap_flushes,
+		       (unsigned long long)h->m->flushes);
+	if (!h->m->nr_freed)
+		return;
+	for (unsigned nr = 0; nr < h->m->last_pkmap; nr++)
+		check_entry(h, nr);
+	for (unsigned i = 0; i < h->m->nr_freed; i++)
+		check_page(h, h->m->pfn[h->m->freed[i]]);
+}
+
+static void check_cpu(struct hm_harness *h)
+{
+	const struct model_cpu *mc = &h->m->c[h->m->cpu];
+	struct hm_cpu_state cs;
+
+	hm_cpu_state(h->ctx, h->m->cpu, &cs);
+	if (hm_smp_processor_id(h->ctx) != h->m->cpu)
+		oracle(h, "running on cpu %u, the model says %u",
+		       hm_smp_processor_id(h->ctx), h->m->cpu);
+	if (cs.preempt_count != mc->preempt_count ||
+	    cs.pagefault_disabled != mc->pagefault_disabled ||
+	    cs.migrate_disabled != mc->migrate_disabled ||
+	    cs.kmap_atomic_idx != mc->depth)
+		oracle(h, "cpu %u: preempt %d pagefault %d migrate %d depth %d; "
+		       "the model says %d %d %d %d", h->m->cpu,
+		       cs.preempt_count, cs.pagefault_disabled,
+		       cs.migrate_disabled, cs.kmap_atomic_idx,
+		       mc->preempt_count, mc->pagefault_disabled,
+		       mc->migrate_disabled, mc->depth);
+}
+
+static void check_slot(struct hm_harness *h, unsigned slot)
+{
+	uint64_t pte = hm_kmap_atomic_pte(h->ctx, h->m->cpu, slot);
+	uint32_t want = h->m->c[h->m->cpu].slot_pte_pfn[slot];
+
+	if (want ? pte_frame(pte) != want || !(pte & 1) : pte != 0)
+		oracle(h, "cpu %u slot %u: PTE %#llx, the model says pfn %#x",
+		       h->m->cpu, slot, (unsigned long long)pte, want);
+}
+
+static uint32_t read_word(struct hm_harness *h, uint32_t vaddr)
+{
+	uint32_t v;
+
+	if (hm_sim_read(h->ctx, vaddr, &v, sizeof(v)) != HM_OK)
+		oracle(h, "reading %#x faulted", vaddr);
+	return v;
+}
+
+/* @vaddr maps @pfn: through the TLB and the page tables, and the data. */
+static void check_mapping(struct hm_harness *h, uint32_t vaddr, uint32_t pfn)
+{
+	hm_paddr_t pa = 0;
+	bool hit;
+	struct word *w;
+
+	if (hm_sim_translate(h->ctx, vaddr, &pa, &hit) != HM_OK ||
+	    pa >> 12 != pfn)
+		oracle(h, "%#x translates to %#llx%s, not to pfn %#x", vaddr,
+		       (unsigned long long)pa, hit ? " (from the TLB)" : "",
+		       pfn);
+	if (hm_sim_walk(h->ctx, vaddr, &pa) != HM_OK || pa >> 12 != pfn)
+		oracle(h, "the page tables map %#x to %#llx, not to pfn %#x",
+		       vaddr, (unsigned long long)pa, pfn);
+	w = word_of(h, pfn, false);
+	if (w && read_word(h, vaddr + w->off) != w->val)
+		oracle(h, "word %#x of pfn %#x reads %#x through %#x, %#x was "
+		       "written", w->off, pfn, read_word(h, vaddr + w->off),
+		       vaddr, w->val);
+}
+
+/* ---- Ops -------------------------------------------------------------------- */
+
+/*
+ * Run one core call the model has judged: @why is NULL for a legal call.
+ * Returns true when the call went ahead (no BUG expected); a BUG where none
+ * was due, or none where one was, is a finding.
+ */
+static bool judged(struct hm_harness *h, const char *why, int bugs_before)
+{
+	int bugs = h->bugs - bugs_before;
+
+	if (!why && bugs)
+		oracle(h, "unexpected BUG: %s", h->bug_msg);
+	if (why && bugs != 1)
+		oracle(h, "%s BUG report(s) where the model expects one (%s)",
+		       bugs ? "several" : "no", why);
+	h->why[h->cur] = why;	/* static text, kept for the history */
+	return !why;
+}
+
+/* In the legal targets, a call the model rejects is skipped. */
+static bool skip(struct hm_harness *h, const char *why, struct hm_step *st)
+{
+	if (!why || h->mode == HM_HARNESS_MISUSE)
+		return false;
+	st->executed = false;
+	h->why[h->cur] = why;
+	return true;
+}
+
+static void expect_value(struct hm_harness *h, uint32_t got, uint32_t want)
+{
+	if (got != want)
+		oracle(h, "returned %#x, the model says %#x", got, want);
+}
+
+static void after_pkmap_op(struct hm_harness *h, uint32_t pfn)
+{
+	uint32_t v = model_page_address(h->m, pfn);
+
+	check_flushes(h);
+	check_page(h, pfn);
+	if (model_highmem(pfn) && v)
+		check_entry(h, (v - h->m->pkmap_base) >> 12);
+}
+
+static void op_kmap(struct hm_harness *h, uint32_t pfn, struct hm_step *st)
+{
+	const char *why = model_check_kmap(h->m, pfn);
+	int before = h->bugs;
+	uint32_t got;
+
+	if (skip(h, why, st))
+		return;
+	got = hm_kmap(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	st->value = got;
+	if (!judged(h, why, before)) {
+		if (model_kmap_would_sleep(h->m, pfn) &&
+		    h->m->c[h->m->cpu].preempt_count == 0)
+			model_kmap_failed(h->m);
+		else
+			h->m->nr_freed = 0;
+		expect_value(h, got, 0);
+		check_flushes(h);
+		return;
+	}
+	expect_value(h, got, model_kmap(h->m, pfn));
+	live_add(h, pfn, got, L_KMAP, 0);
+	after_pkmap_op(h, pfn);
+	check_mapping(h, got, pfn);
+}
+
+static void op_kunmap(struct hm_harness *h, uint32_t raw, struct hm_step *st)
+{
+	uint32_t pfn = norm_pfn(h, raw);
+	struct live *l = kmap_user(h, pfn);
+	const char *why;
+	int before = h->bugs;
+
+	if (!l && h->mode != HM_HARNESS_MISUSE) {
+		/* stand for a page that has a user */
+		size_t users = 0;
+
+		for (size_t i = 0; i < h->n_live; i++)
+			users += h->live[i].kind == L_KMAP;
+		if (!users) {
+			skip(h, "no page is kmapped", st);
+			return;
+		}
+		for (size_t i = 0, k = raw % users; i < h->n_live; i++)
+			if (h->live[i].kind == L_KMAP && k-- == 0)
+				l = &h->live[i];
+		pfn = l->pfn;
+	}
+	why = model_check_kunmap(h->m, pfn);
+	if (skip(h, why, st))
+		return;
+	hm_kunmap(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	st->value = pfn;
+	if (judged(h, why, before)) {
+		model_kunmap(h->m, pfn);
+		if (l)
+			live_del(h, l);
+	}
+	after_pkmap_op(h, pfn);
+}
+
+static void op_kmap_high_get(struct hm_harness *h, uint32_t pfn,
+			     struct hm_step *st)
+{
+	const char *why = model_check_kmap_high_get(h->m, pfn);
+	int before = h->bugs;
+	uint32_t got;
+
+	if (skip(h, why, st))
+		return;
+	got = hm_kmap_high_get(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	st->value = got;
+	if (!judged(h, why, before)) {
+		expect_value(h, got, 0);
+		return;
+	}
+	expect_value(h, got, model_kmap_high_get(h->m, pfn));
+	if (got) {
+		live_add(h, pfn, got, L_KMAP, 0);	/* undone by kunmap */
+		check_mapping(h, got, pfn);
+	}
+	after_pkmap_op(h, pfn);
+}
+
+static void op_page_address(struct hm_harness *h, uint32_t pfn,
+			    struct hm_step *st)
+{
+	st->value = hm_page_address(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	expect_value(h, st->value, model_page_address(h->m, pfn));
+	if (h->bugs)
+		oracle(h, "unexpected BUG: %s", h->bug_msg);
+}
+
+static void op_flush_unused(struct hm_harness *h, struct hm_step *st)
+{
+	(void)st;
+	hm_kmap_flush_unused(h->ctx);
+	model_flush_unused(h->m);
+	check_flushes(h);
+}
+
+/* After a temporary map or unmap: the CPU's counts and the slot's PTE. */
+static void after_temp_op(struct hm_harness *h, uint32_t vaddr)
+{
+	check_cpu(h);
+	if (model_in_window(h->m, vaddr & ~0xFFFu)) {
+		unsigned idx = (model_slot_addr(0, 0) - (vaddr & ~0xFFFu)) >> 12;
+
+		if (idx / 20 == h->m->cpu)
+			check_slot(h, idx % 20);
+	}
+}
+
+static void op_kmap_temp(struct hm_harness *h, enum live_kind kind,
+			 uint32_t pfn, unsigned type, struct hm_step *st)
+{
+	struct page *page = hm_pfn_to_page(h->ctx, pfn);
+	const char *why;
+	int before = h->bugs;
+	uint32_t got, want = 0;
+
+	why = kind == L_ATOMIC ? model_check_kmap_atomic(h->m, pfn) :
+	      kind == L_LOCAL ? model_check_kmap_local(h->m, pfn) :
+	      model_check_kmap_atomic_type(h->m, pfn, type);
+	if (skip(h, why, st))
+		return;
+	got = kind == L_ATOMIC ? hm_kmap_atomic(h->ctx, page) :
+	      kind == L_LOCAL ? hm_kmap_local_page(h->ctx, page) :
+	      hm_kmap_atomic_type(h->ctx, page, (enum km_type)type);
+	st->value = got;
+	if (judged(h, why, before)) {
+		want = kind == L_ATOMIC ? model_kmap_atomic(h->m, pfn) :
+		       kind == L_LOCAL ? model_kmap_local(h->m, pfn) :
+		       model_kmap_atomic_type(h->m, pfn, type);
+		expect_value(h, got, want);
+		live_add(h, pfn, got, kind, type);
+		check_mapping(h, got, pfn);
+	} else {
+		expect_value(h, got, 0);
+	}
+	after_temp_op(h, got ? got : model_slot_addr(h->m->cpu,
+					h->m->c[h->m->cpu].depth));
+}
+
+/* A place to unmap that is no temporary map of this CPU (misuse only). */
+static uint32_t bogus_vaddr(const struct hm_harness *h, uint32_t n)
+{
+	switch (n % 4) {
+	case 0:
+		return h->m->pkmap_base;			/* PKMAP */
+	case 1:
+		return model_slot_addr(h->m->cpu,
+				       (unsigned)h->m->c[h->m->cpu].depth % 20);
+	case 2:
+		return 0x1000;					/* user */
+	default:
+		return model_slot_addr((h->m->cpu + 1) % h->m->cfg.nr_cpus, 0);
+	}
+}
+
+static void op_kunmap_temp(struct hm_harness *h, enum live_kind kind,
+			   uint32_t arg, struct hm_step *st)
+{
+	bool misuse = h->mode == HM_HARNESS_MISUSE;
+	struct live *l;
+	uint32_t vaddr;
+	unsigned type = 0;
+	const char *why;
+	int before = h->bugs;
+
+	if (kind == L_TYPED) {
+		type = arg;
+		l = NULL;
+		for (size_t i = h->n_live; i-- > 0;)
+			if (h->live[i].kind == L_TYPED &&
+			    h->live[i].cpu == h->m->cpu &&
+			    h->live[i].type == type)
+				l = &h->live[i];
+	} else {
+		l = pick_temp(h, misuse ? arg : 0,
+			      misuse ? ~0u : 1u << kind);
+	}
+	if (!l && !misuse) {
+		skip(h, "no such temporary map on this cpu", st);
+		return;
+	}
+	vaddr = l ? l->vaddr : kind == L_TYPED ?
+		model_slot_addr(h->m->cpu, type % 20) : bogus_vaddr(h, arg);
+
+	why = kind == L_ATOMIC ? model_check_kunmap_atomic(h->m, vaddr) :
+	      kind == L_LOCAL ? model_check_kunmap_local(h->m, vaddr) :
+	      model_check_kunmap_atomic_type(h->m, vaddr, type);
+	if (skip(h, why, st))
+		return;
+	st->value = vaddr;
+	if (kind == L_ATOMIC)
+		hm_kunmap_atomic(h->ctx, vaddr);
+	else if (kind == L_LOCAL)
+		hm_kunmap_local(h->ctx, vaddr);
+	else
+		hm_kunmap_atomic_type(h->ctx, vaddr, (enum km_type)type);
+	if (judged(h, why, before)) {
+		if (kind == L_ATOMIC)
+			model_kunmap_atomic(h->m, vaddr);
+		else if (kind == L_LOCAL)
+			model_kunmap_local(h->m, vaddr);
+		else
+			model_kunmap_atomic_type(h->m, vaddr, type);
+		/* a made-up address may still be the right one */
+		if (!l)
+			l = temp_at(h, vaddr);
+		if (l)
+			live_del(h, l);
+	}
+	after_temp_op(h, vaddr);
+}
+
+/* write and read with nothing mapped: nothing to do, in every target */
+static void no_mapping(struct hm_harness *h, struct hm_step *st)
+{
+	st->executed = false;
+	h->why[h->cur] = "nothing mapped to go through";
+}
+
+static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
+		     struct hm_step *st)
+{
+	struct live *l = pick_usable(h, idx);
+	uint32_t off = (val & 0x3FF) * 4, got;
+	struct word *w;
+
+	if (!l) {
+		no_mapping(h, st);
+		return;
+	}
+	if (hm_sim_write(h->ctx, l->vaddr + off, &val, 4) != HM_OK)
+		oracle(h, "writing through %#x (%s of pfn %#x) faulted",
+		       l->vaddr, live_name[l->kind], l->pfn);
+	w = word_of(h, l->pfn, true);
+	if (!w)
+		return;		/* table full: the word is not remembered */
+	w->off = off;
+	w->val = val;
+	st->value = l->vaddr;
+	/* it landed in the page's frame ... */
+	if (hm_sim_phys_read(h->ctx, ((hm_paddr_t)l->pfn << 12) + off, &got,
+			     4) != HM_OK || got != val)
+		oracle(h, "wrote %#x through %#x but frame %#x holds %#x", val,
+		       l->vaddr, l->pfn, got);
+	/* ... and every other mapping of the page sees it */
+	for (size_t i = 0; i < h->n_live; i++)
+		if (h->live[i].pfn == l->pfn && usable(h, &h->live[i]))
+			check_mapping(h, h->live[i].vaddr, l->pfn);
+	if (!model_highmem(l->pfn))
+		check_mapping(h, model_direct(l->pfn), l->pfn);
+}
+
+static void op_read(struct hm_harness *h, uint32_t idx, struct hm_step *st)
+{
+	struct live *l = pick_usable(h, idx);
+
+	if (!l) {
+		no_mapping(h, st);
+		return;
+	}
+	check_mapping(h, l->vaddr, l->pfn);
+	st->value = read_word(h, l->vaddr);
+}
+
+static void op_cpu(struct hm_harness *h, uint32_t raw, struct hm_step *st)
+{
+	unsigned cpu = h->mode == HM_HARNESS_MISUSE ? raw % 8 :
+		       raw % h->m->cfg.nr_cpus;
+	const char *why = model_check_cpu(h->m, cpu);
+	int before = h->bugs;
+
+	if (skip(h, why, st))
+		return;
+	hm_set_cpu(h->ctx, cpu);
+	st->value = cpu;
+	if (judged(h, why, before))
+		model_cpu(h->m, cpu);
+	check_cpu(h);
+}
+
+static void op_reset(struct hm_harness *h)
+{
+	hm_reset(h->ctx);
+	model_reset(h->m);
+	h->m->flushes = 0;	/* hm_reset clears the statistics too */
+	h->n_live = 0;
+	check_cpu(h);
+}
+
+/* The page_address target's extra check: after a flush every pool page,
+ * else those sharing the bucket of the page the op touched (where a broken
+ * list would show). */
+static void check_pool(struct hm_harness *h, uint32_t pfn)
+{
+	bool all = h->m->nr_freed > 0;
+
+	for (unsigned i = 0; i < PA_POOL; i++)
+		if (all || pa_bucket(h->pa_pool[i]) == pa_bucket(pfn))
+			check_page(h, h->pa_pool[i]);
+}
+
+static bool op_allowed(const struct hm_harness *h, unsigned code)
+{
+	if (h->mode != HM_HARNESS_PAGE_ADDRESS)
+		return true;
+	return code == HM_OP_KMAP || code == HM_OP_KUNMAP ||
+	       code == HM_OP_PAGE_ADDRESS || code == HM_OP_FLUSH_UNUSED ||
+	       code == HM_OP_KMAP_HIGH_GET || code == HM_OP_RESET;
+}
+
+static void step(struct hm_harness *h, const struct hm_op *op,
+		 struct hm_step *st)
+{
+	uint32_t pfn = norm_pfn(h, op->a);
+
+	st->executed = true;
+	st->bug = false;
+	st->value = 0;
+	h->why[h->cur] = NULL;
+	if (!op_allowed(h, op->code)) {
+		st->executed = false;
+		h->why[h->cur] = "not an op of this target";
+		return;
+	}
+	h->bugs = 0;
+	switch (op->code) {
+	case HM_OP_KMAP:
+		op_kmap(h, pfn, st);
+		break;
+	case HM_OP_KUNMAP:
+		op_kunmap(h, op->a, st);
+		break;
+	case HM_OP_KMAP_ATOMIC:
+		op_kmap_temp(h, L_ATOMIC, pfn, 0, st);
+		break;
+	case HM_OP_KUNMAP_ATOMIC:
+		op_kunmap_temp(h, L_ATOMIC, op->a, st);
+		break;
+	case HM_OP_KMAP_ATOMIC_TYPE:
+		op_kmap_temp(h, L_TYPED, pfn,
+			     h->mode == HM_HARNESS_MISUSE ? op->b :
+			     op->b % MODEL_TYPES, st);
+		break;
+	case HM_OP_KUNMAP_ATOMIC_TYPE:
+		op_kunmap_temp(h, L_TYPED, h->mode == HM_HARNESS_MISUSE ?
+			       op->a : op->a % MODEL_TYPES, st);
+		break;
+	case HM_OP_KMAP_LOCAL:
+		op_kmap_temp(h, L_LOCAL, pfn, 0, st);
+		break;
+	case HM_OP_KUNMAP_LOCAL:
+		op_kunmap_temp(h, L_LOCAL, op->a, st);
+		break;
+	case HM_OP_PAGE_ADDRESS:
+		op_page_address(h, pfn, st);
+		break;
+	case HM_OP_WRITE:
+		op_write(h, op->a, op->b, st);
+		break;
+	case HM_OP_READ:
+		op_read(h, op->a, st);
+		break;
+	case HM_OP_CPU:
+		op_cpu(h, op->a, st);
+		break;
+	case HM_OP_FLUSH_UNUSED:
+		op_flush_unused(h, st);
+		break;
+	case HM_OP_KMAP_HIGH_GET:
+		op_kmap_high_get(h, pfn, st);
+		break;
+	case HM_OP_RESET:
+		op_reset(h);
+		break;
+	}
+	if (st->executed && h->bugs)
+		st->bug = true;
+	if (h->mode == HM_HARNESS_PAGE_ADDRESS)
+		check_pool(h, pfn);
+}
+
+void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
+		    struct hm_step *steps)
+{
+	h->seq = seq;
+	h->cur = 0;
+	h->ctx = machine(h, &seq->config);
+	h->first_free = (uint32_t)hm_first_free_pfn(h->ctx);
+	hm_reset(h->ctx);
+	hm_set_cpu(h->ctx, 0);	/* every CPU is idle after the reset */
+	model_restart(h->m, &seq->config);
+	h->n_live = 0;
+	forget_words(h);
+
+	for (h->cur = 0; h->cur < seq->n; h->cur++) {
+		struct hm_step *st = &h->hist[h->cur];
+
+		step(h, &seq->op[h->cur], st);
+		if (st->executed)
+			h->executed++;
+		else
+			h->skipped++;
+		if (steps)
+			steps[h->cur] = *st;
+	}
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness.h - run an op sequence on the core and check every step against
+ * the reference model (fuzz/model.h) and the machine's invariants.
+ *
+ * What an op's arguments mean at run time:
+ *  - PFN: a frame of the 1 GiB machine; a value outside [first free frame,
+ *    end of memory) picks from a pool of 256 lowmem and 3840 highmem frames
+ *    (or, for the page_address target, of pages that share 4 hash buckets).
+ *  - MAP (write, read): the live mappings this CPU may use, oldest first,
+ *    taken modulo their number: every kmap user, and this CPU's temporary
+ *    maps.  A write stores VALUE at word (VALUE & 0x3ff) of the page.
+ *  - SLOT (kunmap_atomic, kunmap_local): 0 unmaps this CPU's newest
+ *    temporary map, N the one N older (misuse target only: the legal ones
+ *    always take the newest).
+ *  - kunmap's PFN: in the legal targets, a page with no kmap user stands for
+ *    the (PFN mod users)-th page that has one.
+ *
+ * The legal targets issue only calls the model says are legal, and skip the
+ * rest; the misuse target issues everything and requires a BUG report
+ * exactly where the model predicts one, and no change of state after it.
+ * Any disagreement prints "ORACLE: ..." with the whole input decoded as a
+ * text sequence (replayable, results in comments) and aborts.
+ */
+#ifndef HM_FUZZ_HARNESS_H
+#define HM_FUZZ_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fuzz/ops.h"
+
+enum hm_harness_mode {
+	HM_HARNESS_LEGAL,	/* kmap_ops */
+	HM_HARNESS_PAGE_ADDRESS,/* page_address: the hash table alone */
+	HM_HARNESS_MISUSE,	/* kmap_misuse */
+};
+
+/* What one op did, for callers that compare runs (kvm_runner). */
+struct hm_step {
+	bool executed;		/* false: skipped as not legal here */
+	bool bug;		/* the core reported a BUG */
+	uint32_t value;		/* returned address, or word read */
+};
+
+struct hm_harness;
+
+struct hm_harness *hm_harness_new(enum hm_harness_mode mode);
+void hm_harness_free(struct hm_harness *h);
+
+/* Run @seq from a fresh machine of its configuration.  Aborts on a finding.
+ * @steps, if not NULL, receives one entry per op. */
+void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
+		    struct hm_step *steps);
+
+/* Total ops executed and skipped over the harness's life. */
+void hm_harness_counts(const struct hm_harness *h, uint64_t *executed,
+		       uint64_t *skipped);
+
+#endif /* HM_FUZZ_HARNESS_H */

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.c - the reference model; see model.h.
+ *
+ * Every rule here is stated from the kernel's behaviour (and the core's
+ * documented checks), not from the core's code: the PKMAP scan, when the
+ * flush happens, which calls are BUGs.
+ */
+#include "fuzz/model.h"
+
+#include <string.h>
+
+#define PAGE_OFFSET	0xC0000000u
+#define HIGH_MEMORY	(PAGE_OFFSET + (MODEL_MAX_LOW_PFN << 12))
+#define FIX_TOP		0xFFFFF000u
+#define FIX_KMAP_BEGIN	2u
+
+uint32_t model_direct(uint32_t pfn)
+{
+	return PAGE_OFFSET + (pfn << 12);
+}
+
+bool model_highmem(uint32_t pfn)
+{
+	return pfn >= MODEL_MAX_LOW_PFN;
+}
+
+uint32_t model_pkmap_addr(const struct model *m, unsigned nr)
+{
+	return m->pkmap_base + (nr << 12);
+}
+
+uint32_t model_slot_addr(unsigned cpu, unsigned slot)
+{
+	return FIX_TOP - ((FIX_KMAP_BEGIN + slot + MODEL_SLOTS * cpu) << 12);
+}
+
+bool model_in_window(const struct model *m, uint32_t vaddr)
+{
+	unsigned last = MODEL_SLOTS * m->cfg.nr_cpus - 1;
+
+	return vaddr >= model_slot_addr(0, last) &&
+	       vaddr <= model_slot_addr(0, 0);
+}
+
+static bool lowmem_vaddr(uint32_t vaddr)
+{
+	return vaddr >= PAGE_OFFSET && vaddr < HIGH_MEMORY;
+}
+
+static void set_config(struct model *m, const struct hm_seq_config *cfg)
+{
+	m->cfg = *cfg;
+	m->last_pkmap = cfg->small_window ? 16 : cfg->pae ? 512 : 1024;
+	/* PKMAP_BASE for up to 4 CPUs: the fixmap stays in the top PMD, and a
+	 * small window keeps the place of the whole one */
+	m->pkmap_base = cfg->pae ? 0xFFC00000u : 0xFF800000u;
+	m->cpu = 0;
+	m->flushes = 0;
+}
+
+void model_init(struct model *m, const struct hm_seq_config *cfg)
+{
+	memset(m, 0, sizeof(*m));
+	set_config(m, cfg);
+}
+
+void model_restart(struct model *m, const struct hm_seq_config *cfg)
+{
+	model_reset(m);
+	set_config(m, cfg);
+}
+
+void model_reset(struct model *m)
+{
+	unsigned cpu = m->cpu;
+
+	for (unsigned nr = 0; nr < m->last_pkmap; nr++)
+		if (m->count[nr])
+			m->nr_of[m->pfn[nr]] = 0;
+	memset(m->count, 0, sizeof(m->count));
+	memset(m->c, 0, sizeof(m->c));
+	m->last_nr = 0;
+	m->nr_freed = 0;
+	m->cpu = cpu;
+}
+
+static struct model_cpu *cur(struct model *m)
+{
+	return &m->c[m->cpu];
+}
+
+static const struct model_cpu *ccur(const struct model *m)
+{
+	return &m->c[m->cpu];
+}
+
+/* An entry is mapped while its count is at least 1. */
+static int entry_of(const struct model *m, uint32_t pfn)
+{
+	return (int)m->nr_of[pfn] - 1;
+}
+
+uint32_t model_page_address(const struct model *m, uint32_t pfn)
+{
+	int nr;
+
+	if (!model_highmem(pfn))
+		return model_direct(pfn);
+	nr = entry_of(m, pfn);
+	return nr < 0 ? 0 : model_pkmap_addr(m, (unsigned)nr);
+}
+
+/* Free every entry with count 1: what the flush at the wrap does. */
+static void flush_zero(struct model *m)
+{
+	m->flushes++;
+	for (unsigned nr = 0; nr < m->last_pkmap; nr++) {
+		if (m->count[nr] != 1)
+			continue;
+		m->count[nr] = 0;
+		m->nr_of[m->pfn[nr]] = 0;
+		m->freed[m->nr_freed++] = (uint16_t)nr;
+	}
+}
+
+bool model_kmap_would_sleep(const struct model *m, uint32_t pfn)
+{
+	if (!model_highmem(pfn) || entry_of(m, pfn) >= 0)
+		return false;
+	for (unsigned nr = 0; nr < m->last_pkmap; nr++)
+		if (m->count[nr] < 2)
+			return false;
+	return true;
+}
+
+const char *model_check_kmap(const struct model *m, uint32_t pfn)
+{
+	if (ccur(m)->preempt_count > 0)
+		return "kmap may sleep: preemption is off";
+	if (model_kmap_would_sleep(m, pfn))
+		return "kmap would sleep: every entry in use";
+	return NULL;
+}
+
+/*
+ * The scan: from the entry after the last one handed out, round the
+ * window; passing entry 0 flushes the unused entries first.  It gives up
+ * (sleeps) after a whole round without a free entry since the last flush,
+ * returning -1.
+ */
+static int scan(struct model *m)
+{
+	unsigned left = m->last_pkmap, nr;
+
+	for (;;) {
+		nr = m->last_nr = (m->last_nr + 1) % m->last_pkmap;
+		if (nr == 0) {
+			flush_zero(m);
+			left = m->last_pkmap;
+		}
+		if (m->count[nr] == 0)
+			return (int)nr;
+		if (--left == 0)
+			return -1;
+	}
+}
+
+uint32_t model_kmap(struct model *m, uint32_t pfn)
+{
+	int nr;
+
+	m->nr_freed = 0;
+	if (!model_highmem(pfn))
+		return model_direct(pfn);
+	nr = entry_of(m, pfn);
+	if (nr >= 0) {
+		m->count[nr]++;
+		return model_pkmap_addr(m, (unsigned)nr);
+	}
+	nr = scan(m);
+	if (nr < 0)
+		return 0;	/* only where model_check_kmap() said so */
+	m->count[nr] = 2;	/* mapped, and one user */
+	m->pfn[nr] = pfn;
+	m->nr_of[pfn] = (uint16_t)(nr + 1);
+	return model_pkmap_addr(m, (unsigned)nr);
+}
+
+void model_kmap_failed(struct model *m)
+{
+	m->nr_freed = 0;
+	scan(m);	/* it runs round the window and gives up */
+}
+
+const char *model_check_kunmap(const struct model *m, uint32_t pfn)
+{
+	int nr;
+
+	if (!model_highmem(pfn))
+		return NULL;
+	nr = entry_of(m, pfn);
+	if (nr < 0)
+		return "kunmap of a page that is not kmapped";
+	if (m->count[nr] == 1)
+		return "kunmap would drop pkmap_count to 0";
+	return NULL;
+}
+
+void model_kunmap(struct model *m, uint32_t pfn)
+{
+	m->nr_freed = 0;
+	if (model_highmem(pfn))
+		m->count[entry_of(m, pfn)]--;
+}
+
+const char *model_check_kmap_high_get(const struct model *m, uint32_t pfn)
+{
+	(void)m;
+	return model_highmem(pfn) ? NULL : "kmap_high_get of a lowmem page";
+}
+
+uint32_t model_kmap_high_get(struct model *m, uint32_t pfn)
+{
+	int nr = entry_of(m, pfn);
+
+	m->nr_freed = 0;
+	if (nr < 0)
+		return 0;
+	m->count[nr]++;
+	return model_pkmap_addr(m, (unsigned)nr);
+}
+
+void model_flush_unused(struct model *m)
+{
+	m->nr_freed = 0;
+	flush_zero(m);
+}
+
+/* ---- Temporary maps ------------------------------------------------------ */
+
+static const char *check_push(const struct model *m)
+{
+	const struct model_cpu *c = ccur(m);
+
+	if (c->depth >= MODEL_SLOTS)
+		return "more than KM_TYPE_NR nested temporary maps";
+	if (c->kind[c->depth] != SLOT_FREE)
+		return "the next stack slot is held by a typed map";
+	if (m->cfg.debug_highmem && c->slot_pte_pfn[c->depth])
+		return "debug: the slot's PTE is not empty";
+	return NULL;
+}
+
+/* Map slot @slot of this CPU; a lazily left PTE is simply replaced. */
+static uint32_t map_slot(struct model *m, unsigned slot, uint32_t pfn,
+			 enum model_slot kind)
+{
+	struct model_cpu *c = cur(m);
+
+	c->kind[slot] = (uint8_t)kind;
+	c->slot_pte_pfn[slot] = pfn;
+	return model_slot_addr(m->cpu, slot);
+}
+
+const char *model_check_kmap_atomic(const struct model *m, uint32_t pfn)
+{
+	return model_highmem(pfn) ? check_push(m) : NULL;
+}
+
+uint32_t model_kmap_atomic(struct model *m, uint32_t pfn)
+{
+	struct model_cpu *c = cur(m);
+
+	m->nr_freed = 0;
+	c->preempt_count++;
+	c->pagefault_disabled++;
+	if (!model_highmem(pfn))
+		return model_direct(pfn);
+	return map_slot(m, (unsigned)c->depth++, pfn, SLOT_ATOMIC);
+}
+
+/* The checks kunmap_atomic and kunmap_local share for a window address:
+ * it must be the top of this CPU's stack, mapped by @kind. */
+static const char *check_pop(const struct model *m, uint32_t vaddr,
+			     enum model_slot kind)
+{
+	const struct model_cpu *c = ccur(m);
+
+	if (c->depth == 0)
+		return "no temporary map on this cpu";
+	if (vaddr != model_slot_addr(m->cpu, (unsigned)c->depth - 1))
+		return "unmap out of order";
+	if (c->kind[c->depth - 1] != kind)
+		return "unmap of a slot of the other kind";
+	return NULL;
+}
+
+const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr)
+{
+	const struct model_cpu *c = ccur(m);
+
+	vaddr &= ~0xFFFu;
+	if (c->preempt_count <= 0 || c->pagefault_disabled <= 0)
+		return "kunmap_atomic without kmap_atomic";
+	if (model_in_window(m, vaddr))
+		return check_pop(m, vaddr, SLOT_ATOMIC);
+	if (!lowmem_vaddr(vaddr))
+		return "neither a temporary map nor a lowmem address";
+	return NULL;
+}
+
+void model_kunmap_atomic(struct model *m, uint32_t vaddr)
+{
+	struct model_cpu *c = cur(m);
+
+	m->nr_freed = 0;
+	if (model_in_window(m, vaddr & ~0xFFFu)) {
+		c->depth--;
+		c->kind[c->depth] = SLOT_FREE;
+		if (m->cfg.debug_highmem)
+			c->slot_pte_pfn[c->depth] = 0;
+	}
+	c->preempt_count--;
+	c->pagefault_disabled--;
+}
+
+const char *model_check_kmap_atomic_type(const struct model *m, uint32_t pfn,
+					 unsigned type)
+{
+	const struct model_cpu *c = ccur(m);
+
+	if (type >= MODEL_TYPES)
+		return "unknown km_type";
+	if (!model_highmem(pfn))
+		return NULL;
+	if (c->kind[type] != SLOT_FREE)
+		return "the type's slot is in use";
+	if (m->cfg.debug_highmem && c->slot_pte_pfn[type])
+		return "debug: the slot's PTE is not empty";
+	return NULL;
+}
+
+uint32_t model_kmap_atomic_type(struct model *m, uint32_t pfn, unsigned type)
+{
+	struct model_cpu *c = cur(m);
+
+	m->nr_freed = 0;
+	c->preempt_count++;
+	c->pagefault_disabled++;
+	if (!model_highmem(pfn))
+		return model_direct(pfn);
+	return map_slot(m, type, pfn, SLOT_TYPED);
+}
+
+const char *model_check_kunmap_atomic_type(const struct model *m,
+					   uint32_t vaddr, unsigned type)
+{
+	const struct model_cpu *c = ccur(m);
+
+	vaddr &= ~0xFFFu;
+	if (type >= MODEL_TYPES)
+		return "unknown km_type";
+	if (c->preempt_count <= 0 || c->pagefault_disabled <= 0)
+		return "kunmap_atomic without kmap_atomic";
+	if (model_in_window(m, vaddr)) {
+		if (vaddr != model_slot_addr(m->cpu, type))
+			return "not the slot of that type";
+		if (c->kind[type] != SLOT_TYPED)
+			return "the slot holds no typed map";
+		return NULL;
+	}
+	if (!lowmem_vaddr(vaddr))
+		return "neither a temporary map nor a lowmem address";
+	return NULL;
+}
+
+void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
+{
+	struct model_cpu *c = cur(m);
+
+	m->nr_freed = 0;
+	if (model_in_window(m, vaddr & ~0xFFFu)) {
+		c->kind[type] = SLOT_FREE;
+		if (m->cfg.debug_highmem)
+			c->slot_pte_pfn[type] = 0;
+	}
+	c->preempt_count--;
+	c->pagefault_disabled--;
+}
+
+const char *model_check_kmap_local(const struct model *m, uint32_t pfn)
+{
+	return model_highmem(pfn) ? check_push(m) : NULL;
+}
+
+uint32_t model_kmap_local(struct model *m, uint32_t pfn)
+{
+	struct model_cpu *c = cur(m);
+
+	m->nr_freed = 0;
+	if (!model_highmem(pfn))
+		return model_direct(pfn);
+	c->migrate_disabled++;
+	return map_slot(m, (unsigned)c->depth++, pfn, SLOT_LOCAL);
+}
+
+const char *model_check_kunmap_local(const struct model *m, uint32_t vaddr)
+{
+	vaddr &= ~0xFFFu;
+	if (model_in_window(m, vaddr))
+		return check_pop(m, vaddr, SLOT_LOCAL);
+	if (!lowmem_vaddr(vaddr))
+		return "neither a temporary map nor a lowmem address";
+	return NULL;
+}
+
+void model_kunmap_local(struct model *m, uint32_t vaddr)
+{
+	struct model_cpu *c = cur(m);
+
+	m->nr_freed = 0;
+	if (!model_in_window(m, vaddr & ~0xFFFu))
+		return;
+	c->depth--;
+	c->kind[c->depth] = SLOT_FREE;
+	c->slot_pte_pfn[c->depth] = 0;	/* always cleared */
+	c->migrate_disabled--;
+}
+
+const char *model_check_cpu(const struct model *m, unsigned cpu)
+{
+	const struct model_cpu *c = ccur(m);
+
+	if (cpu >= m->cfg.nr_cpus)
+		return "no such cpu";
+	if (cpu != m->cpu && c->preempt_count > 0)
+		return "changing cpu with preemption off";
+	if (cpu != m->cpu && c->migrate_disabled > 0)
+		return "changing cpu with migration off";
+	return NULL;
+}
+
+void model_cpu(struct model *m, unsigned cpu)
+{
+	m->nr_freed = 0;
+	m->cpu = cpu;
+}

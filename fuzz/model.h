@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.h - the reference model the fuzzers check the core against.
+ *
+ * Written apart from core/ and as plainly as possible: arrays and counters,
+ * no hash table, no page tables, the layout as constants for the 1 GiB
+ * machines the fuzzers use.  For each op it says whether the core must
+ * report a BUG and, if not, what the op returns and how the state moves.
+ * The only thing it shares with the core is the public header's types.
+ */
+#ifndef HM_FUZZ_MODEL_H
+#define HM_FUZZ_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fuzz/ops.h"
+
+#define MODEL_MEM_PAGES		0x40000u	/* 1 GiB */
+#define MODEL_MAX_LOW_PFN	0x38000u	/* 896 MiB */
+#define MODEL_SLOTS		20		/* KM_TYPE_NR */
+#define MODEL_TYPES		14		/* the legacy km_types */
+#define MODEL_MAX_CPUS		4
+
+enum model_slot {
+	SLOT_FREE,
+	SLOT_ATOMIC,
+	SLOT_LOCAL,
+	SLOT_TYPED,
+};
+
+struct model_cpu {
+	int preempt_count;
+	int pagefault_disabled;
+	int migrate_disabled;
+	int depth;				/* the slot stack */
+	uint8_t kind[MODEL_SLOTS];		/* enum model_slot */
+	uint32_t slot_pte_pfn[MODEL_SLOTS];	/* 0: PTE clear */
+};
+
+struct model {
+	struct hm_seq_config cfg;
+	unsigned last_pkmap;		/* 512 or 1024 */
+	uint32_t pkmap_base;
+	unsigned last_nr;
+	int count[1024];		/* pkmap_count */
+	uint32_t pfn[1024];		/* page of each entry with count > 0 */
+	uint16_t nr_of[MODEL_MEM_PAGES];/* entry + 1 of a mapped page, or 0 */
+	unsigned cpu;
+	struct model_cpu c[MODEL_MAX_CPUS];
+	uint64_t flushes;		/* flush_all_zero_pkmaps() runs */
+	/* entries freed by the last op's flush, for the harness to check */
+	unsigned nr_freed;
+	uint16_t freed[1024];
+};
+
+void model_init(struct model *m, const struct hm_seq_config *cfg);
+/* model_init() again, for a model that has been initialised once: costs
+ * what the last run mapped, not the size of memory. */
+void model_restart(struct model *m, const struct hm_seq_config *cfg);
+
+uint32_t model_direct(uint32_t pfn);
+uint32_t model_pkmap_addr(const struct model *m, unsigned nr);
+uint32_t model_slot_addr(unsigned cpu, unsigned slot);
+bool model_highmem(uint32_t pfn);
+/* Does @vaddr lie in some CPU's temporary-map window? */
+bool model_in_window(const struct model *m, uint32_t vaddr);
+
+/* What the core must say to each call: NULL when the call is legal, else
+ * why it is a BUG.  Pure: the model does not change. */
+const char *model_check_kmap(const struct model *m, uint32_t pfn);
+const char *model_check_kunmap(const struct model *m, uint32_t pfn);
+const char *model_check_kmap_high_get(const struct model *m, uint32_t pfn);
+const char *model_check_kmap_atomic(const struct model *m, uint32_t pfn);
+const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr);
+const char *model_check_kmap_atomic_type(const struct model *m, uint32_t pfn,
+					 unsigned type);
+const char *model_check_kunmap_atomic_type(const struct model *m,
+					   uint32_t vaddr, unsigned type);
+const char *model_check_kmap_local(const struct model *m, uint32_t pfn);
+const char *model_check_kunmap_local(const struct model *m, uint32_t vaddr);
+const char *model_check_cpu(const struct model *m, unsigned cpu);
+
+/* Apply a legal call and return what it returns.  kmap of a highmem page
+ * when every entry has a user is legal only where sleeping is; here it
+ * is checked as a BUG, and model_kmap_failed() applies what the failed
+ * scan leaves behind (it ran round the window once, flushing at 0). */
+uint32_t model_kmap(struct model *m, uint32_t pfn);
+void model_kmap_failed(struct model *m);
+void model_kunmap(struct model *m, uint32_t pfn);
+uint32_t model_kmap_high_get(struct model *m, uint32_t pfn);
+uint32_t model_kmap_atomic(struct model *m, uint32_t pfn);
+void model_kunmap_atomic(struct model *m, uint32_t vaddr);
+uint32_t model_kmap_atomic_type(struct model *m, uint32_t pfn, unsigned type);
+void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type);
+uint32_t model_kmap_local(struct model *m, uint32_t pfn);
+void model_kunmap_local(struct model *m, uint32_t vaddr);
+uint32_t model_page_address(const struct model *m, uint32_t pfn);
+void model_flush_unused(struct model *m);
+void model_cpu(struct model *m, unsigned cpu);
+/* Forget every mapping, keep the current CPU. */
+void model_reset(struct model *m);
+
+/* Would kmap of @pfn (highmem, unmapped) have to sleep? */
+bool model_kmap_would_sleep(const struct model *m, uint32_t pfn);
+
+#endif /* HM_FUZZ_MODEL_H */

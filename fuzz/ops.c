@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/* ops.c - the two forms of an op sequence and the conversions; see ops.h. */
+#include "fuzz/ops.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/highmem.h"
+
+const struct hm_op_info hm_op_info[HM_OP__COUNT] = {
+	[HM_OP_KMAP] = { "kmap", { HM_ARG_PFN } },
+	[HM_OP_KUNMAP] = { "kunmap", { HM_ARG_PFN } },
+	[HM_OP_KMAP_ATOMIC] = { "kmap_atomic", { HM_ARG_PFN } },
+	[HM_OP_KUNMAP_ATOMIC] = { "kunmap_atomic", { HM_ARG_U8 } },
+	[HM_OP_KMAP_ATOMIC_TYPE] = { "kmap_atomic_type",
+				     { HM_ARG_PFN, HM_ARG_U8 } },
+	[HM_OP_KUNMAP_ATOMIC_TYPE] = { "kunmap_atomic_type", { HM_ARG_U8 } },
+	[HM_OP_KMAP_LOCAL] = { "kmap_local_page", { HM_ARG_PFN } },
+	[HM_OP_KUNMAP_LOCAL] = { "kunmap_local", { HM_ARG_U8 } },
+	[HM_OP_PAGE_ADDRESS] = { "page_address", { HM_ARG_PFN } },
+	[HM_OP_WRITE] = { "write", { HM_ARG_U8, HM_ARG_VALUE } },
+	[HM_OP_READ] = { "read", { HM_ARG_U8 } },
+	[HM_OP_CPU] = { "cpu", { HM_ARG_U8 } },
+	[HM_OP_FLUSH_UNUSED] = { "kmap_flush_unused", { HM_ARG_NONE } },
+	[HM_OP_KMAP_HIGH_GET] = { "kmap_high_get", { HM_ARG_PFN } },
+	[HM_OP_RESET] = { "reset", { HM_ARG_NONE } },
+};
+
+static const char *const km_type_name[KM_LEGACY_TYPES] = {
+	"KM_BOUNCE_READ", "KM_SKB_SUNRPC_DATA", "KM_SKB_DATA_SOFTIRQ",
+	"KM_USER0", "KM_USER1", "KM_BIO_SRC_IRQ", "KM_BIO_DST_IRQ",
+	"KM_PTE0", "KM_PTE1", "KM_PTE2", "KM_IRQ0", "KM_IRQ1",
+	"KM_SOFTIRQ0", "KM_SOFTIRQ1",
+};
+
+static bool fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errsz) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+static size_t arg_size(enum hm_op_arg a)
+{
+	switch (a) {
+	case HM_ARG_PFN:
+	case HM_ARG_VALUE:
+		return 4;
+	case HM_ARG_U8:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+uint8_t hm_seq_config_byte(const struct hm_seq_config *c)
+{
+	return (uint8_t)(((c->nr_cpus - 1) & 3) | (c->pae ? 0 : 4) |
+			 (c->debug_highmem ? 8 : 0) |
+			 (c->small_window ? 16 : 0));
+}
+
+static void config_from_byte(uint8_t b, struct hm_seq_config *c)
+{
+	c->nr_cpus = (b & 3) + 1;
+	c->pae = !(b & 4);
+	c->debug_highmem = (b & 8) != 0;
+	c->small_window = (b & 16) != 0;
+}
+
+bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
+		   struct hm_seq *seq, char *err, size_t errsz)
+{
+	size_t pos = 0;
+
+	seq->n = 0;
+	config_from_byte(0, &seq->config);
+	if (!size)
+		return true;
+	if (strict && (data[0] & 0xe0))
+		return fail(err, errsz, "byte 0: config %#x has unknown bits",
+			    data[0]);
+	config_from_byte(data[pos++], &seq->config);
+
+	while (pos < size) {
+		struct hm_op *op;
+		unsigned code = data[pos];
+		size_t need = 1;
+		uint32_t v[2] = { 0, 0 };
+
+		if (code >= HM_OP__COUNT) {
+			if (strict)
+				return fail(err, errsz,
+					    "byte %zu: unknown op code %u", pos,
+					    code);
+			code %= HM_OP__COUNT;
+		}
+		for (int i = 0; i < 2; i++)
+			need += arg_size(hm_op_info[code].arg[i]);
+		if (pos + need > size) {
+			if (strict)
+				return fail(err, errsz,
+					    "byte %zu: %s needs %zu bytes, %zu "
+					    "left (truncated?)", pos,
+					    hm_op_info[code].name, need,
+					    size - pos);
+			break;
+		}
+		if (seq->n == HM_SEQ_MAX_OPS) {
+			if (strict)
+				return fail(err, errsz, "more than %d ops",
+					    HM_SEQ_MAX_OPS);
+			break;
+		}
+		pos++;
+		for (int i = 0; i < 2; i++) {
+			size_t n = arg_size(hm_op_info[code].arg[i]);
+
+			for (size_t k = 0; k < n; k++)
+				v[i] |= (uint32_t)data[pos + k] << (8 * k);
+			pos += n;
+		}
+		op = &seq->op[seq->n++];
+		op->code = (uint8_t)code;
+		op->a = v[0];
+		op->b = v[1];
+	}
+	return true;
+}
+
+size_t hm_seq_encode(const struct hm_seq *seq, uint8_t *buf, size_t size)
+{
+	size_t len = 1;
+
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct hm_op_info *info = &hm_op_info[seq->op[i].code];
+
+		len += 1 + arg_size(info->arg[0]) + arg_size(info->arg[1]);
+	}
+	if (len > size)
+		return len;
+
+	buf[0] = hm_seq_config_byte(&seq->config);
+	len = 1;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct hm_op *op = &seq->op[i];
+		const struct hm_op_info *info = &hm_op_info[op->code];
+		uint32_t v[2] = { op->a, op->b };
+
+		buf[len++] = op->code;
+		for (int a = 0; a < 2; a++)
+			for (size_t k = 0; k < arg_size(info->arg[a]); k++)
+				buf[len++] = (uint8_t)(v[a] >> (8 * k));
+	}
+	return len;
+}
+
+/* ---- Text ---------------------------------------------------------------- */
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	return s;
+}
+
+/* The next word of @s into @word; returns what follows, or NULL at the
+ * end of the line. */
+static const char *next_word(const char *s, char *word, size_t size)
+{
+	size_t n = 0;
+
+	s = skip_space(s);
+	if (!*s || *s == '\n' || *s == '#')
+		return NULL;
+	while (*s && !isspace((unsigned char)*s) && *s != '#') {
+		if (n + 1 < size)
+			word[n++] = *s;
+		s++;
+	}
+	word[n] = '\0';
+	return s;
+}
+
+static bool parse_number(const char *w, uint64_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)w[0]))
+		return false;
+	errno = 0;
+	v = strtoull(w, &end, 0);
+	if (errno || *end || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool parse_km_type(const char *w, uint32_t *out)
+{
+	for (unsigned i = 0; i < KM_LEGACY_TYPES; i++) {
+		if (!strcmp(w, km_type_name[i])) {
+			*out = i;
+			return true;
+		}
+	}
+	return parse_number(w, 255, out);
+}
+
+static bool parse_config(const char *s, struct hm_seq_config *c,
+			 char *err, size_t errsz, unsigned line)
+{
+	char w[32];
+	uint32_t n;
+
+	while ((s = next_word(s, w, sizeof(w)))) {
+		if (!strcmp(w, "pae")) {
+			c->pae = true;
+		} else if (!strcmp(w, "nopae")) {
+			c->pae = false;
+		} else if (!strcmp(w, "debug")) {
+			c->debug_highmem = true;
+		} else if (!strcmp(w, "pkmap")) {
+			if (!(s = next_word(s, w, sizeof(w))) ||
+			    !parse_number(w, 16, &n) || n != 16)
+				return fail(err, errsz, "line %u: pkmap takes 16 "
+					    "(leave it out for LAST_PKMAP)",
+					    line);
+			c->small_window = true;
+		} else if (!strcmp(w, "cpus")) {
+			if (!(s = next_word(s, w, sizeof(w))) ||
+			    !parse_number(w, 4, &n) || n < 1)
+				return fail(err, errsz,
+					    "line %u: cpus takes 1 to 4", line);
+			c->nr_cpus = n;
+		} else {
+			return fail(err, errsz,
+				    "line %u: config: unknown word '%s' (want "
+				    "cpus N, pae, nopae, debug, pkmap 16)",
+				    line, w);
+		}
+	}
+	return true;
+}
+
+bool hm_seq_parse(const char *text, struct hm_seq *seq, char *err,
+		  size_t errsz)
+{
+	unsigned line = 0;
+	const char *s = text;
+
+	seq->n = 0;
+	config_from_byte(0, &seq->config);
+	while (*s) {
+		const char *eol = strchr(s, '\n');
+		const char *p;
+		char w[48];
+		struct hm_op op = { 0, 0, 0 };
+		int code = -1;
+
+		line++;
+		p = next_word(s, w, sizeof(w));
+		s = eol ? eol + 1 : s + strlen(s);
+		if (!p)
+			continue;
+		if (!strcmp(w, "config")) {
+			if (seq->n)
+				return fail(err, errsz, "line %u: config must "
+					    "come before the first op", line);
+			if (!parse_config(p, &seq->config, err, errsz, line))
+				return false;
+			continue;
+		}
+		for (int i = 0; i < HM_OP__COUNT; i++)
+			if (!strcmp(w, hm_op_info[i].name))
+				code = i;
+		if (code < 0)
+			return fail(err, errsz, "line %u: unknown op '%s'", line,
+				    w);
+		op.code = (uint8_t)code;
+		for (int a = 0; a < 2; a++) {
+			enum hm_op_arg kind = hm_op_info[code].arg[a];
+			uint32_t *dst = a ? &op.b : &op.a;
+			bool ok;
+
+			if (kind == HM_ARG_NONE)
+				break;
+			/* the slot argument of the unmaps may be left out */
+			if (!(p = next_word(p, w, sizeof(w)))) {
+				if ((code == HM_OP_KUNMAP_ATOMIC ||
+				     code == HM_OP_KUNMAP_LOCAL) && a == 0)
+					break;
+				return fail(err, errsz, "line %u: %s needs %s "
+					    "argument(s)", line,
+					    hm_op_info[code].name,
+					    hm_op_info[code].arg[1] ? "two" :
+					    "an");
+			}
+			if ((code == HM_OP_KMAP_ATOMIC_TYPE && a == 1) ||
+			    code == HM_OP_KUNMAP_ATOMIC_TYPE)
+				ok = parse_km_type(w, dst);
+			else
+				ok = parse_number(w, kind == HM_ARG_U8 ? 255 :
+						  0xffffffffu, dst);
+			if (!ok)
+				return fail(err, errsz, "line %u: %s: bad "
+					    "argument '%s'", line,
+					    hm_op_info[code].name, w);
+		}
+		if (next_word(p ? p : "", w, sizeof(w)))
+			return fail(err, errsz, "line %u: %s: unexpected '%s'",
+				    line, hm_op_info[code].name, w);
+		if (seq->n == HM_SEQ_MAX_OPS)
+			return fail(err, errsz, "line %u: more than %d ops",
+				    line, HM_SEQ_MAX_OPS);
+		seq->op[seq->n++] = op;
+	}
+	return true;
+}
+
+void hm_op_format(const struct hm_op *op, char *buf, size_t size)
+{
+	const struct hm_op_info *info = &hm_op_info[op->code % HM_OP__COUNT];
+	int n = snprintf(buf, size, "%s", info->name);
+	uint32_t v[2] = { op->a, op->b };
+
+	for (int a = 0; a < 2 && n >= 0 && (size_t)n < size; a++) {
+		bool typed = (op->code == HM_OP_KMAP_ATOMIC_TYPE && a == 1) ||
+			     op->code == HM_OP_KUNMAP_ATOMIC_TYPE;
+
+		switch (info->arg[a]) {
+		case HM_ARG_NONE:
+			break;
+		case HM_ARG_PFN:
+		case HM_ARG_VALUE:
+			n += snprintf(buf + n, size - n, " %#x", v[a]);
+			break;
+		case HM_ARG_U8:
+			if (typed && v[a] < KM_LEGACY_TYPES)
+				n += snprintf(buf + n, size - n, " %s",
+					      km_type_name[v[a]]);
+			else
+				n += snprintf(buf + n, size - n, " %u", v[a]);
+			break;
+		}
+	}
+}
+
+void hm_seq_print(const struct hm_seq *seq, void *file)
+{
+	FILE *f = file;
+	char line[96];
+
+	fprintf(f, "config cpus %u %s%s%s\n", seq->config.nr_cpus,
+		seq->config.pae ? "pae" : "nopae",
+		seq->config.debug_highmem ? " debug" : "",
+		seq->config.small_window ? " pkmap 16" : "");
+	for (size_t i = 0; i < seq->n; i++) {
+		hm_op_format(&seq->op[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops.h - the op-sequence format shared by the fuzzers, the corpus, the
+ * replay tests and kvm_runner.
+ *
+ * A sequence is a machine configuration followed by operations on the
+ * highmem API.  It has two forms:
+ *
+ * Binary, what the fuzzers mutate: one configuration byte, then ops, each
+ * an opcode byte followed by its arguments, little-endian:
+ *
+ *   config byte: bits 0-1 nr_cpus - 1, bit 2 no PAE, bit 3 debug_highmem,
+ *                bit 4 a PKMAP window of 16 entries (else LAST_PKMAP)
+ *   op:          code (1 byte), then per code (see hm_op_info[]):
+ *                PFN 4 bytes, SLOT/MAP/CPU/TYPE 1 byte, VALUE 4 bytes
+ *
+ * Text, what people read and write: one op per line, '#' comments, blank
+ * lines ignored, numbers in decimal or 0x hex:
+ *
+ *   config cpus 2 nopae debug     # optional, first; default: cpus 1, PAE
+ *                                 # (and "pkmap 16": a 16-entry window)
+ *   kmap 0x38005                  # pfn
+ *   write 0 0xdeadbeef            # through live mapping 0 (oldest first)
+ *   kmap_atomic_type 0x38006 KM_USER0
+ *   kunmap_atomic 0               # the most recent temporary map (+N: older)
+ *   cpu 1
+ *
+ * Decoding binary is lenient by default (an unknown code is taken modulo
+ * the number of codes, a truncated last op dropped) so every byte string is
+ * a sequence; the strict mode used for files rejects both.  Values are
+ * carried as written: what a PFN or MAP means at run time is the
+ * harness's business (fuzz/harness.h).
+ */
+#ifndef HM_FUZZ_OPS_H
+#define HM_FUZZ_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum hm_op_code {
+	HM_OP_KMAP,		/* kmap PFN */
+	HM_OP_KUNMAP,		/* kunmap PFN */
+	HM_OP_KMAP_ATOMIC,	/* kmap_atomic PFN */
+	HM_OP_KUNMAP_ATOMIC,	/* kunmap_atomic SLOT: 0 the newest */
+	HM_OP_KMAP_ATOMIC_TYPE,	/* kmap_atomic_type PFN TYPE */
+	HM_OP_KUNMAP_ATOMIC_TYPE, /* kunmap_atomic_type TYPE */
+	HM_OP_KMAP_LOCAL,	/* kmap_local_page PFN */
+	HM_OP_KUNMAP_LOCAL,	/* kunmap_local SLOT: 0 the newest */
+	HM_OP_PAGE_ADDRESS,	/* page_address PFN */
+	HM_OP_WRITE,		/* write MAP VALUE */
+	HM_OP_READ,		/* read MAP */
+	HM_OP_CPU,		/* cpu N */
+	HM_OP_FLUSH_UNUSED,	/* kmap_flush_unused */
+	HM_OP_KMAP_HIGH_GET,	/* kmap_high_get PFN */
+	HM_OP_RESET,		/* reset */
+	HM_OP__COUNT
+};
+
+enum hm_op_arg {
+	HM_ARG_NONE,
+	HM_ARG_PFN,	/* 4 bytes */
+	HM_ARG_U8,	/* 1 byte: slot, map index, cpu, km_type */
+	HM_ARG_VALUE,	/* 4 bytes */
+};
+
+struct hm_op_info {
+	const char *name;
+	enum hm_op_arg arg[2];
+};
+extern const struct hm_op_info hm_op_info[HM_OP__COUNT];
+
+struct hm_op {
+	uint8_t code;	/* enum hm_op_code */
+	uint32_t a, b;
+};
+
+struct hm_seq_config {
+	unsigned nr_cpus;	/* 1..4 */
+	bool pae;
+	bool debug_highmem;
+	/* 16 entries instead of LAST_PKMAP: the wrap, its flush and a full
+	 * window within a few ops, which keeps fuzz inputs short and fast */
+	bool small_window;
+};
+
+/* The most ops one sequence holds; longer inputs are cut here, which also
+ * bounds the work a fuzzer spends on one input. */
+#define HM_SEQ_MAX_OPS	4096
+
+struct hm_seq {
+	struct hm_seq_config config;
+	size_t n;
+	struct hm_op op[HM_SEQ_MAX_OPS];
+};
+
+/* Decode @size bytes.  Strict: false on an unknown code, a truncated op or
+ * more than HM_SEQ_MAX_OPS ops, with @err saying where.  Lenient: always
+ * true.  An empty input is the default configuration and no op. */
+bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
+		   struct hm_seq *seq, char *err, size_t errsz);
+/* Encode into @buf; returns the length needed (write nothing if larger
+ * than @size). */
+size_t hm_seq_encode(const struct hm_seq *seq, uint8_t *buf, size_t size);
+
+/* Parse the text form; false with "line N: ..." in @err. */
+bool hm_seq_parse(const char *text, struct hm_seq *seq, char *err,
+		  size_t errsz);
+/* Print one op as a text line, without newline, into @buf. */
+void hm_op_format(const struct hm_op *op, char *buf, size_t size);
+/* Print the whole sequence as text, config line first. */
+void hm_seq_print(const struct hm_seq *seq, void *file /* FILE * */);
+
+uint8_t hm_seq_config_byte(const struct hm_seq_config *c);
+
+#endif /* HM_FUZZ_OPS_H */
