@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * entry.S - the guest's first instructions and its exception stubs.
+ *
+ * The host starts us at physical 1 MiB in 32-bit protected mode, paging
+ * off (compat mode: EFER.LME is set, so setting CR0.PG below also enters
+ * IA-32e compatibility mode) or already on (legacy PAE).  Either way we
+ * load the CR3 the host left in the mailbox, turn paging on, and jump to
+ * our linked address in the direct map.
+ */
+#include "kvm_runner/mailbox.h"
+
+#define PHYS(x)	((x) - HM_GUEST_PAGE_OFFSET)
+
+	.section .text.boot, "ax"
+	.code32
+	.globl _start
+_start:
+	cli
+	movl	(HM_GUEST_MAILBOX_PHYS + HM_MB_CR3_OFFSET), %eax
+	movl	%eax, %cr3
+	movl	%cr0, %eax
+	orl	$0x80000000, %eax	/* PG */
+	movl	%eax, %cr0
+	/* Still running at the identity-mapped physical address. */
+	movl	$(HM_GUEST_PAGE_OFFSET + HM_GUEST_STACK_TOP), %esp
+	xorl	%ebp, %ebp
+	movl	$high, %eax
+	jmp	*%eax
+
+	.text
+high:
+	call	guest_main
+	/* guest_main does not return; if it did, stop for good. */
+halt_forever:
+	cli
+1:	hlt
+	jmp	1b
+
+/*
+ * Exceptions 0-31.  Each stub pushes a 0 where the CPU pushes no error
+ * code, then the vector, and jumps to a common part that reports vector,
+ * error code, CR2, EIP, CS and EFLAGS in registers through HM_PORT_FAULT.
+ * The host reads them with KVM_GET_REGS.  We never return: a fault in
+ * this guest is a finding.
+ *
+ * Two sets: legacy PAE delivers through 32-bit gates to 32-bit code;
+ * IA-32e mode (compat) always runs handlers in 64-bit mode.
+ */
+#define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
+		    (v) == 21 || (v) == 29 || (v) == 30)
+
+	.macro stub32 vec
+	.p2align 3
+stub32_\vec:
+	.if !HAS_ERR(\vec)
+	pushl	$0
+	.endif
+	pushl	$\vec
+	jmp	common32
+	.pushsection .rodata
+	.long	stub32_\vec
+	.popsection
+	.endm
+
+	.code32
+	.pushsection .rodata
+	.p2align 2
+	.globl	hm_stubs32
+hm_stubs32:
+	.popsection
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	stub32 \v
+	.endr
+
+common32:
+	popl	%eax			/* vector */
+	popl	%ebx			/* error code */
+	movl	%cr2, %ecx
+	movl	0(%esp), %edx		/* EIP */
+	movl	4(%esp), %esi		/* CS */
+	movl	8(%esp), %edi		/* EFLAGS */
+	outb	%al, $HM_PORT_FAULT
+	jmp	halt_forever
+
+	.macro stub64 vec
+	.p2align 3
+stub64_\vec:
+	.if !HAS_ERR(\vec)
+	pushq	$0
+	.endif
+	pushq	$\vec
+	jmp	common64
+	.pushsection .rodata
+	.long	stub64_\vec
+	.popsection
+	.endm
+
+	.code64
+	.pushsection .rodata
+	.p2align 2
+	.globl	hm_stubs64
+hm_stubs64:
+	.popsection
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	stub64 \v
+	.endr
+
+common64:
+	popq	%rax
+	popq	%rbx
+	movq	%cr2, %rcx
+	movq	0(%rsp), %rdx		/* RIP */
+	movq	8(%rsp), %rsi		/* CS */
+	movq	16(%rsp), %rdi		/* RFLAGS */
+	outb	%al, $HM_PORT_FAULT
+2:	hlt
+	jmp	2b
+
+	.code32
+/* void hm_guest_hang(void): spin until the host's watchdog ends us. */
+	.globl	hm_guest_hang
+hm_guest_hang:
+3:	jmp	3b
+
+/* void hm_guest_triple(void): an IDT with no entries, then #UD: the #UD
+ * cannot be delivered (#GP), nor can that (#DF): the CPU shuts down. */
+	.globl	hm_guest_triple
+hm_guest_triple:
+	lidt	empty_idtr
+	ud2
+
+	.section .rodata
+empty_idtr:
+	.word	0
+	.long	0

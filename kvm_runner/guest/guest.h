@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guest.h - what the guest's files share: the instructions C cannot say,
+ * the mailbox, and the console.
+ */
+#ifndef HM_KVM_GUEST_H
+#define HM_KVM_GUEST_H
+
+#include <stdint.h>
+
+#include "core/internal.h"
+#include "kvm_runner/mailbox.h"
+
+#define GUEST_VA(pa)	((uintptr_t)(pa) + HM_GUEST_PAGE_OFFSET)
+#define MB		((struct hm_mailbox *)GUEST_VA(HM_GUEST_MAILBOX_PHYS))
+
+/* An OUT leaves the guest; the "memory" clobber makes every store to the
+ * mailbox happen before the host looks. */
+static inline void outb(uint16_t port, uint8_t val)
+{
+	__asm__ volatile("outb %b0, %w1" : : "a"(val), "Nd"(port) : "memory");
+}
+
+static inline void invlpg(uint32_t vaddr)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(vaddr) : "memory");
+}
+
+static inline uint32_t read_cr3(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint32_t read_cr4(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+#define X86_CR4_PGE	(1u << 7)
+
+/* The context the guest runs, and the CPU the ops say we are on: one
+ * vCPU plays every CPU of the configuration in turn. */
+extern struct hm_ctx guest_ctx;
+extern unsigned guest_cpu;
+
+void guest_puts(const char *s);
+void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Our own check failed: message to the host, stop. */
+void guest_panic(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+void guest_flush_tlb_all(void);
+void guest_set_pte(void *ptep, uint64_t pte);
+
+/* entry.S */
+extern const uint32_t hm_stubs32[32], hm_stubs64[32];
+void hm_guest_hang(void) __attribute__((noreturn));
+void hm_guest_triple(void) __attribute__((noreturn));
+
+#endif /* HM_KVM_GUEST_H */

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the guest: set up exceptions, probe the TLB, bring the core
+ * up over the page tables the host built, then run sequences from the
+ * mailbox for as long as the host keeps resuming us.
+ */
+#include <stdarg.h>
+
+#include "kvm_runner/guest/guest.h"
+#include "kvm_runner/ops_exec.h"
+
+struct hm_ctx guest_ctx __attribute__((aligned(64)));
+unsigned guest_cpu;
+static struct hm_exec exec;
+static bool fresh = true;	/* no sequence since hm_core_init() */
+
+/* ---- What a freestanding compiler may still call ----------------------- */
+
+void *memset(void *d, int c, size_t n)
+{
+	unsigned char *p = d;
+
+	while (n--)
+		*p++ = (unsigned char)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *p = d;
+	const unsigned char *q = s;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
+void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *p = d;
+	const unsigned char *q = s;
+
+	if (p < q)
+		return memcpy(d, s, n);
+	while (n--)
+		p[n] = q[n];
+	return d;
+}
+
+/* ---- Console and panic --------------------------------------------------- */
+
+void guest_puts(const char *s)
+{
+	while (*s)
+		outb(HM_PORT_PUTC, (uint8_t)*s++);
+}
+
+void guest_printf(const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	hm_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	guest_puts(buf);
+}
+
+void guest_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hm_vsnprintf(MB->panic_msg, sizeof(MB->panic_msg), fmt, ap);
+	va_end(ap);
+	for (;;)
+		outb(HM_PORT_PANIC, 0);
+}
+
+/* ---- Exceptions ---------------------------------------------------------- */
+
+static void idt_init(uint32_t mode)
+{
+	volatile uint32_t *idt = (uint32_t *)GUEST_VA(HM_GUEST_IDT_PHYS);
+	bool compat = mode == HM_PAGING_COMPAT;
+	unsigned words = compat ? 4 : 2;
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint32_t base;
+	} idtr;
+
+	for (unsigned v = 0; v < 32; v++) {
+		uint32_t h = compat ? hm_stubs64[v] : hm_stubs32[v];
+		uint32_t cs = compat ? HM_GUEST_CS64 : HM_GUEST_CS32;
+
+		/* Interrupt gate, present, DPL 0: type 0xE in both modes
+		 * (a 32-bit gate, or a 64-bit one in IA-32e mode). */
+		idt[v * words + 0] = (h & 0xFFFFu) | (cs << 16);
+		idt[v * words + 1] = (h & 0xFFFF0000u) | 0x8E00u;
+		if (compat) {
+			idt[v * words + 2] = 0;	/* offset bits 63..32 */
+			idt[v * words + 3] = 0;
+		}
+	}
+	idtr.limit = (uint16_t)(32 * words * 4 - 1);
+	idtr.base = GUEST_VA(HM_GUEST_IDT_PHYS);
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* ---- The core's context, like the simulator's hm_create() --------------- */
+
+static void bug_note(void *arg, const struct hm_bug *bug)
+{
+	(void)arg;
+	exec.bugs++;
+	if (MB->bug_count++ == 0)
+		hm_snprintf(MB->bug_msg, sizeof(MB->bug_msg),
+			    "kernel BUG at %s:%u in %s() on cpu %u: %s",
+			    bug->file, bug->line, bug->func, bug->cpu,
+			    bug->msg);
+}
+
+static void ctx_init(const struct hm_mailbox *mb)
+{
+	struct hm_ctx *ctx = &guest_ctx;
+	uint64_t mem = (uint64_t)mb->mem_mib << 20;
+	uint64_t lowmem = mem < MAXMEM ? mem : MAXMEM;
+
+	hm_config_default(&ctx->cfg);
+	ctx->cfg.mem_bytes = mem;
+	ctx->cfg.wait_timeout_ms = 0;	/* one CPU: nobody could wake us */
+	ctx->pae = true;
+	ctx->max_pfn = mem >> PAGE_SHIFT;
+	ctx->max_low_pfn = lowmem >> PAGE_SHIFT;
+	ctx->first_free_pfn = mb->first_free_pfn;
+	/* mem_map sits at physical 0, read through the direct map; the host
+	 * marked the reserved frames. */
+	ctx->mem_map = (struct page *)GUEST_VA(HM_GUEST_MEM_MAP_PHYS);
+	hm_layout_compute(&ctx->layout, true, 1, lowmem, 0);
+	hm_core_init(ctx, (void *)GUEST_VA(mb->pkmap_pt_phys),
+		     (void *)GUEST_VA(mb->fixmap_pt_phys));
+}
+
+/*
+ * Is a stale translation observable?  Point the last PKMAP entry (unused
+ * yet) at frame A, flush and read; re-point it at B without a flush and
+ * read again.  Real TLBs return A's marker the second time; an MMU that
+ * walks the tables on every access returns B's.
+ */
+static void stale_tlb_probe(struct hm_mailbox *mb)
+{
+	const struct hm_layout *l = &guest_ctx.layout;
+	unsigned nr = LAST_PKMAP(l) - 1;
+	void *ptep = pte_offset((void *)GUEST_VA(mb->pkmap_pt_phys), nr, true);
+	hm_vaddr_t va = PKMAP_ADDR(l, nr);
+	pte_t prot = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
+
+	guest_set_pte(ptep, HM_GUEST_PROBE_A_PHYS | prot);
+	invlpg(va);
+	mb->probe_first = *(volatile uint32_t *)va;
+	guest_set_pte(ptep, HM_GUEST_PROBE_B_PHYS | prot);
+	mb->probe_second = *(volatile uint32_t *)va;
+	guest_set_pte(ptep, 0);
+	invlpg(va);
+}
+
+/* ---- Running ops ----------------------------------------------------------- */
+
+static void g_write32(struct hm_exec *x, hm_vaddr_t vaddr, uint32_t val)
+{
+	(void)x;
+	*(volatile uint32_t *)vaddr = val;
+}
+
+static uint32_t g_read32(struct hm_exec *x, hm_vaddr_t vaddr)
+{
+	(void)x;
+	return *(volatile uint32_t *)vaddr;
+}
+
+/* A bad address faults here, and the exception stub reports it. */
+static bool g_touch(struct hm_exec *x, hm_vaddr_t vaddr, uint32_t *val)
+{
+	(void)x;
+	*val = *(volatile uint32_t *)vaddr;
+	return true;
+}
+
+/* hm_set_cpu() of the simulator, with its checks and messages. */
+static void g_set_cpu(struct hm_exec *x, unsigned cpu)
+{
+	struct hm_ctx *ctx = x->ctx;
+	unsigned from = guest_cpu;
+	const struct hm_percpu *c = &ctx->cpu[from];
+
+	if (BUG_ON_MSG(ctx, cpu >= ctx->cfg.nr_cpus,
+		       "no cpu %u: the machine has %u", cpu,
+		       ctx->cfg.nr_cpus) ||
+	    BUG_ON_MSG(ctx, cpu != from && c->preempt_count > 0,
+		       "moving from cpu %u to %u with preemption disabled "
+		       "(preempt_count %d)", from, cpu, c->preempt_count) ||
+	    BUG_ON_MSG(ctx, cpu != from && c->migrate_disabled > 0,
+		       "moving from cpu %u to %u with migration disabled "
+		       "(kmap_local_page held)", from, cpu))
+		return;
+	guest_cpu = cpu;
+}
+
+static void g_reset(struct hm_exec *x)
+{
+	hm_core_reset(x->ctx);
+}
+
+static void g_hang(struct hm_exec *x)
+{
+	(void)x;
+	hm_guest_hang();
+}
+
+static void g_triple(struct hm_exec *x)
+{
+	(void)x;
+	hm_guest_triple();
+}
+
+static const struct hm_exec_ops guest_exec_ops = {
+	.write32 = g_write32,
+	.read32 = g_read32,
+	.touch = g_touch,
+	.set_cpu = g_set_cpu,
+	.reset = g_reset,
+	.hang = g_hang,
+	.triple = g_triple,
+};
+
+static void run_sequence(struct hm_mailbox *mb)
+{
+	struct hm_ctx *ctx = &guest_ctx;
+	const struct hm_layout *l = &ctx->layout;
+	struct hm_stats st;
+	uint32_t stopped, n = mb->nr_ops;
+
+	/* Back to a fresh core, with the CPUs of the previous sequence still
+	 * in cfg so their slots get cleared; then this sequence's config.
+	 * Right after boot the core is fresh: the reset's few thousand
+	 * instructions are most of a small sequence's time when every guest
+	 * instruction is emulated. */
+	if (!fresh)
+		hm_core_reset(ctx);
+	fresh = false;
+	ctx->cfg.nr_cpus = mb->nr_cpus;
+	ctx->cfg.debug_highmem = (mb->flags & HM_MB_DEBUG_HIGHMEM) != 0;
+	ctx->cfg.last_pkmap = (mb->flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	hm_layout_compute(&ctx->layout, true, mb->nr_cpus,
+			  (uint64_t)ctx->max_low_pfn << PAGE_SHIFT,
+			  ctx->cfg.last_pkmap);
+	guest_cpu = 0;
+	ctx->bug_fn = (mb->flags & HM_MB_BUG_FATAL) ? 0 : bug_note;
+	mb->bug_count = 0;
+	mb->bug_msg[0] = '\0';
+
+	exec.ctx = ctx;
+	exec.ops = &guest_exec_ops;
+	exec.seq_no = mb->seq_no;
+	exec.flags = mb->flags;
+	exec.bugs = 0;
+	exec.ops_done = &mb->ops_done;
+	exec.nr_maps = 0;
+	if (n > HM_MB_MAX_OPS)
+		guest_panic("sequence of %u ops: the mailbox holds %u", n,
+			    HM_MB_MAX_OPS);
+	mb->outcome = (uint32_t)hm_exec_run(&exec, mb->ops, n, mb->results,
+					    &stopped);
+	mb->ops_done = stopped;
+
+	hm_stats(ctx, &st);
+	mb->stats[0] = st.pte_writes;
+	mb->stats[1] = st.tlb_flush_one;
+	mb->stats[2] = st.tlb_flush_range;
+	mb->stats[3] = st.tlb_flush_all;
+	mb->stats[4] = st.tlb_entries_flushed;
+	mb->stats[5] = st.hash_steps;
+	mb->stats[6] = st.pkmap_flushes;
+	mb->stats[7] = st.pkmap_sleeps;
+	mb->stats[8] = st.pkmap_wakeups;
+	mb->stats[9] = st.lock_contended;
+	mb->cpu = guest_cpu;
+	mb->last_pkmap_nr = ctx->last_pkmap_nr;
+	(void)l;
+}
+
+void guest_main(void) __attribute__((noreturn));
+void guest_main(void)
+{
+	struct hm_mailbox *mb = MB;
+	uint64_t *pdpt = (uint64_t *)GUEST_VA(mb->pdpt_phys);
+
+	if (mb->magic != HM_MB_MAGIC)
+		guest_panic("no mailbox at %#x", HM_GUEST_MAILBOX_PHYS);
+	/* We run in the direct map now: drop the boot identity map so a stray
+	 * low address faults.  A CR3 write reloads the PDPT (legacy PAE). */
+	pdpt[0] = 0;
+	write_cr3(read_cr3());
+	idt_init(mb->paging_mode);
+	ctx_init(mb);
+	stale_tlb_probe(mb);
+	if (mb->boot_flags & HM_MB_VERBOSE)
+		guest_printf("guest: core up, PKMAP_BASE %#x, %u pkmap entries\n",
+			     guest_ctx.layout.pkmap_base,
+			     LAST_PKMAP(&guest_ctx.layout));
+	outb(HM_PORT_READY, 0);
+	for (;;) {
+		run_sequence(mb);
+		outb(HM_PORT_DONE, 0);
+	}
+}

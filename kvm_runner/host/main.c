@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - kvm_runner's command line: the highmem core inside a KVM vCPU,
+ * on real PAE page tables, checked by the host against the simulator.
+ *
+ *   bazel run //kvm_runner -- [options] [scenario | all | file | folder]...
+ *
+ * Exit status: 0 all passed, 1 a check failed, 2 bad usage, 70 internal
+ * error of the runner, 77 skipped (no usable /dev/kvm).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "kvm_runner/host/runner.h"
+
+extern uint64_t verify_guest_ns;
+extern unsigned verify_sequences;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: kvm_runner [options] [WHAT]...\n"
+"Runs op sequences on the highmem core inside a KVM guest with real PAE\n"
+"page tables; checks guest memory from the host and compares every op\n"
+"with the user-space simulator.\n"
+"\n"
+"WHAT: a built-in scenario (--list), 'all' (every scenario), an op-sequence\n"
+"file (fuzz/ops.h, text or binary), or a folder of them.  Default: all.\n"
+"\n"
+"options:\n"
+"  --kvm-dev PATH    the KVM device (default /dev/kvm)\n"
+"  --timeout-ms N    wall-clock watchdog per sequence (default 10000)\n"
+"  --paging MODE     auto (default: legacy PAE if KVM runs it, else\n"
+"                    compat), legacy, or compat\n"
+"  --list            list the scenarios and exit\n"
+"  -v, --verbose     guest console and more detail\n"
+"  -h, --help        this text\n"
+"\n"
+"exit status: 0 all passed, 1 a check failed, 2 usage, 70 internal error,\n"
+"77 skipped (no usable KVM)\n");
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const struct scenario *find_scenario(const char *name)
+{
+	for (size_t i = 0; i < hm_nr_scenarios; i++)
+		if (!strcmp(hm_scenarios[i].name, name))
+			return &hm_scenarios[i];
+	return NULL;
+}
+
+static int add_scenario(const struct scenario *sc, struct job **jobs,
+			size_t *njobs)
+{
+	struct job *j = realloc(*jobs, (*njobs + 1) * sizeof(**jobs));
+
+	if (!j)
+		return -1;
+	*jobs = j;
+	j = &j[(*njobs)++];
+	memset(j, 0, sizeof(*j));
+	j->nr_cpus = 1;
+	snprintf(j->name, sizeof(j->name), "%s", sc->name);
+	sc->build(j);
+	return 0;
+}
+
+/* Boot in the mode asked for.  "auto" takes legacy PAE when KVM runs it
+ * and compat mode otherwise, and says which and why. */
+static int boot(struct kvm *kvm, const char *paging, struct run_opts *o)
+{
+	enum hm_paging_mode want = !strcmp(paging, "legacy") ?
+					   HM_PAGING_LEGACY_PAE :
+				   !strcmp(paging, "compat") ? HM_PAGING_COMPAT :
+							       HM_PAGING_AUTO;
+	char why[512], legacy_why[512] = "";
+	const struct hm_mailbox *mb;
+	int rc;
+
+	rc = kvm__boot(kvm, want, why, sizeof(why));
+	if (rc == HM_EXIT_FAIL && want == HM_PAGING_AUTO &&
+	    kvm->mode == HM_PAGING_LEGACY_PAE) {
+		/* KVM took the registers but the guest did not come up. */
+		snprintf(legacy_why, sizeof(legacy_why), "%s", why);
+		rc = kvm__boot(kvm, HM_PAGING_COMPAT, why, sizeof(why));
+	}
+	if (rc) {
+		fprintf(stderr, "kvm_runner: booting the guest (%s paging): "
+			"%s\n", kvm->mode == HM_PAGING_COMPAT ? "compat" :
+			"legacy PAE", why);
+		return rc;
+	}
+	if (kvm->fallback_why[0])
+		snprintf(legacy_why, sizeof(legacy_why), "%s",
+			 kvm->fallback_why);
+	o->mode = kvm->mode;
+	mb = guest__mailbox(kvm);
+	printf("paging: %s\n", x86__mode_name(kvm->mode));
+	if (legacy_why[0])
+		printf("  (legacy PAE not used: %s)\n", legacy_why);
+	if (mb->probe_first != HM_PROBE_A_MAGIC) {
+		fprintf(stderr, "kvm_runner: the stale-TLB probe read %#x "
+			"through a fresh mapping of frame A, expected %#x\n",
+			mb->probe_first, HM_PROBE_A_MAGIC);
+		return HM_EXIT_FAIL;
+	}
+	printf("stale translations observable: %s (a PTE re-pointed without "
+	       "invlpg read %s)\n",
+	       mb->probe_second == HM_PROBE_A_MAGIC ? "yes" : "no",
+	       mb->probe_second == HM_PROBE_A_MAGIC ? "the old frame" :
+	       mb->probe_second == HM_PROBE_B_MAGIC ? "the new frame" :
+						      "neither frame");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kvm-dev", required_argument, NULL, 'd' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "paging", required_argument, NULL, 'p' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { .timeout_ms = 10000 };
+	const char *dev = "/dev/kvm", *paging = "auto";
+	struct job *jobs = NULL;
+	size_t njobs = 0;
+	unsigned passed = 0, failed = 0, skipped = 0;
+	uint64_t t_start = now_ns(), t_jobs;
+	struct kvm kvm;
+	struct rusage ru;
+	char why[512];
+	int c, rc = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 't': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > 3600000) {
+				fprintf(stderr, "kvm_runner: --timeout-ms: "
+					"need 1..3600000, got '%s'\n", optarg);
+				return HM_EXIT_USAGE;
+			}
+			o.timeout_ms = (unsigned)v;
+			break;
+		}
+		case 'p':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "legacy") &&
+			    strcmp(optarg, "compat")) {
+				fprintf(stderr, "kvm_runner: --paging: auto, "
+					"legacy or compat, not '%s'\n", optarg);
+				return HM_EXIT_USAGE;
+			}
+			paging = optarg;
+			break;
+		case 'l':
+			for (size_t i = 0; i < hm_nr_scenarios; i++)
+				printf("%-16s %s\n", hm_scenarios[i].name,
+				       hm_scenarios[i].what);
+			return HM_EXIT_PASS;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return HM_EXIT_PASS;
+		default:
+			usage(stderr);
+			return HM_EXIT_USAGE;
+		}
+	}
+
+	/* What to run, before touching KVM.  Nothing named: everything. */
+	for (int i = optind; i < argc || i == optind; i++) {
+		const char *what = i < argc ? argv[i] : "all";
+		const struct scenario *sc = find_scenario(what);
+		int e = 0;
+
+		if (!strcmp(what, "all")) {
+			for (size_t k = 0; k < hm_nr_scenarios && !e; k++)
+				e = add_scenario(&hm_scenarios[k], &jobs, &njobs);
+		} else if (sc) {
+			e = add_scenario(sc, &jobs, &njobs);
+		} else {
+			e = input__load(what, &jobs, &njobs);
+		}
+		if (e) {
+			fprintf(stderr, "kvm_runner: %s: cannot read it\n", what);
+			return HM_EXIT_FAIL;
+		}
+	}
+
+	rc = kvm__open(&kvm, dev, why, sizeof(why));
+	if (rc) {
+		printf("SKIPPED: no usable KVM: %s\n", why);
+		return rc;
+	}
+	kvm.verbose = o.verbose;
+	rc = boot(&kvm, paging, &o);
+	if (rc) {
+		kvm__close(&kvm);
+		return rc == HM_EXIT_SKIP ? HM_EXIT_SKIP : HM_EXIT_INTERNAL;
+	}
+
+	t_jobs = now_ns();
+	for (size_t i = 0; i < njobs; i++) {
+		int r = verify__job(&kvm, &o, &jobs[i]);
+
+		if (r == HM_EXIT_PASS)
+			passed++;
+		else if (r == HM_EXIT_SKIP)
+			skipped++;
+		else if (r == HM_EXIT_FAIL)
+			failed++;
+		else {
+			fprintf(stderr, "kvm_runner: internal error; stopping\n");
+			rc = HM_EXIT_INTERNAL;
+			break;
+		}
+		if (i == 0 && o.verbose)
+			printf("  start to first verdict: %.1f ms\n",
+			       (now_ns() - t_start) / 1e6);
+	}
+	t_jobs = now_ns() - t_jobs;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("time: %.1f ms in all; %u sequences in %.1f ms (%.0f/s), "
+	       "%.1f ms of it in the guest; max RSS %.1f MB\n",
+	       (now_ns() - t_start) / 1e6, verify_sequences, t_jobs / 1e6,
+	       t_jobs ? verify_sequences / (t_jobs / 1e9) : 0.0,
+	       verify_guest_ns / 1e6, ru.ru_maxrss / 1024.0);
+	if (skipped)
+		printf("%u passed, %u failed, %u skipped\n", passed, failed,
+		       skipped);
+	else
+		printf("%u passed, %u failed\n", passed, failed);
+	for (size_t i = 0; i < njobs; i++)
+		job__free(&jobs[i]);
+	free(jobs);
+	kvm__close(&kvm);
+	if (rc)
+		return rc;
+	return failed ? HM_EXIT_FAIL : HM_EXIT_PASS;
+}

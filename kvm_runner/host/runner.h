@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runner.h - the one header joining the host's files:
+ *
+ *   kvm.c       /dev/kvm, the VM, the vCPU run loop and its exit switch
+ *   x86.c       sregs, the paging-mode probe, register and page-table dumps
+ *   guest_mem.c guest memory: image, page tables, GDT, mailbox, scans
+ *   verify.c    one sequence: simulator run, guest run, the checks
+ *   scenarios.c the built-in scenarios
+ *   input.c     op-sequence files and folders (fuzz/ops.h) to jobs
+ *   main.c      the command line
+ */
+#ifndef HM_KVM_RUNNER_H
+#define HM_KVM_RUNNER_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/highmem.h"
+#include "core/x86_pgtable.h"
+#include "kvm_runner/mailbox.h"
+
+/* Exit status of the runner. */
+enum {
+	HM_EXIT_PASS = 0,	/* every check passed */
+	HM_EXIT_FAIL = 1,	/* a check failed (or an input was bad) */
+	HM_EXIT_USAGE = 2,	/* bad command line */
+	HM_EXIT_INTERNAL = 70,	/* the runner itself went wrong */
+	HM_EXIT_SKIP = 77,	/* no usable /dev/kvm */
+};
+
+struct kvm {
+	const char *dev;
+	int sys_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem;			/* guest physical memory, lazily backed */
+	uint64_t mem_size;
+	enum hm_paging_mode mode;
+	struct hm_x86_tables tables;	/* host pointers into mem */
+	struct hm_layout layout;	/* of the tables, for 1 CPU */
+	bool alive;			/* booted and waiting for a sequence */
+	char fallback_why[256];		/* why AUTO did not get legacy PAE */
+	bool verbose;
+	char console[256];		/* the guest's current console line */
+	size_t console_len;
+};
+
+/* Why vcpu__run() came back. */
+enum vcpu_event_kind {
+	EV_PORT,		/* an OUT to one of our ports */
+	EV_SHUTDOWN,		/* triple fault */
+	EV_HLT,
+	EV_TIMEOUT,		/* the watchdog fired */
+	EV_FAIL_ENTRY,
+	EV_INTERNAL_ERROR,
+	EV_OTHER,		/* any other exit reason */
+	EV_ERROR,		/* KVM_RUN itself failed */
+};
+
+struct vcpu_event {
+	enum vcpu_event_kind kind;
+	uint32_t exit_reason;
+	uint16_t port;
+	uint32_t value;
+	uint64_t detail;	/* FAIL_ENTRY reason, INTERNAL_ERROR suberror */
+	int err;		/* EV_ERROR: errno */
+};
+
+/* kvm.c */
+extern const char *const kvm_exit_names[];
+const char *kvm__exit_name(uint32_t reason);
+/* Open the device and check the API; on failure a one-line reason and
+ * HM_EXIT_SKIP (no usable KVM) or HM_EXIT_INTERNAL. */
+int kvm__open(struct kvm *kvm, const char *dev, char *why, size_t whysz);
+/* Make the VM, its memory and vCPU, lay the guest out, and run it until
+ * it says it is ready.  HM_PAGING_AUTO asks for legacy PAE and settles for
+ * compat mode in the same VM when KVM drops CR0.PG (kvm->fallback_why).
+ * Returns 0, or an HM_EXIT_* with @why filled (HM_EXIT_FAIL: the guest
+ * did not come up in that mode). */
+int kvm__boot(struct kvm *kvm, enum hm_paging_mode mode, char *why,
+	      size_t whysz);
+void kvm__teardown(struct kvm *kvm);	/* the VM, not the device */
+void kvm__close(struct kvm *kvm);
+int vcpu__run(struct kvm *kvm, unsigned timeout_ms, struct vcpu_event *ev);
+/* The named ioctl on @fd; on failure, "IOCTL_NAME: strerror" in @why. */
+int kvm__ioctl(int fd, unsigned long req, void *arg, const char *name,
+	       char *why, size_t whysz);
+#define KVM_IOCTL(fd, req, arg, why, whysz) \
+	kvm__ioctl(fd, req, arg, #req, why, whysz)
+
+/* x86.c */
+int x86__setup_cpuid(struct kvm *kvm, char *why, size_t whysz);
+/* Fill sregs for @mode; legacy: false if KVM dropped CR0.PG (refused). */
+int x86__setup_sregs(struct kvm *kvm, enum hm_paging_mode mode, bool *stuck,
+		     char *why, size_t whysz);
+void x86__dump_regs(struct kvm *kvm, FILE *f);
+void x86__dump_walk(struct kvm *kvm, uint32_t vaddr, FILE *f);
+const char *x86__mode_name(enum hm_paging_mode mode);
+/* "name+0x12" for a guest address, into @buf. */
+const char *x86__guest_symbol(uint32_t addr, char *buf, size_t size);
+
+/* guest_mem.c */
+int guest__alloc(struct kvm *kvm, char *why, size_t whysz);
+void guest__free(struct kvm *kvm);
+int guest__layout(struct kvm *kvm, enum hm_paging_mode mode, char *why,
+		  size_t whysz);
+static inline struct hm_mailbox *guest__mailbox(struct kvm *kvm)
+{
+	return (struct hm_mailbox *)(kvm->mem + HM_GUEST_MAILBOX_PHYS);
+}
+/* The PTE of PKMAP entry @nr / of fixmap slot @idx, as the guest left it. */
+uint64_t guest__pkmap_pte(struct kvm *kvm, unsigned nr);
+uint64_t guest__fixmap_pte(struct kvm *kvm, unsigned idx);
+/* Resident frames from @first on, into @pfns (at most @max); the count,
+ * or (size_t)-1 if mincore() failed. */
+size_t guest__resident(struct kvm *kvm, uint64_t first, uint64_t *pfns,
+		       size_t max);
+/* Give the frame back: zero again, not resident. */
+void guest__discard(struct kvm *kvm, uint64_t pfn);
+static inline uint32_t guest__read32(struct kvm *kvm, uint64_t pa)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, kvm->mem + pa, 4);
+	return v;
+}
+
+/* A sequence to run and what should come of it. */
+struct job {
+	char name[256];
+	struct hm_kop *ops;
+	uint32_t n;
+	uint32_t nr_cpus;
+	uint32_t flags;			/* HM_MB_* */
+	unsigned timeout_ms;		/* 0: the command line's */
+	bool skip;			/* cannot run here; why in error */
+	char error[256];		/* input error: the job fails with it */
+};
+
+/* verify.c */
+struct run_opts {
+	unsigned timeout_ms;
+	bool verbose;
+	enum hm_paging_mode mode;
+};
+/* Run @job in the VM (rebooting it if the last job killed it) and check
+ * it.  Prints one PASS/FAIL/SKIP line.  Returns 0 pass, 1 fail, 77 skip,
+ * or HM_EXIT_INTERNAL. */
+int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job);
+const char *kop__name(uint32_t code);
+
+/* scenarios.c */
+struct scenario {
+	const char *name;
+	const char *what;
+	void (*build)(struct job *job);
+};
+extern const struct scenario hm_scenarios[];
+extern const size_t hm_nr_scenarios;
+/* Append op @code to @job (growing it). */
+void job__add(struct job *job, uint32_t code, uint32_t a, uint32_t b);
+void job__free(struct job *job);
+
+/* input.c: a file into one job, a folder into one job per file. */
+int input__load(const char *path, struct job **jobs, size_t *njobs);
+
+/* The embedded guest (generated by the build). */
+extern const unsigned char hm_guest_image[];
+extern const unsigned int hm_guest_image_size;
+struct hm_guest_sym {
+	uint32_t addr;
+	const char *name;
+};
+extern const struct hm_guest_sym hm_guest_syms[];
+extern const unsigned int hm_guest_nsyms;
+
+#endif /* HM_KVM_RUNNER_H */

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86.c - the x86 side of the VM: CPUID, the segment and control
+ * registers for each paging mode, and the dumps printed when a guest dies.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "core/pgtable.h"
+#include "kvm_runner/host/runner.h"
+
+#define X86_CR0_PE	(1u << 0)
+#define X86_CR0_ET	(1u << 4)
+#define X86_CR0_NE	(1u << 5)
+#define X86_CR0_WP	(1u << 16)
+#define X86_CR0_PG	(1u << 31)
+#define X86_CR4_PAE	(1u << 5)
+#define X86_CR4_PGE	(1u << 7)
+#define EFER_LME	(1u << 8)
+#define EFER_LMA	(1u << 10)
+#define EFER_NXE	(1u << 11)
+
+const char *x86__mode_name(enum hm_paging_mode mode)
+{
+	switch (mode) {
+	case HM_PAGING_AUTO:
+		return "auto (not probed yet)";
+	case HM_PAGING_LEGACY_PAE:
+		return "legacy PAE (CR0.PG set by the host, CR3 = PDPT)";
+	case HM_PAGING_COMPAT:
+		return "compat mode (EFER.LME, 32-bit code in IA-32e "
+		       "compatibility mode, the PAE PDPT under a one-entry "
+		       "PML4, CR0.WP=0)";
+	}
+	return "?";
+}
+
+/* The guest sees the CPUID KVM supports: NX, PAE, PGE and long mode must
+ * be there for the EFER and CR4 bits below to be accepted. */
+int x86__setup_cpuid(struct kvm *kvm, char *why, size_t whysz)
+{
+	const unsigned max = 100;
+	struct kvm_cpuid2 *c;
+	int rc;
+
+	c = calloc(1, sizeof(*c) + max * sizeof(c->entries[0]));
+	if (!c) {
+		snprintf(why, whysz, "out of memory");
+		return -1;
+	}
+	c->nent = max;
+	rc = KVM_IOCTL(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, c, why, whysz);
+	if (rc >= 0)
+		rc = KVM_IOCTL(kvm->vcpu_fd, KVM_SET_CPUID2, c, why, whysz);
+	free(c);
+	return rc < 0 ? -1 : 0;
+}
+
+static void flat_segment(struct kvm_segment *s, uint16_t sel, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->selector = sel;
+	s->type = code ? 11 : 3;	/* execute/read, accessed; read/write */
+	s->present = 1;
+	s->dpl = 0;
+	s->db = 1;			/* 32-bit */
+	s->s = 1;
+	s->l = 0;			/* not 64-bit: compat mode, if any */
+	s->g = 1;
+}
+
+/*
+ * Protected mode with flat 32-bit segments.  Legacy PAE: paging on from
+ * the first instruction.  Compat: paging off and EFER.LME set, so the
+ * guest's own "set CR0.PG" enters IA-32e mode with a 32-bit CS.  CR0.WP
+ * stays 0 in both: the PDPT entries carry no R/W bit (reserved in legacy
+ * PAE), which in IA-32e mode would make the whole GiB read-only to
+ * supervisor writes if WP were on.
+ */
+int x86__setup_sregs(struct kvm *kvm, enum hm_paging_mode mode, bool *stuck,
+		     char *why, size_t whysz)
+{
+	struct kvm_sregs s;
+
+	if (KVM_IOCTL(kvm->vcpu_fd, KVM_GET_SREGS, &s, why, whysz) < 0)
+		return -1;
+	flat_segment(&s.cs, HM_GUEST_CS32, true);
+	flat_segment(&s.ds, HM_GUEST_DS, false);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	memset(&s.tr, 0, sizeof(s.tr));
+	s.tr.limit = 0x67;
+	s.tr.type = 11;			/* busy 32-bit TSS; never used */
+	s.tr.present = 1;
+	memset(&s.ldt, 0, sizeof(s.ldt));
+	s.ldt.unusable = 1;
+	/* A linear address: the GDT is only read once paging is on. */
+	s.gdt.base = HM_GUEST_PAGE_OFFSET + HM_GUEST_GDT_PHYS;
+	s.gdt.limit = 4 * 8 - 1;
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	s.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	s.cr4 = X86_CR4_PAE | X86_CR4_PGE;
+	s.efer = EFER_NXE;
+	if (mode == HM_PAGING_LEGACY_PAE) {
+		s.cr0 |= X86_CR0_PG;
+		s.cr3 = kvm->tables.cr3;
+	} else {
+		s.efer |= EFER_LME;
+		s.cr3 = HM_GUEST_PML4_PHYS;
+	}
+	if (KVM_IOCTL(kvm->vcpu_fd, KVM_SET_SREGS, &s, why, whysz) < 0) {
+		/* A KVM that rejects paged legacy mode outright. */
+		if (mode == HM_PAGING_LEGACY_PAE && errno == EINVAL) {
+			*stuck = false;
+			return 0;
+		}
+		return -1;
+	}
+	if (KVM_IOCTL(kvm->vcpu_fd, KVM_GET_SREGS, &s, why, whysz) < 0)
+		return -1;
+	/* Some backends accept the ioctl but drop what they cannot run. */
+	*stuck = mode != HM_PAGING_LEGACY_PAE || (s.cr0 & X86_CR0_PG);
+	return 0;
+}
+
+const char *x86__guest_symbol(uint32_t addr, char *buf, size_t size)
+{
+	const struct hm_guest_sym *best = NULL;
+
+	for (unsigned i = 0; i < hm_guest_nsyms; i++)
+		if (hm_guest_syms[i].addr <= addr)
+			best = &hm_guest_syms[i];
+	if (!best || addr - best->addr > 0x10000)
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%s+%#x", best->name, addr - best->addr);
+	return buf;
+}
+
+static void dump_segment(FILE *f, const char *name,
+			 const struct kvm_segment *s)
+{
+	fprintf(f, "  %-3s sel %#06x base 0x%08llx limit 0x%08x type %2u%s%s%s\n",
+		name, s->selector, (unsigned long long)s->base, s->limit,
+		s->type, s->l ? " L" : "", s->db ? " D" : "",
+		s->present ? "" : " not-present");
+}
+
+void x86__dump_regs(struct kvm *kvm, FILE *f)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	char sym[96];
+
+	if (ioctl(kvm->vcpu_fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(f, "  (registers unavailable: %s)\n", strerror(errno));
+		return;
+	}
+	fprintf(f, "  EIP 0x%08llx <%s>  EFLAGS 0x%08llx\n",
+		(unsigned long long)r.rip,
+		x86__guest_symbol((uint32_t)r.rip, sym, sizeof(sym)),
+		(unsigned long long)r.rflags);
+	fprintf(f, "  EAX 0x%08llx EBX 0x%08llx ECX 0x%08llx EDX 0x%08llx\n",
+		(unsigned long long)r.rax, (unsigned long long)r.rbx,
+		(unsigned long long)r.rcx, (unsigned long long)r.rdx);
+	fprintf(f, "  ESI 0x%08llx EDI 0x%08llx EBP 0x%08llx ESP 0x%08llx\n",
+		(unsigned long long)r.rsi, (unsigned long long)r.rdi,
+		(unsigned long long)r.rbp, (unsigned long long)r.rsp);
+	fprintf(f, "  CR0 0x%08llx CR2 0x%08llx CR3 0x%08llx CR4 0x%08llx "
+		"EFER %#llx%s\n",
+		(unsigned long long)s.cr0, (unsigned long long)s.cr2,
+		(unsigned long long)s.cr3, (unsigned long long)s.cr4,
+		(unsigned long long)s.efer, s.efer & EFER_LMA ? " (LMA)" : "");
+	fprintf(f, "  GDT 0x%08llx/%#x  IDT 0x%08llx/%#x\n",
+		(unsigned long long)s.gdt.base, s.gdt.limit,
+		(unsigned long long)s.idt.base, s.idt.limit);
+	dump_segment(f, "CS", &s.cs);
+	dump_segment(f, "SS", &s.ss);
+}
+
+static void entry_flags(uint64_t e, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s%s%s%s%s%s%s",
+		 e & _PAGE_PRESENT ? "P" : "-", e & _PAGE_RW ? " RW" : "",
+		 e & _PAGE_USER ? " US" : "", e & _PAGE_ACCESSED ? " A" : "",
+		 e & _PAGE_DIRTY ? " D" : "", e & _PAGE_PSE ? " PS" : "",
+		 e & _PAGE_GLOBAL ? " G" : "", e & _PAGE_NX ? " NX" : "");
+}
+
+static bool read_entry(struct kvm *kvm, uint64_t table, unsigned idx,
+		       uint64_t *e)
+{
+	uint64_t pa = (table & PTE_PFN_MASK_PAE) + idx * 8ull;
+
+	if (pa + 8 > kvm->mem_size)
+		return false;
+	memcpy(e, kvm->mem + pa, 8);
+	return true;
+}
+
+/* Walk @vaddr through the guest's tables as the MMU would, in our own view
+ * of guest memory, printing each level. */
+void x86__dump_walk(struct kvm *kvm, uint32_t vaddr, FILE *f)
+{
+	struct kvm_sregs s;
+	uint64_t table, e;
+	char fl[48];
+
+	if (ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(f, "  (no sregs: %s)\n", strerror(errno));
+		return;
+	}
+	fprintf(f, "  page walk of 0x%08x from CR3 %#llx:\n", vaddr,
+		(unsigned long long)s.cr3);
+	table = s.cr3 & ~0x1full;
+	if (s.efer & EFER_LMA) {
+		if (!read_entry(kvm, table, 0, &e))
+			goto outside;
+		entry_flags(e, fl, sizeof(fl));
+		fprintf(f, "    PML4[0]   0x%016llx %s\n",
+			(unsigned long long)e, fl);
+		if (!(e & _PAGE_PRESENT))
+			return;
+		table = e;
+	}
+	if (!read_entry(kvm, table, vaddr >> 30, &e))
+		goto outside;
+	entry_flags(e, fl, sizeof(fl));
+	fprintf(f, "    PDPT[%u]   0x%016llx %s\n", vaddr >> 30,
+		(unsigned long long)e, fl);
+	if (!(e & _PAGE_PRESENT))
+		return;
+	if (!read_entry(kvm, e, (vaddr >> 21) & 511, &e))
+		goto outside;
+	entry_flags(e, fl, sizeof(fl));
+	fprintf(f, "    PD[%3u]   0x%016llx %s\n", (vaddr >> 21) & 511,
+		(unsigned long long)e, fl);
+	if (!(e & _PAGE_PRESENT))
+		return;
+	if (e & _PAGE_PSE) {
+		fprintf(f, "    -> 2 MiB page, physical %#llx\n",
+			(unsigned long long)((e & PTE_PFN_MASK_PAE & ~0x1fffffull) +
+					     (vaddr & 0x1fffff)));
+		return;
+	}
+	if (!read_entry(kvm, e, (vaddr >> 12) & 511, &e))
+		goto outside;
+	entry_flags(e, fl, sizeof(fl));
+	fprintf(f, "    PT[%3u]   0x%016llx %s\n", (vaddr >> 12) & 511,
+		(unsigned long long)e, fl);
+	if (e & _PAGE_PRESENT)
+		fprintf(f, "    -> physical %#llx\n",
+			(unsigned long long)((e & PTE_PFN_MASK_PAE) +
+					     (vaddr & 0xfff)));
+	return;
+outside:
+	fprintf(f, "    (a table outside guest memory)\n");
+}

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# kvm_runner_test.sh - run real guests through kvm_runner and check what
+# comes out.  One script, several tests (BUILD.bazel passes the part):
+#
+#   kvm_runner_test.sh RUNNER boot|scenarios|faults|input|nokvm
+#   kvm_runner_test.sh RUNNER corpus FILE...
+#
+# Where /dev/kvm is missing or unusable the test PASSES after printing
+# "SKIPPED: <reason>" (Bazel would count a 77 as a failure); where it is
+# usable, any guest failure fails the test.
+set -u
+
+runner=$1
+part=$2
+shift 2
+out=${TEST_TMPDIR:-/tmp}/out.$$
+failures=0
+
+fail() {
+	echo "FAILED: $*"
+	echo "--- output ---"
+	cat "$out"
+	failures=$((failures + 1))
+}
+
+# run EXPECTED_STATUS ARGS...: run the runner, keep its output in $out.
+run() {
+	local want=$1 got
+	shift
+	timeout 60 "$runner" "$@" >"$out" 2>&1
+	got=$?
+	if [ "$got" != "$want" ]; then
+		fail "kvm_runner $*: exit status $got, expected $want"
+		return 1
+	fi
+	return 0
+}
+
+# expect PATTERN: the last run printed a line matching PATTERN.
+expect() {
+	grep -qE -- "$1" "$out" || fail "no line matching '$1'"
+}
+
+# A bad device path is the simulated "no /dev/kvm": needs no KVM at all.
+if [ "$part" = nokvm ]; then
+	run 77 --kvm-dev /nonexistent/kvm boot &&
+		expect '^SKIPPED: no usable KVM: /nonexistent/kvm: No such file or directory'
+	run 77 --kvm-dev /dev/null boot &&
+		expect '^SKIPPED: no usable KVM: /dev/null: KVM_GET_API_VERSION'
+	run 2 --timeout-ms banana boot && expect 'timeout-ms'
+	run 0 --help && expect '^usage: kvm_runner'
+	[ $failures = 0 ] && echo "PASSED: nokvm"
+	exit $((failures != 0))
+fi
+
+timeout 60 "$runner" boot >"$out" 2>&1
+status=$?
+if [ $status = 77 ]; then
+	echo "SKIPPED: $(sed -n 's/^SKIPPED: //p' "$out")"
+	exit 0
+fi
+
+case $part in
+boot)
+	[ $status = 0 ] || fail "boot: exit status $status"
+	expect '^paging: (compat mode|legacy PAE)'
+	expect '^stale translations observable: (yes|no)'
+	expect '^PASS boot '
+	expect '^1 passed, 0 failed$'
+	;;
+scenarios)
+	run 0 all && expect '^10 passed, 0 failed$'
+	;;
+corpus)
+	run 0 "$@" && expect '^[0-9]+ passed, 0 failed'
+	;;
+faults)
+	# Each fault is the expected outcome of its scenario (predicted by
+	# the simulator), with the dumps a VMM prints when a guest dies.
+	run 0 fault_pagefault &&
+		expect '^PASS fault_pagefault .*exception 14 \(#PF\).*CR2 0xffc64000' &&
+		expect 'page walk of 0xffc64000' && expect 'PT\[100\] +0x0+ -'
+	run 0 fault_triple &&
+		expect '^PASS fault_triple \(KVM_EXIT_SHUTDOWN: triple fault' &&
+		expect '^  EIP 0x[0-9a-f]+ <hm_guest_triple' &&
+		expect 'IDT 0x00000000/0'
+	run 0 --timeout-ms 200 fault_hang &&
+		expect '^PASS fault_hang \(watchdog: the guest did not finish within 300 ms'
+	run 0 bug &&
+		expect '^PASS bug \(guest BUG: kernel BUG at core/highmem.c:[0-9]+ in hm_kunmap_high\(\)'
+	# After each death the next sequence gets a new VM.
+	run 0 fault_triple boot fault_pagefault boot &&
+		expect '^4 passed, 0 failed$'
+	;;
+input)
+	dir=${TEST_TMPDIR:-/tmp}/input.$$
+	mkdir -p "$dir"
+	printf 'kmap 0x38005\nwrite 0 0xdeadbeef\nread 0\nkunmap 0x38005\n' >"$dir/good.txt"
+	printf 'kmap 0x38005\nkmapp 7\n' >"$dir/typo.txt"
+	# Binary: config byte, then kmap (code 0) with only 2 of its 4 bytes.
+	printf '\x00\x00\x05\x80' >"$dir/truncated.bin"
+	head -c 3000 /dev/urandom >"$dir/random.bin"
+	run 0 "$dir/good.txt" && expect '^PASS .*good.txt \(4 ops'
+	run 1 "$dir/typo.txt" && expect '^FAIL .*typo.txt: .*line 2'
+	run 1 "$dir/truncated.bin" && expect '^FAIL .*truncated.bin: '
+	run 1 "$dir" && expect '^1 passed, 3 failed$'
+	run 1 no_such_scenario_or_file &&
+		expect '^FAIL no_such_scenario_or_file: not a scenario'
+	;;
+*)
+	echo "unknown part $part"
+	exit 2
+	;;
+esac
+tail -2 "$out"
+rm -f "$out"
+[ $failures = 0 ] && echo "PASSED: $part"
+exit $((failures != 0))

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mailbox.h - what the kvm_runner host and its 32-bit guest agree on: the
+ * guest's physical memory map, the I/O ports the guest reports through,
+ * and the mailbox, a fixed-size block of guest memory holding the boot
+ * information, the op list of one sequence and its results.
+ *
+ * Freestanding and compiled twice, for the x86_64 host and the i386 guest,
+ * so every field has the same size and offset in both: only uint32_t and
+ * explicitly aligned 64-bit fields, and the asserts at the end.
+ */
+#ifndef HM_KVM_MAILBOX_H
+#define HM_KVM_MAILBOX_H
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#endif
+
+/*
+ * Guest physical memory (1 GiB; 896 MiB of it in the direct map at
+ * PAGE_OFFSET, so frames from 0x38000 up are highmem):
+ *
+ *   0x000000  mem_map: one 4-byte struct page per frame (1 MiB for 1 GiB)
+ *   0x100000  the guest image, linked at 0xC0100000 (at most 512 KiB)
+ *   0x180000  PDPT, kernel page directory, pkmap and fixmap page tables
+ *             (hm_x86_build_tables, HM_X86_TABLE_PAGES pages)
+ *   0x184000  PML4 (compat mode only): one entry, pointing at the PDPT
+ *   0x185000  boot page directory: identity map of the first 2 MiB, so
+ *             the instructions after "set CR0.PG" can still be fetched
+ *   0x186000  GDT               0x187000  IDT
+ *   0x188000  stale-TLB probe frames A and B
+ *   0x190000  the mailbox (struct hm_mailbox)
+ *   0x1C0000  the stack, growing down from 0x200000
+ *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, the same
+ *             as the simulator's, so both refuse the same frames
+ */
+#define HM_GUEST_MEM_BYTES	(1ull << 30)
+#define HM_GUEST_PAGE_OFFSET	0xC0000000
+#define HM_GUEST_MEM_MAP_PHYS	0x000000
+#define HM_GUEST_IMAGE_PHYS	0x100000
+#define HM_GUEST_IMAGE_MAX	0x080000
+#define HM_GUEST_TABLES_PHYS	0x180000
+#define HM_GUEST_PML4_PHYS	0x184000
+#define HM_GUEST_BOOT_PD_PHYS	0x185000
+#define HM_GUEST_GDT_PHYS	0x186000
+#define HM_GUEST_IDT_PHYS	0x187000
+#define HM_GUEST_PROBE_A_PHYS	0x188000
+#define HM_GUEST_PROBE_B_PHYS	0x189000
+#define HM_GUEST_MAILBOX_PHYS	0x190000
+#define HM_GUEST_MAILBOX_MAX	0x030000
+#define HM_GUEST_STACK_TOP	0x200000
+#define HM_GUEST_FIRST_FREE_PFN	0x200
+
+/* GDT selectors.  The 64-bit code segment is only used by compat mode's
+ * IDT gates: in IA-32e mode every interrupt handler runs in 64-bit mode. */
+#define HM_GUEST_CS64	0x08
+#define HM_GUEST_CS32	0x10
+#define HM_GUEST_DS	0x18
+
+/* The markers the host puts in the probe frames. */
+#define HM_PROBE_A_MAGIC	0xAAAA0001u
+#define HM_PROBE_B_MAGIC	0xBBBB0002u
+
+/*
+ * I/O ports: an OUT to one of these is how the guest stops and talks.  The
+ * value written and the registers at the exit carry the details.
+ */
+#define HM_PORT_PUTC	0xE9	/* one console character (al) */
+#define HM_PORT_READY	0xF0	/* booted; mailbox boot results filled */
+#define HM_PORT_DONE	0xF1	/* sequence finished; results filled */
+#define HM_PORT_FAULT	0xF2	/* exception: al vector, ebx error code,
+				 * ecx CR2, edx EIP, esi CS, edi EFLAGS */
+#define HM_PORT_BUG	0xF3	/* fatal BUG(); message in the mailbox */
+#define HM_PORT_PANIC	0xF4	/* the guest's own check failed; message
+				 * in the mailbox */
+
+/* Where the guest finds CR3 before paging is on: mailbox + this. */
+#define HM_MB_CR3_OFFSET	8
+
+#ifndef __ASSEMBLER__
+/* Paging modes, host to guest. */
+enum hm_paging_mode {
+	HM_PAGING_AUTO = 0,		/* host only: legacy if KVM takes it */
+	HM_PAGING_LEGACY_PAE = 1,	/* CR0.PG set by the host, CR3 = PDPT */
+	HM_PAGING_COMPAT = 2,		/* EFER.LME, 32-bit code in IA-32e
+					 * compatibility mode, CR3 = PML4 */
+};
+
+/*
+ * The ops the guest runs.  They mirror fuzz/ops.h one to one (host/input.c
+ * translates), plus a few that exist to make the guest misbehave.  What a
+ * MAP or SLOT argument means is defined once, in ops_exec.c, which runs
+ * both in the guest and on the host over the simulator.
+ */
+enum hm_kop_code {
+	HM_KOP_KMAP = 1,	/* a: pfn */
+	HM_KOP_KUNMAP,		/* a: pfn */
+	HM_KOP_KMAP_ATOMIC,	/* a: pfn */
+	HM_KOP_KUNMAP_ATOMIC,	/* a: temporary map, 0 the newest */
+	HM_KOP_KMAP_ATOMIC_TYPE,	/* a: pfn, b: km_type */
+	HM_KOP_KUNMAP_ATOMIC_TYPE,	/* a: km_type */
+	HM_KOP_KMAP_LOCAL,	/* a: pfn */
+	HM_KOP_KUNMAP_LOCAL,	/* a: temporary map, 0 the newest */
+	HM_KOP_PAGE_ADDRESS,	/* a: pfn */
+	HM_KOP_WRITE,		/* a: live mapping (oldest first, modulo
+				 * their number), b: value */
+	HM_KOP_READ,		/* a: live mapping; reads its tag word */
+	HM_KOP_CPU,		/* a: cpu */
+	HM_KOP_FLUSH_UNUSED,
+	HM_KOP_KMAP_HIGH_GET,	/* a: pfn */
+	HM_KOP_RESET,
+	/* Misbehaviour, for the fault paths. */
+	HM_KOP_TOUCH,		/* a: vaddr; read it, whatever is there */
+	HM_KOP_HANG,		/* spin forever: for the watchdog */
+	HM_KOP_TRIPLE,		/* empty the IDT and raise #UD */
+	HM_KOP__END
+};
+
+struct hm_kop {
+	uint32_t code;		/* enum hm_kop_code */
+	uint32_t a, b;
+};
+
+struct hm_kop_result {
+	uint32_t value;		/* address returned, or value read */
+	uint32_t bugs;		/* BUG() reports during this op */
+};
+
+#define HM_MB_MAGIC	0x4B4D4248u	/* "HBMK" */
+#define HM_MB_MAX_OPS	4096
+#define HM_MB_MSG_LEN	256
+
+/* Sequence flags. */
+#define HM_MB_BUG_FATAL		(1u << 0)	/* a BUG() stops the guest */
+#define HM_MB_DEBUG_HIGHMEM	(1u << 1)	/* cfg.debug_highmem */
+#define HM_MB_VERBOSE		(1u << 2)	/* guest prints progress */
+#define HM_MB_SMALL_WINDOW	(1u << 3)	/* cfg.last_pkmap = 16 */
+
+typedef uint64_t __attribute__((aligned(8))) hm_mb_u64;
+
+struct hm_mailbox {
+	uint32_t magic;
+
+	/* Boot, host to guest. */
+	uint32_t paging_mode;		/* enum hm_paging_mode */
+	uint32_t cr3;			/* PML4 or PDPT */
+	uint32_t pdpt_phys;
+	uint32_t pkmap_pt_phys, fixmap_pt_phys;
+	uint32_t mem_mib;
+	uint32_t first_free_pfn;
+	uint32_t boot_flags;		/* HM_MB_VERBOSE */
+	/* Boot, guest to host: the stale-TLB probe read these through one
+	 * address: after mapping A (with invlpg), and after re-pointing the
+	 * PTE at B without any flush. */
+	uint32_t probe_first, probe_second;
+
+	/* One sequence, host to guest. */
+	uint32_t seq_no;
+	uint32_t nr_ops;
+	uint32_t nr_cpus;
+	uint32_t flags;			/* HM_MB_* */
+
+	/* Its results, guest to host. */
+	uint32_t ops_done;		/* ops started, so a fault's op is known */
+	uint32_t outcome;		/* 0 ran to the end */
+	uint32_t bug_count;
+	uint32_t cpu;			/* the current cpu at the end */
+	uint32_t last_pkmap_nr;
+	uint32_t pad[2];		/* stats at the same offset in both */
+	hm_mb_u64 stats[10];		/* struct hm_stats, field by field */
+	char bug_msg[HM_MB_MSG_LEN];	/* the first BUG() of the sequence */
+	char panic_msg[HM_MB_MSG_LEN];
+
+	struct hm_kop ops[HM_MB_MAX_OPS];
+	struct hm_kop_result results[HM_MB_MAX_OPS];
+};
+
+_Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");
+_Static_assert(sizeof(struct hm_kop_result) == 8, "hm_kop_result layout");
+_Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,
+	       "hm_mailbox layout differs between host and guest");
+_Static_assert(sizeof(struct hm_mailbox) <= HM_GUEST_MAILBOX_MAX,
+	       "the mailbox overlaps the stack");
+_Static_assert(sizeof(struct hm_mailbox) % 8 == 0, "hm_mailbox padding");
+_Static_assert(__builtin_offsetof(struct hm_mailbox, cr3) == HM_MB_CR3_OFFSET,
+	       "entry.S reads cr3 here");
+#endif /* !__ASSEMBLER__ */
+
+#endif /* HM_KVM_MAILBOX_H */

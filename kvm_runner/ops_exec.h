@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops_exec.h - run a list of mailbox ops (mailbox.h) against a highmem
+ * context.
+ *
+ * The same source runs in the guest, over real page tables, and on the
+ * host, over the simulator: so the differential check compares two runs of
+ * one interpreter, and what "live mapping 3" or "temporary map 0" means
+ * cannot drift between them.  Freestanding.
+ *
+ * Every map that succeeds gets a tag written through it, and every write
+ * is logged with the frame it is meant for, so the host can check that the
+ * data landed there and nowhere else.
+ */
+#ifndef HM_KVM_OPS_EXEC_H
+#define HM_KVM_OPS_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/highmem.h"
+#include "kvm_runner/mailbox.h"
+
+/* Live mappings a sequence can hold at once; more maps still happen, but
+ * get no tag and cannot be written through. */
+#define HM_EXEC_MAX_MAPS	1024
+
+enum hm_map_kind {
+	HM_MAP_PERSISTENT,	/* kmap, kmap_high_get: undone by kunmap */
+	HM_MAP_TEMPORARY,	/* kmap_atomic, kmap_local_page: a stack */
+	HM_MAP_TYPED,		/* kmap_atomic_type */
+};
+
+struct hm_exec_map {
+	uint32_t pfn;
+	hm_vaddr_t vaddr;
+	uint32_t tag_off;	/* where its tag went, in the page */
+	uint8_t kind;		/* enum hm_map_kind */
+	uint8_t type;		/* km_type, for HM_MAP_TYPED */
+};
+
+/* How a run stopped. */
+enum hm_exec_outcome {
+	HM_EXEC_DONE,		/* every op ran */
+	HM_EXEC_FAULT,		/* a touch found no translation */
+	HM_EXEC_HANG,		/* asked to hang */
+	HM_EXEC_TRIPLE,		/* asked to triple-fault */
+	HM_EXEC_BUG,		/* a BUG() with HM_MB_BUG_FATAL */
+};
+
+struct hm_exec;
+
+/* What differs between the guest and the host: memory access, CPUs,
+ * reset, and the misbehaving ops (which return only on the host). */
+struct hm_exec_ops {
+	void (*write32)(struct hm_exec *x, hm_vaddr_t vaddr, uint32_t val);
+	uint32_t (*read32)(struct hm_exec *x, hm_vaddr_t vaddr);
+	/* false: no translation (the guest takes a page fault instead) */
+	bool (*touch)(struct hm_exec *x, hm_vaddr_t vaddr, uint32_t *val);
+	void (*set_cpu)(struct hm_exec *x, unsigned cpu);
+	void (*reset)(struct hm_exec *x);
+	void (*hang)(struct hm_exec *x);
+	void (*triple)(struct hm_exec *x);
+	/* Every tagged write, with the frame it is meant for (may be NULL). */
+	void (*log_write)(struct hm_exec *x, uint32_t pfn, uint32_t off,
+			  uint32_t val);
+};
+
+struct hm_exec {
+	struct hm_ctx *ctx;
+	const struct hm_exec_ops *ops;
+	void *priv;
+	uint32_t seq_no;
+	uint32_t flags;			/* HM_MB_* */
+	volatile uint32_t bugs;		/* raised by the BUG handler */
+	volatile uint32_t *ops_done;	/* where progress goes (may be NULL) */
+	uint32_t fault_vaddr;		/* HM_EXEC_FAULT: the address */
+	unsigned nr_maps;
+	struct hm_exec_map maps[HM_EXEC_MAX_MAPS];	/* oldest first */
+};
+
+/* Run @n ops, filling @res; returns enum hm_exec_outcome with *@stopped_at
+ * the op that stopped it (or @n). */
+int hm_exec_run(struct hm_exec *x, const struct hm_kop *op, uint32_t n,
+		struct hm_kop_result *res, uint32_t *stopped_at);
+
+/* The tag written through a new mapping: never 0, different for every
+ * op, sequence and frame. */
+static inline uint32_t hm_exec_tag(uint32_t seq_no, uint32_t op_idx,
+				   uint32_t pfn)
+{
+	uint32_t t = (seq_no * 0x9E3779B1u) ^ (op_idx * 0x85EBCA77u) ^
+		     (pfn * 0xC2B2AE3Du);
+
+	return t ? t : 1;
+}
+
+/* Where op @op_idx writes in its page. */
+static inline uint32_t hm_exec_offset(uint32_t op_idx)
+{
+	return (op_idx * 4u) & 0xFFCu;
+}
+
+#endif /* HM_KVM_OPS_EXEC_H */
