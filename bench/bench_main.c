@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_main.c - kmap_bench: every row, one table.
+ *
+ *   bazel run //bench:kmap_bench -- [Google Benchmark flags]
+ *
+ * Per subject, the core on the minimal backend ("core/...") then the core
+ * with the simulated MMU ("sim/..."); the loop's own cost (loop/noop); the
+ * in-guest rows ("guest/...", see guest.h).
+ */
+#include "bench/bench.h"
+#include "bench/counters.h"
+#include "bench/fixture_decl.h"
+
+/* The benchmark loop with nothing in it: what every row's figure includes
+ * besides its operation. */
+static void noop(bench_state *st, const void *arg)
+{
+	uint64_t i = 0;
+
+	(void)arg;
+	for (uint64_t b; (b = bench_batch(st, 0));)
+		while (b--)
+			bench_keep(i++);
+	bench_zero_counters(st);
+	bench_items(st, (int64_t)bench_iterations(st));
+}
+
+void guest_bench_register(void);
+
+int main(int argc, char **argv)
+{
+#define REGISTER(subject) core_bench_##subject(); sim_bench_##subject();
+	BENCH_SUBJECTS(REGISTER)
+#undef REGISTER
+	bench_register("loop/noop", noop, NULL);
+	guest_bench_register();
+	return bench_main(argc, argv);
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""report.py - kmap_bench's JSON and kmap_trace's columns into plots and
+the ratios of one run.
+
+  report.py --json kmap_bench.json [--trace stream.tsv] --out DIR
+
+Writes into DIR, each as SVG and PNG (gnuplot):
+  stream      cost of each call over a long stream: kmap's spikes at every
+              wrap and flush against the flat kmap_atomic and kmap_local_page
+              (from --trace);
+  working_set cost per operation against the working-set size;
+  cpus        kmap in a stream over 4096 pages against the number of CPUs;
+and summary.txt, the ratios the issue asks for, also printed.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def load_rows(path):
+    """{row name: {"ns": time per op, counters...}}, or an "error" entry.
+
+    With --benchmark_repetitions the median aggregate is used if present,
+    else the mean of the repetitions."""
+    with open(path) as f:
+        doc = json.load(f)
+    runs, medians, errors, context = {}, {}, {}, doc.get("context", {})
+    for b in doc.get("benchmarks", []):
+        name = re.sub(r"/manual_time$", "", b.get("run_name", b["name"]))
+        if b.get("error_occurred"):
+            errors[name] = b.get("error_message", "error")
+            continue
+        row = {k: v for k, v in b.items() if isinstance(v, (int, float))}
+        row["ns"] = b["real_time"] * NS.get(b.get("time_unit", "ns"), 1.0)
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                medians[name] = row
+        else:
+            runs.setdefault(name, []).append(row)
+    rows = {}
+    for name, reps in runs.items():
+        keys = set.intersection(*(set(r) for r in reps))
+        rows[name] = {k: sum(r[k] for r in reps) / len(reps) for k in keys}
+    rows.update(medians)
+    return rows, errors, context
+
+
+def parse(name):
+    """"core/kmap_stream/pages:64/cpus:1" -> ("core", "kmap_stream", {...})"""
+    parts = name.split("/")
+    args = dict(p.split(":", 1) for p in parts[2:] if ":" in p)
+    return parts[0], parts[1] if len(parts) > 1 else "", {
+        k: int(v) for k, v in args.items() if v.isdigit()}
+
+
+def series(rows, backend, subject, x, fixed=None):
+    """[(x, ns)] of the rows of one backend and subject, sorted by x."""
+    out = []
+    for name, r in rows.items():
+        b, s, args = parse(name)
+        if b != backend or s != subject or x not in args:
+            continue
+        if fixed and any(args.get(k) != v for k, v in fixed.items()):
+            continue
+        out.append((args[x], r["ns"], r))
+    return sorted(out)
+
+
+def gnuplot(script, out, base, size="900,560"):
+    """Render @script to out/base.svg and out/base.png."""
+    gp = os.path.join(out, base + ".gp")
+    with open(gp, "w") as f:
+        f.write(script)
+    done = []
+    for term, ext in ((f"svg size {size} dynamic background rgb 'white'", "svg"),
+                      (f"pngcairo size {size}", "png")):
+        path = os.path.join(out, f"{base}.{ext}")
+        cmd = f"set terminal {term}; set output '{path}'; load '{gp}'"
+        subprocess.run(["gnuplot", "-e", cmd], check=True)
+        done.append(path)
+    return done
+
+
+COMMON = """set grid
+set key outside right top vertical Left reverse noenhanced
+set style line 1 lc rgb '#d62728' lw 2
+set style line 2 lc rgb '#1f77b4' lw 2
+set style line 3 lc rgb '#2ca02c' lw 2
+set style line 4 lc rgb '#ff7f0e' lw 2
+set style line 5 lc rgb '#9467bd' lw 2
+set style line 6 lc rgb '#8c564b' lw 2
+"""
+
+
+def plot_stream(trace, out):
+    with open(trace) as f:
+        header = [l for l in f if l.startswith("#")]
+    cols = header[-1].lstrip("#").split()
+    title = header[0].lstrip("# ").strip() if len(header) > 1 else ""
+    col = {c: i + 1 for i, c in enumerate(cols)}
+    panels = []
+    for backend in ("sim", "core"):
+        lines = []
+        for i, (s, what) in enumerate((("kmap", "kmap+kunmap, 4096 pages"),
+                                       ("kmap_atomic", "kmap_atomic+kunmap_atomic"),
+                                       ("kmap_local", "kmap_local_page+kunmap_local"))):
+            c = col.get(f"{backend}/{s}")
+            if c:
+                lines.append(f"'{trace}' using 1:(${c} > 0 ? ${c} : 1) "
+                             f"with lines ls {i + 1} title '{what}'")
+        panels.append(f"set title '{backend}/: " +
+                      ("core + simulated MMU and TLBs" if backend == "sim"
+                       else "the core on the minimal backend") + "'\n"
+                      "plot " + ", \\\n     ".join(lines) + "\n")
+    script = COMMON + f"""set multiplot layout 2,1 title "cost of each call in a stream (minimum over runs)\\n{title}" font ',10' noenhanced
+set logscale y
+set xlabel 'call'
+set ylabel 'ns per call (log)'
+set yrange [*:100000]
+set key inside left top horizontal
+""" + "".join(panels) + "unset multiplot\n"
+    return gnuplot(script, out, "stream", "900,720")
+
+
+def plot_working_set(rows, out):
+    lines, data = [], []
+    subjects = (("kmap_stream", "kmap+kunmap, stream"),
+                ("kmap_atomic", "kmap_atomic pair"),
+                ("kmap_local", "kmap_local_page pair"),
+                ("kmap_hit", "kmap+kunmap, pages kept mapped"))
+    style = 0
+    for subject, what in subjects:
+        for backend in ("sim", "core"):
+            pts = series(rows, backend, subject, "pages",
+                         {"cpus": 1} if subject == "kmap_stream" else None)
+            style += 1
+            if not pts:
+                continue
+            path = os.path.join(out, f"ws_{backend}_{subject}.dat")
+            with open(path, "w") as f:
+                f.writelines(f"{x} {ns:.3f}\n" for x, ns, _ in pts)
+            dash = "dt 1" if backend == "sim" else "dt 2"
+            ls = (style + 1) // 2
+            lines.append(f"'{path}' using 1:2 with linespoints ls {ls} {dash} "
+                         f"pt {6 if backend == 'sim' else 7} "
+                         f"title '{backend}/ {what}'")
+    if not lines:
+        return []
+    script = COMMON + """set title 'cost per operation against the working set (1 CPU)' noenhanced
+set logscale x 2
+set xlabel 'working set (pages); LAST_PKMAP = 512' noenhanced
+set ylabel 'ns per map+unmap'
+set yrange [0:*]
+set key below horizontal maxrows 4
+set arrow from 512, graph 0 to 512, graph 1 nohead dt 3 lc rgb 'gray40'
+plot """ + ", \\\n     ".join(lines) + "\n"
+    return gnuplot(script, out, "working_set")
+
+
+def plot_cpus(rows, out):
+    lines = []
+    for i, backend in enumerate(("sim", "core")):
+        pts = series(rows, backend, "kmap_stream", "cpus", {"pages": 4096})
+        if not pts:
+            continue
+        path = os.path.join(out, f"cpus_{backend}.dat")
+        with open(path, "w") as f:
+            f.writelines(f"{x} {ns:.3f} {1000 * r.get('flush_all', 0):.4f}\n"
+                         for x, ns, r in pts)
+        lines.append(f"'{path}' using 1:2 with linespoints ls {i + 1} pt 7 "
+                     f"title '{backend}/ kmap stream, ns per op'")
+        if backend == "core":	# the same counts in both
+            lines.append(f"'{path}' using 1:3 axes x1y2 with linespoints ls 3 "
+                         f"dt 2 pt 6 title 'whole-TLB flushes per 1000 ops (right axis)'")
+    if not lines:
+        return []
+    script = COMMON + """set title 'kmap+kunmap over 4096 pages against the number of CPUs' noenhanced
+set xlabel 'simulated CPUs (one thread; the flush at each wrap reaches all)'
+set key below horizontal
+set xrange [0.8:10]
+set ylabel 'ns per op'
+set y2label 'whole-TLB flushes per 1000 ops'
+set ytics nomirror
+set y2tics
+set yrange [0:*]
+set y2range [0:*]
+set xtics (1, 2, 4, 8)
+set logscale x 2
+plot """ + ", \\\n     ".join(lines) + "\n"
+    return gnuplot(script, out, "cpus")
+
+
+def summary(rows, errors, context):
+    out = []
+
+    def ns(name):
+        return rows[name]["ns"] if name in rows else None
+
+    base = ns("core/kmap_atomic/pages:1")
+    out.append("Ratios from this run (time per operation; core/ = the core on "
+               "the minimal backend):")
+    for what, name in (
+            ("kmap_atomic + kunmap_atomic", "core/kmap_atomic/pages:1"),
+            ("kmap_atomic pair, CONFIG_DEBUG_HIGHMEM", "core/kmap_atomic_debug/pages:1"),
+            ("kmap_local_page + kunmap_local", "core/kmap_local/pages:1"),
+            ("kmap + kunmap, hit", "core/kmap_hit/pages:1"),
+            ("kmap + kunmap, miss (no flush)", "core/kmap_miss"),
+            ("kmap + kunmap, miss in a stream, flush amortised",
+             "core/kmap_stream/pages:4096/cpus:1")):
+        t = ns(name)
+        if t is None:
+            continue
+        ratio = f"{t / base:6.2f}x" if base else ""
+        out.append(f"  {what:50s} {t:8.1f} ns  {ratio}  ({name})")
+    pairs = []
+    for name in rows:
+        b, s, args = parse(name)
+        twin = "core" + name[3:]
+        if b == "sim" and twin in rows and rows[twin]["ns"] > 0:
+            pairs.append((name[4:], rows[name]["ns"], rows[twin]["ns"]))
+    if pairs:
+        out.append("What the simulated machine adds (sim/ over core/, same "
+                   "operation):")
+        for name, s, c in pairs:
+            out.append(f"  {name:34s} sim {s:8.1f} ns  core {c:8.1f} ns  "
+                       f"{s / c:5.2f}x")
+    guest = sorted(e for n, e in errors.items() if n.startswith("guest/"))
+    if guest:
+        out.append(f"guest: {guest[0]}")
+    if "perf" in context:
+        out.append(f"perf: {context['perf']}")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--trace")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    rows, errors, context = load_rows(a.json)
+    if not shutil.which("gnuplot"):
+        print("report.py: gnuplot not found (tools/bootstrap installs it)",
+              file=sys.stderr)
+        return 1
+    made = []
+    if a.trace:
+        made += plot_stream(a.trace, a.out)
+    made += plot_working_set(rows, a.out)
+    made += plot_cpus(rows, a.out)
+    text = summary(rows, errors, context)
+    with open(os.path.join(a.out, "summary.txt"), "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+    print("plots: " + " ".join(os.path.basename(p) for p in made))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
