@@ -67,10 +67,14 @@ fi
 # set libFuzzer's limit at 10 KB and cut its speed tenfold, while the
 # 16-entry-window seeds reach the same wraps and exhaustion in a few ops.
 # (The long seeds still run whole in the replay tests and in kvm_runner.)
-max_len=1
+# And an input that runs 30 s is a finding (a livelock: kmap_smp), not
+# libFuzzer's 20 minutes.
+max_len=1 timeout=1
 for a in "$@"; do
   [[ "$a" == -max_len=* ]] && max_len=0
+  [[ "$a" == -timeout=* ]] && timeout=0
 done
 (( max_len )) && flags+=(-max_len=512)
+(( timeout )) && flags+=(-timeout=30)
 echo "run_libfuzzer.sh: $name: new inputs in $work/corpus, findings in $work/artifacts" >&2
 exec "$bin" "${flags[@]}" "$@" "$work/corpus" "$seeds"

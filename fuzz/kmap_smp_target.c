@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmap_smp - the same op sequences, run concurrently: `cpu N` sends the
+ * ops after it to CPU N's thread, and the four threads run their programs
+ * at once on a 4-entry PKMAP window, so kmaps sleep and are woken, wraps
+ * flush every CPU's TLB while the others map and read, and locks contend.
+ *
+ * Oracle: no BUG at all (the threads only issue what is legal for them:
+ * at most one kmap held, temporary maps undone in order); every word a
+ * thread wrote, at its own offset of a page shared with the others, reads
+ * back through each mapping it makes of that page, through its own CPU's
+ * TLB; no deadlock (a sleep of more than 5 s is reported as a BUG); and
+ * after the threads join, no entry has a user, no one waits, every CPU is
+ * back to preempt_count 0.  Interleavings differ from run to run: a
+ * finding may need several replays to show again.
+ *
+ * Run: bazel run //fuzz:kmap_smp (libFuzzer), //fuzz:kmap_smp_afl (AFL++).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/highmem.h"
+#include "fuzz/ops.h"
+#include "fuzz/target.h"
+
+#define CPUS		4
+#define PAGES		16	/* shared highmem pages */
+#define MAX_TEMP	20	/* KM_TYPE_NR */
+
+struct worker {
+	unsigned cpu;
+	const struct hm_op *op[HM_SEQ_MAX_OPS];
+	size_t n;
+	uint32_t last[PAGES];	/* what this thread last wrote to each page */
+	bool written[PAGES];
+	/* what it holds: one kmap, and a stack of temporary maps */
+	int kmapped;		/* page index, or -1 */
+	hm_vaddr_t kmap_vaddr;
+	unsigned ntemp;
+	struct { hm_vaddr_t vaddr; int page; bool local; } temp[MAX_TEMP];
+	char failure[200];
+};
+
+static struct hm_ctx *ctx;
+static struct hm_seq seq;
+static struct worker workers[CPUS];
+static pthread_t tids[CPUS];
+static pthread_barrier_t start, done;
+static bool quit;
+static int bugs;
+static char bug_msg[256];
+
+static void on_bug(void *arg, const struct hm_bug *bug)
+{
+	(void)arg;
+	if (__atomic_add_fetch(&bugs, 1, __ATOMIC_RELAXED) == 1)
+		snprintf(bug_msg, sizeof(bug_msg), "%s:%u %s() on cpu %u: %s",
+			 bug->file, bug->line, bug->func, bug->cpu, bug->msg);
+}
+
+static struct page *page_of(int i)
+{
+	return hm_pfn_to_page(ctx, hm_max_low_pfn(ctx) + 5u * (unsigned)i);
+}
+
+/* The word at this thread's offset of page @i reads what it last wrote. */
+static bool check(struct worker *w, hm_vaddr_t v, int i, const char *how)
+{
+	uint32_t got = 0;
+
+	if (!v) {
+		snprintf(w->failure, sizeof(w->failure),
+			 "cpu %u: %s of page %d returned 0", w->cpu, how, i);
+		return false;
+	}
+	if (hm_sim_read(ctx, v + 4 * w->cpu, &got, 4) != HM_OK) {
+		snprintf(w->failure, sizeof(w->failure),
+			 "cpu %u: reading page %d through %#x (%s) faulted",
+			 w->cpu, i, v, how);
+		return false;
+	}
+	if (w->written[i] && got != w->last[i]) {
+		snprintf(w->failure, sizeof(w->failure),
+			 "cpu %u: page %d through %#x (%s) reads %#x, it wrote "
+			 "%#x", w->cpu, i, v, how, got, w->last[i]);
+		return false;
+	}
+	return true;
+}
+
+static void put(struct worker *w, hm_vaddr_t v, int i, uint32_t val)
+{
+	hm_sim_write(ctx, v + 4 * w->cpu, &val, 4);
+	w->last[i] = val;
+	w->written[i] = true;
+}
+
+/* One op of this thread's program, if it is legal for it now. */
+static void run_op(struct worker *w, const struct hm_op *op)
+{
+	int i = (int)(op->a % PAGES);
+	hm_vaddr_t v;
+
+	switch (op->code) {
+	case HM_OP_KMAP:
+	case HM_OP_KMAP_HIGH_GET:
+		if (w->kmapped >= 0)	/* one at a time, or threads deadlock */
+			return;
+		for (unsigned t = 0; t < w->ntemp; t++)
+			if (!w->temp[t].local)	/* may sleep: not atomic */
+				return;
+		v = hm_kmap(ctx, page_of(i));
+		if (check(w, v, i, "kmap")) {
+			w->kmapped = i;
+			w->kmap_vaddr = v;
+			sched_yield();	/* hold it a while */
+		}
+		break;
+	case HM_OP_KUNMAP:
+		if (w->kmapped < 0)
+			return;
+		hm_kunmap(ctx, page_of(w->kmapped));
+		w->kmapped = -1;
+		break;
+	case HM_OP_KMAP_ATOMIC:
+	case HM_OP_KMAP_ATOMIC_TYPE:
+	case HM_OP_KMAP_LOCAL:
+		if (w->ntemp == MAX_TEMP)
+			return;
+		if (op->code == HM_OP_KMAP_LOCAL)
+			v = hm_kmap_local_page(ctx, page_of(i));
+		else
+			v = hm_kmap_atomic(ctx, page_of(i));
+		if (!check(w, v, i, "temporary map"))
+			return;
+		w->temp[w->ntemp].vaddr = v;
+		w->temp[w->ntemp].page = i;
+		w->temp[w->ntemp++].local = op->code == HM_OP_KMAP_LOCAL;
+		break;
+	case HM_OP_KUNMAP_ATOMIC:
+	case HM_OP_KUNMAP_ATOMIC_TYPE:
+	case HM_OP_KUNMAP_LOCAL:
+		if (!w->ntemp)
+			return;
+		w->ntemp--;
+		if (w->temp[w->ntemp].local)
+			hm_kunmap_local(ctx, w->temp[w->ntemp].vaddr);
+		else
+			hm_kunmap_atomic(ctx, w->temp[w->ntemp].vaddr);
+		break;
+	case HM_OP_WRITE:
+		/* through the newest mapping it holds */
+		if (w->ntemp)
+			put(w, w->temp[w->ntemp - 1].vaddr,
+			    w->temp[w->ntemp - 1].page, op->b);
+		else if (w->kmapped >= 0)
+			put(w, w->kmap_vaddr, w->kmapped, op->b);
+		break;
+	case HM_OP_READ:
+		if (w->kmapped >= 0)
+			check(w, w->kmap_vaddr, w->kmapped, "read");
+		for (unsigned t = 0; t < w->ntemp && !w->failure[0]; t++)
+			check(w, w->temp[t].vaddr, w->temp[t].page, "read");
+		break;
+	case HM_OP_PAGE_ADDRESS:
+		if (w->kmapped == i &&
+		    hm_page_address(ctx, page_of(i)) != w->kmap_vaddr)
+			snprintf(w->failure, sizeof(w->failure),
+				 "cpu %u: page_address of page %d it holds at "
+				 "%#x is %#x", w->cpu, i, w->kmap_vaddr,
+				 hm_page_address(ctx, page_of(i)));
+		break;
+	case HM_OP_FLUSH_UNUSED:
+		hm_kmap_flush_unused(ctx);
+		break;
+	default:	/* cpu and reset shape the programs; nothing to do */
+		break;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	hm_set_cpu(ctx, w->cpu);
+	for (;;) {
+		pthread_barrier_wait(&start);
+		if (quit)
+			return NULL;
+		for (size_t k = 0; k < w->n && !w->failure[0]; k++)
+			run_op(w, w->op[k]);
+		/* let go of everything, in order */
+		while (w->ntemp) {
+			w->ntemp--;
+			if (w->temp[w->ntemp].local)
+				hm_kunmap_local(ctx, w->temp[w->ntemp].vaddr);
+			else
+				hm_kunmap_atomic(ctx, w->temp[w->ntemp].vaddr);
+		}
+		if (w->kmapped >= 0)
+			hm_kunmap(ctx, page_of(w->kmapped));
+		pthread_barrier_wait(&done);
+	}
+}
+
+int hm_fuzz_init(void)
+{
+	struct hm_config cfg;
+	char err[200];
+
+	hm_config_default(&cfg);
+	cfg.nr_cpus = CPUS;
+	cfg.last_pkmap = 4;		/* fewer entries than threads */
+	cfg.wait_timeout_ms = 5000;	/* a deadlock is a finding */
+	ctx = hm_create(&cfg, err, sizeof(err));
+	if (!ctx) {
+		fprintf(stderr, "kmap_smp: %s\n", err);
+		return 1;
+	}
+	hm_set_bug_handler(ctx, on_bug, NULL);
+	pthread_barrier_init(&start, NULL, CPUS + 1);
+	pthread_barrier_init(&done, NULL, CPUS + 1);
+	for (unsigned c = 0; c < CPUS; c++) {
+		workers[c].cpu = c;
+		if (pthread_create(&tids[c], NULL, worker_main, &workers[c])) {
+			fprintf(stderr, "kmap_smp: cannot start threads\n");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn)) finding(const char *what)
+{
+	fprintf(stderr, "ORACLE: %s\n== the input, as a text sequence ==\n",
+		what);
+	hm_seq_print(&seq, stderr);
+	fflush(stderr);
+	abort();
+}
+
+int hm_fuzz_one(const uint8_t *data, size_t size)
+{
+	unsigned cpu = 0;
+	struct hm_cpu_state cs;
+	char why[300];
+
+	hm_seq_decode(data, size, false, &seq, NULL, 0);
+	hm_reset(ctx);		/* with every worker parked at the barrier */
+	bugs = 0;
+	for (unsigned c = 0; c < CPUS; c++) {
+		struct worker *w = &workers[c];
+
+		w->n = 0;
+		w->kmapped = -1;
+		w->ntemp = 0;
+		w->failure[0] = '\0';
+		memset(w->written, 0, sizeof(w->written));
+	}
+	for (size_t k = 0; k < seq.n; k++) {
+		if (seq.op[k].code == HM_OP_CPU)
+			cpu = seq.op[k].a % CPUS;
+		else
+			workers[cpu].op[workers[cpu].n++] = &seq.op[k];
+	}
+
+	pthread_barrier_wait(&start);
+	pthread_barrier_wait(&done);
+
+	if (bugs)
+		finding(bug_msg);
+	for (unsigned c = 0; c < CPUS; c++)
+		if (workers[c].failure[0])
+			finding(workers[c].failure);
+	for (unsigned nr = 0; nr < 4; nr++) {
+		if (hm_pkmap_count(ctx, nr) > 1) {
+			snprintf(why, sizeof(why), "after the threads: "
+				 "pkmap_count[%u] is %d with every kmap undone",
+				 nr, hm_pkmap_count(ctx, nr));
+			finding(why);
+		}
+	}
+	if (hm_pkmap_waiters(ctx))
+		finding("after the threads: someone still waits for an entry");
+	for (unsigned c = 0; c < CPUS; c++) {
+		hm_cpu_state(ctx, c, &cs);
+		if (cs.preempt_count || cs.kmap_atomic_idx ||
+		    cs.migrate_disabled) {
+			snprintf(why, sizeof(why), "after the threads: cpu %u has "
+				 "preempt_count %d, depth %d, migrate %d", c,
+				 cs.preempt_count, cs.kmap_atomic_idx,
+				 cs.migrate_disabled);
+			finding(why);
+		}
+	}
+	return 0;
+}
+
+void hm_fuzz_cleanup(void)
+{
+	quit = true;
+	pthread_barrier_wait(&start);
+	for (unsigned c = 0; c < CPUS; c++)
+		pthread_join(tids[c], NULL);
+	pthread_barrier_destroy(&start);
+	pthread_barrier_destroy(&done);
+	hm_destroy(ctx);
+	ctx = NULL;
+}
