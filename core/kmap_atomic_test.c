@@ -14,13 +14,6 @@
 
 #define FIXADDR_TOP	0xFFFFF000u
 #define FIX_KMAP_BEGIN	2u
-#define PTE_FLAGS_PAE	0x8000000000000163ull	/* NX|G|D|A|RW|P */
-#define PTE_FLAGS_32	0x163ull		/* G|D|A|RW|P */
-#define PTE_PRESENT	0x001ull
-#define PTE_PSE		0x080ull
-/* CR3 of the simulated machine: core/sim builds the kernel's page tables
- * at this physical address (HM_SIM_PGTABLE_PHYS, private to the sim). */
-#define PGTABLE_PHYS	0x00100000u
 
 /* __fix_to_virt(FIX_KMAP_BEGIN + k + KM_TYPE_NR * cpu), worked out here
  * rather than asked of the library. */
@@ -68,50 +61,6 @@ static void fill_frame(struct hm_ctx *ctx, struct page *page, uint32_t val)
 					   sizeof(val)), HM_OK);
 }
 
-static uint64_t phys_entry(struct hm_ctx *ctx, hm_paddr_t pa, bool pae)
-{
-	uint64_t e = 0;
-
-	assert_int_equal(hm_sim_phys_read(ctx, pa, &e, pae ? 8 : 4), HM_OK);
-	return e;
-}
-
-/*
- * The physical address of the PTE that maps @vaddr, found the way the MMU
- * finds it: from CR3 through the PDPT (PAE only) and the page directory to
- * the page table, each level read from simulated memory.  The PTE
- * addresses are not public, but the tables are in the hardware format at a
- * fixed place, so this is the honest way to aim a stray write.
- */
-static hm_paddr_t pte_phys(struct hm_ctx *ctx, hm_vaddr_t vaddr)
-{
-	const bool pae = hm_config(ctx)->pae;
-	const uint64_t mask = pae ? 0x000ffffffffff000ull : 0xfffff000ull;
-	hm_paddr_t table = PGTABLE_PHYS;
-	uint64_t e;
-
-	if (pae) {
-		e = phys_entry(ctx, table + ((vaddr >> 30) & 3) * 8, true);
-		assert_true(e & PTE_PRESENT);
-		table = e & mask;
-		e = phys_entry(ctx, table + ((vaddr >> 21) & 511) * 8, true);
-	} else {
-		e = phys_entry(ctx, table + (vaddr >> 22) * 4, false);
-	}
-	assert_true(e & PTE_PRESENT);
-	assert_false(e & PTE_PSE);
-	table = e & mask;
-	return table + ((vaddr >> 12) & (pae ? 511 : 1023)) * (pae ? 8 : 4);
-}
-
-/* A store into the page table with no TLB flush, as a buggy kernel would. */
-static void stray_pte_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, uint64_t pte)
-{
-	bool pae = hm_config(ctx)->pae;
-
-	assert_int_equal(hm_sim_phys_write(ctx, pte_phys(ctx, vaddr), &pte,
-					   pae ? 8 : 4), HM_OK);
-}
 
 /* ---- Slot addresses and PTEs ------------------------------------------- */
 
@@ -189,7 +138,7 @@ static void pte_format_pae(void **state)
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
 			 0x1FFFFF000ull | PTE_FLAGS_PAE);
 	/* The table in simulated memory holds the same 64-bit entry. */
-	assert_int_equal(phys_entry(ctx, pte_phys(ctx, va), true),
+	assert_int_equal(test_phys_entry(ctx, test_pte_phys(ctx, va), true),
 			 0x1FFFFF000ull | PTE_FLAGS_PAE);
 	assert_int_equal(hm_sim_walk(ctx, va + 0x123, &pa), HM_OK);
 	assert_int_equal(pa, 0x1FFFFF123ull);
@@ -226,7 +175,7 @@ static void pte_format_32bit(void **state)
 	/* No NX bit without PAE: the entry fits 32 bits. */
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
 			 (pfn << 12) | PTE_FLAGS_32);
-	assert_int_equal(phys_entry(ctx, pte_phys(ctx, va), false),
+	assert_int_equal(test_phys_entry(ctx, test_pte_phys(ctx, va), false),
 			 (pfn << 12) | PTE_FLAGS_32);
 	assert_int_equal(hm_sim_walk(ctx, va, &pa), HM_OK);
 	assert_int_equal(pa, pfn << 12);
@@ -407,7 +356,7 @@ static void debug_map_of_dirty_slot(void **state)
 	/* Aim a stray store at slot 0's PTE, found by walking the tables:
 	 * that the accessor then shows it proves we hit the right entry. */
 	stray = frame_of(ctx, b) | PTE_FLAGS_PAE;
-	stray_pte_write(ctx, va, stray);
+	test_stray_pte_write(ctx, va, stray);
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), stray);
 
 	assert_int_equal(hm_kmap_atomic(ctx, a), 0);
@@ -417,13 +366,13 @@ static void debug_map_of_dirty_slot(void **state)
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), stray);
 
 	/* The typed form checks the same. */
-	stray_pte_write(ctx, slot_va(0, KM_USER1), stray);
+	test_stray_pte_write(ctx, slot_va(0, KM_USER1), stray);
 	assert_int_equal(hm_kmap_atomic_type(ctx, a, KM_USER1), 0);
 	assert_one_bug(&log, 1, "slot_not_empty_bug", "not empty");
 	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
 
 	/* Once the slot is clean again the map works. */
-	stray_pte_write(ctx, va, 0);
+	test_stray_pte_write(ctx, va, 0);
 	assert_int_equal(hm_kmap_atomic(ctx, a), va);
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
 			 frame_of(ctx, a) | PTE_FLAGS_PAE);

@@ -6,8 +6,6 @@
  */
 #include "core/testing/testing.h"
 
-#define PTE_FLAGS_PAE	0x8000000000000163ull	/* NX|G|D|A|RW|P */
-#define PTE_FLAGS_32	0x163ull
 
 static unsigned nr_of(struct hm_ctx *ctx, hm_vaddr_t v)
 {

@@ -30,8 +30,6 @@
 
 #include "core/testing/testing.h"
 
-#define PTE_PRESENT	1ull
-#define PTE_PFN_MASK	0x000ffffffffff000ull	/* PAE: bits 12..51 */
 #define MAX_PKMAP	1024
 
 /* Everything a failing call must leave alone. */

@@ -14,13 +14,6 @@
 
 #define PAGE_OFFSET	0xC0000000u
 #define FIXADDR_TOP	0xFFFFF000u
-#define PTE_FLAGS_PAE	0x8000000000000163ull	/* NX|G|D|A|RW|P */
-#define PTE_FLAGS_32	0x163ull		/* G|D|A|RW|P */
-#define PTE_PRESENT	0x001ull
-#define PTE_PSE		0x080ull
-/* CR3 of the simulated machine: core/sim builds the kernel's page tables
- * at this physical address (HM_SIM_PGTABLE_PHYS, private to the sim). */
-#define PGTABLE_PHYS	0x00100000u
 
 static struct hm_stats stats(struct hm_ctx *ctx)
 {
@@ -83,50 +76,6 @@ static hm_paddr_t translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, bool *hit)
 	return pa;
 }
 
-static uint64_t phys_entry(struct hm_ctx *ctx, hm_paddr_t pa, bool pae)
-{
-	uint64_t e = 0;
-
-	assert_int_equal(hm_sim_phys_read(ctx, pa, &e, pae ? 8 : 4), HM_OK);
-	return e;
-}
-
-/*
- * The physical address of the PTE that maps @vaddr, found the way the MMU
- * finds it: from CR3 through the PDPT (PAE only) and the page directory to
- * the page table, each level read from simulated memory.  The PTE
- * addresses are not public, but the tables are in the hardware format at a
- * fixed place, so this is the honest way to aim a stray write.
- */
-static hm_paddr_t pte_phys(struct hm_ctx *ctx, hm_vaddr_t vaddr)
-{
-	const bool pae = hm_config(ctx)->pae;
-	const uint64_t mask = pae ? 0x000ffffffffff000ull : 0xfffff000ull;
-	hm_paddr_t table = PGTABLE_PHYS;
-	uint64_t e;
-
-	if (pae) {
-		e = phys_entry(ctx, table + ((vaddr >> 30) & 3) * 8, true);
-		assert_true(e & PTE_PRESENT);
-		table = e & mask;
-		e = phys_entry(ctx, table + ((vaddr >> 21) & 511) * 8, true);
-	} else {
-		e = phys_entry(ctx, table + (vaddr >> 22) * 4, false);
-	}
-	assert_true(e & PTE_PRESENT);
-	assert_false(e & PTE_PSE);
-	table = e & mask;
-	return table + ((vaddr >> 12) & (pae ? 511 : 1023)) * (pae ? 8 : 4);
-}
-
-/* A store into the page table with no TLB flush, as a buggy kernel would. */
-static void stray_pte_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, uint64_t pte)
-{
-	bool pae = hm_config(ctx)->pae;
-
-	assert_int_equal(hm_sim_phys_write(ctx, pte_phys(ctx, vaddr), &pte,
-					   pae ? 8 : 4), HM_OK);
-}
 
 /* ---- The direct map and the holes around it ------------------------------ */
 
@@ -229,7 +178,7 @@ static void non_pae(void **state)
 	va = hm_kmap(ctx, p);
 	assert_int_equal(va, 0xFF801000u);
 	assert_int_equal(hm_pkmap_pte(ctx, 1), frame_of(ctx, p) | PTE_FLAGS_32);
-	assert_int_equal(phys_entry(ctx, pte_phys(ctx, va), false),
+	assert_int_equal(test_phys_entry(ctx, test_pte_phys(ctx, va), false),
 			 frame_of(ctx, p) | PTE_FLAGS_32);
 	assert_int_equal(walk(ctx, va + 0xABC), frame_of(ctx, p) + 0xABC);
 	assert_int_equal(read32(ctx, va), 0x2B2B2B2B);
@@ -380,10 +329,10 @@ static void stale_translation_when_flush_skipped(void **state)
 	va = hm_kmap_atomic(ctx, a);
 	assert_int_equal(read32(ctx, va), 0xAAAAAAAA);
 	hm_kunmap_atomic(ctx, va);
-	assert_int_equal(phys_entry(ctx, pte_phys(ctx, va), true),
+	assert_int_equal(test_phys_entry(ctx, test_pte_phys(ctx, va), true),
 			 hm_kmap_atomic_pte(ctx, 0, 0));
 
-	stray_pte_write(ctx, va, pte_b);
+	test_stray_pte_write(ctx, va, pte_b);
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), pte_b);
 	assert_int_equal(walk(ctx, va), frame_of(ctx, b));
 
@@ -527,7 +476,7 @@ static void eviction(void **state)
 	va = hm_kmap_atomic(ctx, a);
 	assert_int_equal(read32(ctx, va), 0x0000AAAA);
 	hm_kunmap_atomic(ctx, va);
-	stray_pte_write(ctx, va, frame_of(ctx, b) | PTE_FLAGS_PAE);
+	test_stray_pte_write(ctx, va, frame_of(ctx, b) | PTE_FLAGS_PAE);
 	assert_int_equal(read32(ctx, va), 0x0000AAAA);	/* stale */
 
 	clash = 0xC0400000u | (((va >> 12) & 15) << 12);

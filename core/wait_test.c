@@ -28,7 +28,6 @@
 
 #define NR_PKMAP	512
 #define DEADLINE_MS	10000	/* for anything the test waits on */
-#define PTE_PFN_MASK	0x000ffffffffff000ull	/* PAE: bits 12..51 */
 
 struct sleeper {
 	struct hm_ctx *ctx;

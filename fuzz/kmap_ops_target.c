@@ -12,28 +12,6 @@
  *
  * Run: bazel run //fuzz:kmap_ops (libFuzzer), //fuzz:kmap_ops_afl (AFL++).
  */
-#include "fuzz/harness.h"
-#include "fuzz/ops.h"
-#include "fuzz/target.h"
+#include "fuzz/harness_target.h"
 
-static struct hm_harness *harness;
-static struct hm_seq seq;
-
-int hm_fuzz_init(void)
-{
-	harness = hm_harness_new(HM_HARNESS_LEGAL);
-	return 0;
-}
-
-int hm_fuzz_one(const uint8_t *data, size_t size)
-{
-	hm_seq_decode(data, size, false, &seq, NULL, 0);
-	hm_harness_run(harness, &seq, NULL);
-	return 0;
-}
-
-void hm_fuzz_cleanup(void)
-{
-	hm_harness_free(harness);
-	harness = NULL;
-}
+HM_HARNESS_TARGET(HM_HARNESS_LEGAL)

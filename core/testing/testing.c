@@ -72,3 +72,48 @@ struct page *high_page(struct hm_ctx *ctx, uint64_t i)
 	assert_non_null(p);
 	return p;
 }
+
+uint64_t test_phys_entry(struct hm_ctx *ctx, hm_paddr_t pa, bool pae)
+{
+	uint64_t e = 0;
+
+	assert_int_equal(hm_sim_phys_read(ctx, pa, &e, pae ? 8 : 4), HM_OK);
+	return e;
+}
+
+/*
+ * The physical address of the PTE that maps @vaddr, found the way the MMU
+ * finds it: from CR3 through the PDPT (PAE only) and the page directory to
+ * the page table, each level read from simulated memory.  The PTE
+ * addresses are not public, but the tables are in the hardware format at a
+ * fixed place, so this is the honest way to aim a stray write.
+ */
+hm_paddr_t test_pte_phys(struct hm_ctx *ctx, hm_vaddr_t vaddr)
+{
+	const bool pae = hm_config(ctx)->pae;
+	const uint64_t mask = pae ? 0x000ffffffffff000ull : 0xfffff000ull;
+	hm_paddr_t table = 0x00100000u;
+	uint64_t e;
+
+	if (pae) {
+		e = test_phys_entry(ctx, table + ((vaddr >> 30) & 3) * 8, true);
+		assert_true(e & PTE_PRESENT);
+		table = e & mask;
+		e = test_phys_entry(ctx, table + ((vaddr >> 21) & 511) * 8, true);
+	} else {
+		e = test_phys_entry(ctx, table + (vaddr >> 22) * 4, false);
+	}
+	assert_true(e & PTE_PRESENT);
+	assert_false(e & PTE_PSE);
+	table = e & mask;
+	return table + ((vaddr >> 12) & (pae ? 511 : 1023)) * (pae ? 8 : 4);
+}
+
+/* A store into the page table with no TLB flush, as a buggy kernel would. */
+void test_stray_pte_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, uint64_t pte)
+{
+	bool pae = hm_config(ctx)->pae;
+
+	assert_int_equal(hm_sim_phys_write(ctx, test_pte_phys(ctx, vaddr), &pte,
+					   pae ? 8 : 4), HM_OK);
+}
