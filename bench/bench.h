@@ -73,6 +73,9 @@ void bench_manual_time(bench_state *st, double seconds);
 void bench_items(bench_state *st, int64_t items);
 /* A user counter: @total over the whole loop, reported per iteration. */
 void bench_counter(bench_state *st, const char *name, double total);
+/* A value reported as it is (a ratio, a figure per operation computed
+ * elsewhere), not divided by the iterations. */
+void bench_counter_value(bench_state *st, const char *name, double value);
 /* A note at the end of the row. */
 void bench_label(bench_state *st, const char *label);
 /* Mark the row as not run, with the reason.  Call before the loop and
@@ -80,8 +83,11 @@ void bench_label(bench_state *st, const char *label);
 void bench_skip(bench_state *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* A key: value line in the run's context (console header, JSON). */
+/* A key: value line in the run's context (console header, JSON).  Before
+ * bench_main() runs the benchmarks. */
 void bench_context(const char *key, const char *value);
+/* Nonzero under valgrind. */
+int bench_under_valgrind(void);
 
 /* Defeat dead-code elimination of @v. */
 static inline void bench_keep(uint64_t v)

@@ -6,11 +6,13 @@
  *
  * Per subject, the core on the minimal backend ("core/...") then the core
  * with the simulated MMU ("sim/..."); the loop's own cost (loop/noop); the
- * in-guest rows ("guest/...", see guest.h).
+ * in-guest rows ("guest/...", see guest.h; --bench_kvm_dev=PATH,
+ * --bench_no_guest).
  */
 #include "bench/bench.h"
 #include "bench/counters.h"
 #include "bench/fixture_decl.h"
+#include "bench/guest.h"
 
 /* The benchmark loop with nothing in it: what every row's figure includes
  * besides its operation. */
@@ -26,14 +28,17 @@ static void noop(bench_state *st, const void *arg)
 	bench_items(st, (int64_t)bench_iterations(st));
 }
 
-void guest_bench_register(void);
-
 int main(int argc, char **argv)
 {
+	int rc;
+
 #define REGISTER(subject) core_bench_##subject(); sim_bench_##subject();
 	BENCH_SUBJECTS(REGISTER)
 #undef REGISTER
 	bench_register("loop/noop", noop, NULL);
 	guest_bench_register();
-	return bench_main(argc, argv);
+	guest_bench_setup(&argc, argv);
+	rc = bench_main(argc, argv);
+	guest_bench_close();
+	return rc;
 }

@@ -166,6 +166,11 @@ void bench_counter(bench_state *st, const char *name, double total)
 		benchmark::Counter(total, benchmark::Counter::kAvgIterations);
 }
 
+void bench_counter_value(bench_state *st, const char *name, double value)
+{
+	st->s.counters[name] = benchmark::Counter(value);
+}
+
 void bench_label(bench_state *st, const char *label)
 {
 	st->s.SetLabel(label);
@@ -185,6 +190,11 @@ void bench_skip(bench_state *st, const char *fmt, ...)
 void bench_context(const char *key, const char *value)
 {
 	benchmark::AddCustomContext(key, value);
+}
+
+int bench_under_valgrind(void)
+{
+	return RUNNING_ON_VALGRIND ? 1 : 0;
 }
 
 int bench_main(int argc, char **argv)

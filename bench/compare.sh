@@ -9,7 +9,8 @@
 #   stream.tsv                        per-call costs (kmap_trace)
 #   stream, working_set, cpus .svg/.png, summary.txt  (report.py)
 # --quick: a shorter measurement per row (--benchmark_min_time=0.05).
-# About a minute on a 2-CPU machine; --quick, about ten seconds.
+# About a minute on a 2-CPU machine (12 s of it the guest/ rows, where KVM
+# is usable); --quick, about 17 seconds.
 set -euo pipefail
 
 out=

@@ -1,81 +1,194 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guest.c - the in-guest rows: guest/floor, guest/kmap_atomic, ... from the
- * results of guest.h's backend.  Time is the guest's rdtsc, reported as
- * manual time; the counters are the guest core's; the label gives the ratio
- * to guest/floor (a bare PTE write + invlpg + one load).  Where the backend
- * cannot run, each row is skipped with its reason.
+ * guest.c - the in-guest rows: guest/floor, guest/kmap_atomic/pages:1, ...
+ * from the results of guest.h's backend (kvm_runner's benchmark mode).
+ *
+ * Time is the guest's rdtsc, converted with the guest's TSC frequency and
+ * reported as manual time: the mean over every iteration.  Counters, per
+ * operation: the guest core's event counts (the floor's are its own PTE
+ * write and invlpg), cycles (the mean), best_cycles (the fastest chunk of
+ * about a millisecond: what the host's scheduler did not interrupt),
+ * ratio_to_floor (best_cycles over the floor's, the floor being measured
+ * again, untimed, just before each row's loop: the same run, the same
+ * moment of a shared host) and insns (guest instructions per op,
+ * single-stepped).
+ * Where /dev/kvm is not usable every row is skipped with the reason.
  */
+#include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "bench/bench.h"
 #include "bench/counters.h"
 #include "bench/guest.h"
 
-static const char *const op_names[GUEST_NR_OPS] = {
-	[GUEST_FLOOR] = "guest/floor",
-	[GUEST_KMAP_ATOMIC] = "guest/kmap_atomic",
-	[GUEST_KMAP_LOCAL] = "guest/kmap_local",
-	[GUEST_KMAP_HIT] = "guest/kmap_hit",
-	[GUEST_KMAP_STREAM] = "guest/kmap_stream/pages:4096",
-};
-static const enum guest_op ops[GUEST_NR_OPS] = {
-	GUEST_FLOOR, GUEST_KMAP_ATOMIC, GUEST_KMAP_LOCAL, GUEST_KMAP_HIT,
-	GUEST_KMAP_STREAM,
+struct guest_row {
+	const char *name;
+	enum guest_op op;
+	/* Iterations per guest run: 0 for Google Benchmark's whole plan at
+	 * once; the stream runs whole wrap periods (LAST_PKMAP maps each). */
+	uint64_t batch;
 };
 
+static const struct guest_row rows[GUEST_NR_OPS] = {
+	{ "guest/floor", GUEST_FLOOR, 0 },
+	{ "guest/kmap_atomic/pages:1", GUEST_KMAP_ATOMIC, 0 },
+	{ "guest/kmap_atomic_debug/pages:1", GUEST_KMAP_ATOMIC_DEBUG, 0 },
+	{ "guest/kmap_local/pages:1", GUEST_KMAP_LOCAL, 0 },
+	{ "guest/kmap_hit/pages:1", GUEST_KMAP_HIT, 0 },
+	{ "guest/kmap_stream/pages:4096/cpus:1", GUEST_KMAP_STREAM, 512 },
+	{ "guest/page_address_lowmem", GUEST_PAGE_ADDRESS_LOWMEM, 0 },
+	{ "guest/page_address_high/pages:512", GUEST_PAGE_ADDRESS_HIGH, 0 },
+};
+
+#define FLOOR_OPS 1000	/* the floor before each row: ~25 ms emulated */
+
+static const char *kvm_dev;	/* --bench_kvm_dev */
+static bool no_guest;		/* --bench_no_guest */
 static int probed, usable;
-static char why_not[256], note[128];
-static double floor_cycles;	/* per op, from the floor row */
+static char why_not[512];
+static struct guest_info info;
+static double insns[GUEST_NR_OPS];	/* per op; 0 not counted yet */
+
+static void probe(void)
+{
+	if (probed)
+		return;
+	probed = 1;
+	if (no_guest)
+		snprintf(why_not, sizeof(why_not),
+			 "skipped: --bench_no_guest");
+	else if (bench_under_valgrind())
+		snprintf(why_not, sizeof(why_not), "skipped: under valgrind "
+			 "(the guest's instructions are not the process's)");
+	else
+		usable = !guest_bench_probe(kvm_dev, &info, why_not,
+					    sizeof(why_not));
+}
+
+static int measure_floor(double *best, char *why, size_t whysz)
+{
+	struct guest_result r;
+
+	if (guest_bench_run(GUEST_FLOOR, FLOOR_OPS, &r, why, whysz))
+		return -1;
+	*best = r.best_cycles;
+	return 0;
+}
 
 static void guest_row(bench_state *st, const void *arg)
 {
-	enum guest_op op = *(const enum guest_op *)arg;
+	const struct guest_row *row = arg;
 	struct guest_result r;
 	struct hm_stats sum = { 0 };
-	uint64_t cycles = 0, n_ops = 0;
-	char why[256], label[96];
+	uint64_t cycles = 0;
+	double best = 0, floor_best = 0;
+	char why[512];
 
-	if (!probed) {
-		probed = 1;
-		usable = !guest_bench_probe(why_not, sizeof(why_not), note,
-					    sizeof(note));
-	}
+	probe();
 	if (!usable) {
 		bench_skip(st, "%s", why_not);
 		return;
 	}
-	for (uint64_t b; (b = bench_batch(st, 10000));) {
-		if (guest_bench_run(op, b, &r, why, sizeof(why))) {
+	/* Untimed: the floor, now, and the instruction count (the same
+	 * every time: once per op). */
+	if (row->op != GUEST_FLOOR &&
+	    measure_floor(&floor_best, why, sizeof(why))) {
+		bench_skip(st, "guest: floor: %s", why);
+		return;
+	}
+	if (insns[row->op] == 0 &&
+	    guest_bench_insns(row->op, &insns[row->op], why, sizeof(why)))
+		insns[row->op] = -1;	/* not countable here */
+
+	for (uint64_t b; (b = bench_batch(st, row->batch));) {
+		if (guest_bench_run(row->op, b, &r, why, sizeof(why))) {
 			bench_skip(st, "guest: %s", why);
 			return;
 		}
 		bench_manual_time(st, r.seconds);	/* the guest's clock */
 		cycles += r.tsc_cycles;
-		n_ops += r.ops;
+		if (best == 0 || r.best_cycles < best)
+			best = r.best_cycles;
 #define ADD(name, field) sum.field += r.stats.field;
 		BENCH_COUNTERS(ADD)
 #undef ADD
 	}
+	if (row->op == GUEST_FLOOR)
+		floor_best = best;
 #define REPORT(name, field) bench_counter(st, name, (double)sum.field);
 	BENCH_COUNTERS(REPORT)
 #undef REPORT
+	bench_counter(st, "cycles", (double)cycles);
+	bench_counter_value(st, "best_cycles", best);
+	bench_counter_value(st, "ratio_to_floor",
+			    floor_best > 0 ? best / floor_best : 0);
+	if (insns[row->op] > 0)
+		bench_counter_value(st, "insns", insns[row->op]);
 	bench_items(st, (int64_t)bench_iterations(st));
-	if (op == GUEST_FLOOR)
-		floor_cycles = (double)cycles / (double)n_ops;
-	if (floor_cycles > 0) {
-		snprintf(label, sizeof(label), "%.2fx floor%s%s",
-			 (double)cycles / (double)n_ops / floor_cycles,
-			 note[0] ? ", " : "", note);
-		bench_label(st, label);
-	}
 }
 
 void guest_bench_register(void)
 {
 	for (int i = 0; i < GUEST_NR_OPS; i++) {
-		bench_def *b = bench_register(op_names[i], guest_row, &ops[i]);
+		bench_def *b = bench_register(rows[i].name, guest_row, &rows[i]);
 
 		bench_use_manual_time(b);
+	}
+}
+
+/* Would Google Benchmark's --benchmark_filter run this row?  Its regex is
+ * POSIX extended, searched in the full name; a leading '-' negates. */
+static bool selected(const char *filter, const char *row)
+{
+	bool negate = filter[0] == '-';
+	char name[160];
+	regex_t re;
+	bool match;
+
+	if (!filter[0] || !strcmp(filter, "all"))
+		return true;
+	if (negate)
+		filter++;
+	if (regcomp(&re, filter, REG_EXTENDED | REG_NOSUB))
+		return true;	/* let Google Benchmark complain */
+	snprintf(name, sizeof(name), "%s/manual_time", row);
+	match = regexec(&re, name, 0, NULL, 0) == 0;
+	regfree(&re);
+	return match != negate;
+}
+
+void guest_bench_setup(int *argc, char **argv)
+{
+	const char *filter = "";
+	bool any = false;
+	int n = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strncmp(argv[i], "--bench_kvm_dev=", 16))
+			kvm_dev = argv[i] + 16;
+		else if (!strcmp(argv[i], "--bench_no_guest"))
+			no_guest = true;
+		else {
+			if (!strncmp(argv[i], "--benchmark_filter=", 19))
+				filter = argv[i] + 19;
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	*argc = n;
+	for (int i = 0; i < GUEST_NR_OPS && !any; i++)
+		any = selected(filter, rows[i].name);
+	if (!any)
+		return;	/* no guest row runs: no VM */
+	/* Boot now, so the header says once what guest times mean here. */
+	probe();
+	if (usable) {
+		bench_context("guest", info.note);
+		bench_context("guest_clock", info.clock);
+	} else {
+		bench_context("guest", why_not);
 	}
 }

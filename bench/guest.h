@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guest.h - the hook for the in-guest rows ("guest/..."): the same
- * operations run by the core inside a KVM vCPU on real PAE page tables
- * (kvm_runner/), timed with rdtsc in the guest.
+ * guest.h - the in-guest rows ("guest/..."): the same operations run by
+ * the core inside a KVM vCPU on real PAE page tables (kvm_runner/), timed
+ * with rdtsc in the guest, beside the floor (a bare PTE write + invlpg +
+ * one load) measured in the same run.
  *
- * guest.c turns results into rows; a backend provides the two functions
- * below.  Today's backend, guest_stub.c, only probes /dev/kvm and says why
- * the rows are skipped: kvm_runner/ has no benchmark mode yet.  A real one
- * boots the guest once, asks it to run @op @ops times between two rdtsc
- * and returns the time and the guest core's event counts.
+ * guest.c turns results into rows; the backend, guest_kvm.c, drives
+ * kvm_runner's benchmark mode (kvm_runner/host/bench_api.h): it boots the
+ * guest once and asks it to run an op N times between rdtsc, returning
+ * the cycles and the guest core's event counts.
  */
 #ifndef BENCH_GUEST_H
 #define BENCH_GUEST_H
@@ -20,25 +20,48 @@
 
 enum guest_op {
 	GUEST_FLOOR,		/* write a PTE + invlpg + one load: the floor */
-	GUEST_KMAP_ATOMIC,	/* kmap_atomic + load + kunmap_atomic */
+	GUEST_KMAP_ATOMIC,	/* kmap_atomic + load + kunmap_atomic (lazy) */
+	GUEST_KMAP_ATOMIC_DEBUG,	/* the same, CONFIG_DEBUG_HIGHMEM */
 	GUEST_KMAP_LOCAL,	/* kmap_local_page + load + kunmap_local */
 	GUEST_KMAP_HIT,		/* kmap + load + kunmap, page kept mapped */
-	GUEST_KMAP_STREAM,	/* the same over 4096 pages: wraps, flushes */
+	GUEST_KMAP_STREAM,	/* the same over 4096 pages: misses, wraps,
+				 * whole-TLB flushes */
+	GUEST_PAGE_ADDRESS_LOWMEM,	/* page_address of lowmem pages */
+	GUEST_PAGE_ADDRESS_HIGH,	/* page_address among 512 kmapped */
 	GUEST_NR_OPS
 };
 
+struct guest_info {
+	char note[256];		/* what guest times mean on this host */
+	char clock[400];	/* where seconds come from */
+};
+
 struct guest_result {
-	uint64_t ops;		/* operations run */
-	uint64_t tsc_cycles;	/* rdtsc difference around them */
-	double seconds;		/* the same, in seconds */
+	uint64_t ops;		/* operations timed */
+	uint64_t tsc_cycles;	/* guest rdtsc, summed over them */
+	double best_cycles;	/* per op, in the fastest ~1 ms chunk */
+	double seconds;		/* tsc_cycles in seconds */
 	struct hm_stats stats;	/* the guest core's counts over them */
 };
 
-/* 0 when guest rows can run; else -1 and the reason in @why.  May also
- * put a note for the output in @note (e.g. "emulated"), or leave it empty. */
-int guest_bench_probe(char *why, size_t whysz, char *note, size_t notesz);
+/* Boot the guest on @dev (NULL: /dev/kvm): 0 and @info, or -1 and the
+ * reason the rows are skipped in @why ("skipped: ..."). */
+int guest_bench_probe(const char *dev, struct guest_info *info, char *why,
+		      size_t whysz);
 /* Run @op @ops times in the guest: 0 and @r, or -1 and @why. */
 int guest_bench_run(enum guest_op op, uint64_t ops, struct guest_result *r,
 		    char *why, size_t whysz);
+/* Guest instructions per @op (single-stepped; the same on every run):
+ * 0 and @insns, or -1 and @why. */
+int guest_bench_insns(enum guest_op op, double *insns, char *why,
+		      size_t whysz);
+/* The VM, if any, goes. */
+void guest_bench_close(void);
+
+/* guest.c: register the rows; before bench_main(), take the guest's own
+ * flags out of argv (--bench_kvm_dev=PATH, --bench_no_guest) and, if the
+ * filter selects guest rows, boot the guest and add its context lines. */
+void guest_bench_register(void);
+void guest_bench_setup(int *argc, char **argv);
 
 #endif /* BENCH_GUEST_H */

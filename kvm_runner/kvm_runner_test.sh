@@ -4,7 +4,7 @@
 # kvm_runner_test.sh - run real guests through kvm_runner and check what
 # comes out.  One script, several tests (BUILD.bazel passes the part):
 #
-#   kvm_runner_test.sh RUNNER boot|scenarios|faults|input|nokvm
+#   kvm_runner_test.sh RUNNER boot|scenarios|faults|input|nokvm|bench
 #   kvm_runner_test.sh RUNNER corpus FILE...
 #
 # Where /dev/kvm is missing or unusable the test PASSES after printing
@@ -50,6 +50,10 @@ if [ "$part" = nokvm ]; then
 	run 77 --kvm-dev /dev/null boot &&
 		expect '^SKIPPED: no usable KVM: /dev/null: KVM_GET_API_VERSION'
 	run 2 --timeout-ms banana boot && expect 'timeout-ms'
+	run 77 --kvm-dev /nonexistent/kvm --bench &&
+		expect '^SKIPPED: no usable KVM: /nonexistent/kvm: No such file or directory'
+	run 2 --bench boot && expect 'runs no sequences'
+	run 2 --bench --bench-iterations 0 && expect 'bench-iterations'
 	run 0 --help && expect '^usage: kvm_runner'
 	[ $failures = 0 ] && echo "PASSED: nokvm"
 	exit $((failures != 0))
@@ -93,6 +97,24 @@ faults)
 	# After each death the next sequence gets a new VM.
 	run 0 fault_triple boot fault_pagefault boot &&
 		expect '^4 passed, 0 failed$'
+	;;
+bench)
+	# The benchmark mode, a few iterations of each op: every op's line
+	# with its counts, which follow from the code (never the timings).
+	run 0 --bench --bench-iterations 4 &&
+		expect '^guest: (emulated|hardware-assisted|no stale)' &&
+		expect '^guest TSC: ' &&
+		expect '^op +pages +iters +cycles/op +best/op +ns/op +x floor +insns' &&
+		expect '^floor +1 +4 +[0-9]+ +[0-9]+ +[0-9]+ +1\.00x +[0-9.]+ +1\.00x +1 +1 +0 +0 +0$' &&
+		expect '^kmap_atomic +1 +4 .* 1 +1 +0 +0 +0$' &&
+		expect '^kmap_atomic_debug +1 +4 .* 2 +1 +0 +0 +0$' &&
+		expect '^kmap_local +1 +4 .* 2 +1 +0 +0 +0$' &&
+		expect '^kmap_hit +1 +4 .* 0 +0 +0 +2 +0$' &&
+		expect '^kmap_stream +4096 +4 ' &&
+		expect '^page_address_lowmem +64 +4 ' &&
+		expect '^page_address_high +512 +4 ' &&
+		expect '^time: '
+	grep -q FAILED "$out" && fail "an op failed"
 	;;
 input)
 	dir=${TEST_TMPDIR:-/tmp}/input.$$

@@ -73,6 +73,8 @@
 #define HM_PORT_BUG	0xF3	/* fatal BUG(); message in the mailbox */
 #define HM_PORT_PANIC	0xF4	/* the guest's own check failed; message
 				 * in the mailbox */
+#define HM_PORT_MARK	0xF5	/* benchmark mode, bench_count set: the
+				 * timed loop starts (al 0) or ended (al 1) */
 
 /* Where the guest finds CR3 before paging is on: mailbox + this. */
 #define HM_MB_CR3_OFFSET	8
@@ -136,6 +138,36 @@ struct hm_kop_result {
 #define HM_MB_VERBOSE		(1u << 2)	/* guest prints progress */
 #define HM_MB_SMALL_WINDOW	(1u << 3)	/* cfg.last_pkmap = 16 */
 
+/* What the guest does when resumed (hm_mailbox.command). */
+enum hm_mb_command {
+	HM_MB_CMD_SEQUENCE = 0,	/* run ops[0 .. nr_ops - 1], fill results */
+	HM_MB_CMD_BENCH = 1,	/* run bench_op bench_iters times between two
+				 * rdtsc; bench_cycles and stats (the core's
+				 * counts over the timed loop) come back */
+};
+
+/*
+ * Benchmark operations (HM_MB_CMD_BENCH).  Each is one iteration of a loop
+ * over a working set of bench_pages frames (page i, then i + 1, ... round
+ * and round), with a fresh core and one CPU.  Every map is followed by one
+ * 32-bit load through it, as a user of the mapping would do.
+ */
+enum hm_bench_op {
+	HM_BENCH_FLOOR,		/* write the PTE of kmap_atomic's slot, invlpg
+				 * it, one load: the least a map can cost */
+	HM_BENCH_KMAP_ATOMIC,	/* kmap_atomic + load + kunmap_atomic (lazy) */
+	HM_BENCH_KMAP_ATOMIC_DEBUG,	/* the same, CONFIG_DEBUG_HIGHMEM */
+	HM_BENCH_KMAP_LOCAL,	/* kmap_local_page + load + kunmap_local */
+	HM_BENCH_KMAP_HIT,	/* kmap + load + kunmap, every page pinned by
+				 * one kmap before the loop */
+	HM_BENCH_KMAP_STREAM,	/* kmap + load + kunmap; from LAST_PKMAP pages
+				 * on every map misses, every LAST_PKMAP-th
+				 * wraps and flushes the whole TLB */
+	HM_BENCH_PAGE_ADDRESS_LOW,	/* page_address of lowmem pages */
+	HM_BENCH_PAGE_ADDRESS_HIGH,	/* page_address of kmapped highmem */
+	HM_BENCH__NR
+};
+
 typedef uint64_t __attribute__((aligned(8))) hm_mb_u64;
 
 struct hm_mailbox {
@@ -173,6 +205,26 @@ struct hm_mailbox {
 
 	struct hm_kop ops[HM_MB_MAX_OPS];
 	struct hm_kop_result results[HM_MB_MAX_OPS];
+
+	/* Which of the two, host to guest (enum hm_mb_command). */
+	uint32_t command;
+	/* HM_MB_CMD_BENCH, host to guest: what to time.  The guest runs
+	 * bench_warmup iterations (timed once, to size the chunks), then
+	 * bench_iters in chunks of about bench_chunk_cycles TSC cycles each
+	 * (0: one chunk), each chunk between two rdtsc. */
+	uint32_t bench_op;		/* enum hm_bench_op */
+	uint32_t bench_iters;
+	uint32_t bench_pages;		/* working set */
+	uint32_t bench_warmup;
+	uint32_t bench_count;		/* OUT to HM_PORT_MARK around the loop,
+					 * so the host can single-step it */
+	uint32_t bench_chunk_cycles;
+	/* Guest to host, with stats[] (the core's counts over the timed
+	 * iterations) and outcome 0: the chunk size used, the cycles of all
+	 * the chunks, and of the fastest full chunk. */
+	uint32_t bench_chunk;
+	hm_mb_u64 bench_cycles;
+	hm_mb_u64 bench_best_cycles;
 };
 
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");
@@ -182,6 +234,9 @@ _Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,
 _Static_assert(sizeof(struct hm_mailbox) <= HM_GUEST_MAILBOX_MAX,
 	       "the mailbox overlaps the stack");
 _Static_assert(sizeof(struct hm_mailbox) % 8 == 0, "hm_mailbox padding");
+_Static_assert(__builtin_offsetof(struct hm_mailbox, bench_cycles) ==
+		       __builtin_offsetof(struct hm_mailbox, command) + 32,
+	       "hm_mailbox layout differs between host and guest");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, cr3) == HM_MB_CR3_OFFSET,
 	       "entry.S reads cr3 here");
 #endif /* !__ASSEMBLER__ */

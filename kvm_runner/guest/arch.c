@@ -55,15 +55,16 @@ void guest_flush_tlb_all(void)
 }
 
 /* x86's flush_tlb_kernel_range(): invlpg page by page up to the ceiling,
- * the whole TLB beyond.  "Every CPU" is this one vCPU. */
+ * the whole TLB beyond.  "Every CPU" is this one vCPU, so a whole-TLB
+ * flush counts once (tlb_flush_all: the flushes really done). */
 void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end)
 {
 	uint64_t pages = ((uint64_t)end - start) >> PAGE_SHIFT;
 
-	(void)ctx;
 	if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
 		guest_flush_tlb_all();
+		this_cpu(ctx)->stats.tlb_flush_all++;
 		return;
 	}
 	for (uint64_t va = start; va < end; va += PAGE_SIZE)

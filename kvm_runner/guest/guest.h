@@ -67,6 +67,23 @@ void guest_panic(const char *fmt, ...)
 void guest_flush_tlb_all(void);
 void guest_set_pte(void *ptep, uint64_t pte);
 
+/* main.c: a fresh core for the next command (HM_MB_* @flags), and the
+ * core's counts into mb->stats. */
+void guest_core_prepare(unsigned nr_cpus, uint32_t flags);
+void guest_put_stats(struct hm_mailbox *mb, const struct hm_stats *st);
+/* bench.c: one HM_MB_CMD_BENCH command. */
+void guest_bench(struct hm_mailbox *mb);
+
+/* The time-stamp counter.  Not serialising: the loops it brackets are
+ * long enough that a few instructions of reordering do not show. */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* entry.S */
 extern const uint32_t hm_stubs32[32], hm_stubs64[32];
 void hm_guest_hang(void) __attribute__((noreturn));

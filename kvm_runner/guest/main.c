@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - the guest: set up exceptions, probe the TLB, bring the core
- * up over the page tables the host built, then run sequences from the
- * mailbox for as long as the host keeps resuming us.
+ * up over the page tables the host built, then run sequences (or time
+ * benchmark loops, bench.c) from the mailbox for as long as the host keeps
+ * resuming us.
  */
 #include <stdarg.h>
 
@@ -233,31 +234,52 @@ static const struct hm_exec_ops guest_exec_ops = {
 	.triple = g_triple,
 };
 
-static void run_sequence(struct hm_mailbox *mb)
+/*
+ * Back to a fresh core, with the CPUs of the previous sequence still in
+ * cfg so their slots get cleared; then the new configuration.  Right after
+ * boot the core is fresh: the reset's few thousand instructions are most
+ * of a small sequence's time when every guest instruction is emulated.
+ */
+void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 {
 	struct hm_ctx *ctx = &guest_ctx;
-	const struct hm_layout *l = &ctx->layout;
-	struct hm_stats st;
-	uint32_t stopped, n = mb->nr_ops;
 
-	/* Back to a fresh core, with the CPUs of the previous sequence still
-	 * in cfg so their slots get cleared; then this sequence's config.
-	 * Right after boot the core is fresh: the reset's few thousand
-	 * instructions are most of a small sequence's time when every guest
-	 * instruction is emulated. */
 	if (!fresh)
 		hm_core_reset(ctx);
 	fresh = false;
-	ctx->cfg.nr_cpus = mb->nr_cpus;
-	ctx->cfg.debug_highmem = (mb->flags & HM_MB_DEBUG_HIGHMEM) != 0;
-	ctx->cfg.last_pkmap = (mb->flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
-	hm_layout_compute(&ctx->layout, true, mb->nr_cpus,
+	ctx->cfg.nr_cpus = nr_cpus;
+	ctx->cfg.debug_highmem = (flags & HM_MB_DEBUG_HIGHMEM) != 0;
+	ctx->cfg.last_pkmap = (flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	hm_layout_compute(&ctx->layout, true, nr_cpus,
 			  (uint64_t)ctx->max_low_pfn << PAGE_SHIFT,
 			  ctx->cfg.last_pkmap);
 	guest_cpu = 0;
-	ctx->bug_fn = (mb->flags & HM_MB_BUG_FATAL) ? 0 : bug_note;
-	mb->bug_count = 0;
-	mb->bug_msg[0] = '\0';
+	ctx->bug_fn = (flags & HM_MB_BUG_FATAL) ? 0 : bug_note;
+	MB->bug_count = 0;
+	MB->bug_msg[0] = '\0';
+}
+
+void guest_put_stats(struct hm_mailbox *mb, const struct hm_stats *st)
+{
+	mb->stats[0] = st->pte_writes;
+	mb->stats[1] = st->tlb_flush_one;
+	mb->stats[2] = st->tlb_flush_range;
+	mb->stats[3] = st->tlb_flush_all;
+	mb->stats[4] = st->tlb_entries_flushed;
+	mb->stats[5] = st->hash_steps;
+	mb->stats[6] = st->pkmap_flushes;
+	mb->stats[7] = st->pkmap_sleeps;
+	mb->stats[8] = st->pkmap_wakeups;
+	mb->stats[9] = st->lock_contended;
+}
+
+static void run_sequence(struct hm_mailbox *mb)
+{
+	struct hm_ctx *ctx = &guest_ctx;
+	struct hm_stats st;
+	uint32_t stopped, n = mb->nr_ops;
+
+	guest_core_prepare(mb->nr_cpus, mb->flags);
 
 	exec.ctx = ctx;
 	exec.ops = &guest_exec_ops;
@@ -274,19 +296,9 @@ static void run_sequence(struct hm_mailbox *mb)
 	mb->ops_done = stopped;
 
 	hm_stats(ctx, &st);
-	mb->stats[0] = st.pte_writes;
-	mb->stats[1] = st.tlb_flush_one;
-	mb->stats[2] = st.tlb_flush_range;
-	mb->stats[3] = st.tlb_flush_all;
-	mb->stats[4] = st.tlb_entries_flushed;
-	mb->stats[5] = st.hash_steps;
-	mb->stats[6] = st.pkmap_flushes;
-	mb->stats[7] = st.pkmap_sleeps;
-	mb->stats[8] = st.pkmap_wakeups;
-	mb->stats[9] = st.lock_contended;
+	guest_put_stats(mb, &st);
 	mb->cpu = guest_cpu;
 	mb->last_pkmap_nr = ctx->last_pkmap_nr;
-	(void)l;
 }
 
 void guest_main(void) __attribute__((noreturn));
@@ -310,7 +322,10 @@ void guest_main(void)
 			     LAST_PKMAP(&guest_ctx.layout));
 	outb(HM_PORT_READY, 0);
 	for (;;) {
-		run_sequence(mb);
+		if (mb->command == HM_MB_CMD_BENCH)
+			guest_bench(mb);
+		else
+			run_sequence(mb);
 		outb(HM_PORT_DONE, 0);
 	}
 }

@@ -166,7 +166,8 @@ int input__load(const char *path, struct job **jobs, size_t *njobs)
 
 		if (add_job(jobs, njobs, &job))
 			return -1;
-		snprintf(job->name, sizeof(job->name), "%s", path);
+		snprintf(job->name, sizeof(job->name), "%.*s",
+			 (int)sizeof(job->name) - 1, path);
 		snprintf(job->error, sizeof(job->error),
 			 "not a scenario, and no such file or folder (%s); "
 			 "--list shows the scenarios", strerror(errno));

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "kvm_runner/host/bench_api.h"
 #include "kvm_runner/host/runner.h"
 
 extern uint64_t verify_guest_ns;
@@ -36,6 +37,11 @@ static void usage(FILE *f)
 "  --paging MODE     auto (default: legacy PAE if KVM runs it, else\n"
 "                    compat), legacy, or compat\n"
 "  --list            list the scenarios and exit\n"
+"  --bench           benchmark mode instead of sequences: time each op of\n"
+"                    the core in the guest with rdtsc, beside the floor\n"
+"                    (PTE write + invlpg + one load); no WHAT\n"
+"  --bench-iterations N  timed iterations per op (default: per op, about\n"
+"                    4 s in all on an emulating host)\n"
 "  -v, --verbose     guest console and more detail\n"
 "  -h, --help        this text\n"
 "\n"
@@ -123,6 +129,87 @@ static int boot(struct kvm *kvm, const char *paging, struct run_opts *o)
 	return 0;
 }
 
+/* Default timed iterations per op for --bench: a few hundred of each
+ * operation, more of the cheap ones; the stream a multiple of LAST_PKMAP,
+ * so it wraps at its natural rate. */
+static const uint32_t bench_default_iters[HM_BENCH__NR] = {
+	[HM_BENCH_FLOOR] = 2000,
+	[HM_BENCH_KMAP_ATOMIC] = 500,
+	[HM_BENCH_KMAP_ATOMIC_DEBUG] = 500,
+	[HM_BENCH_KMAP_LOCAL] = 500,
+	[HM_BENCH_KMAP_HIT] = 500,
+	[HM_BENCH_KMAP_STREAM] = 1024,
+	[HM_BENCH_PAGE_ADDRESS_LOW] = 2000,
+	[HM_BENCH_PAGE_ADDRESS_HIGH] = 2000,
+};
+
+/* kvm_runner --bench: every op once, one line each, beside the floor. */
+static int bench_mode(const char *dev, uint32_t iters)
+{
+	struct hm_bench_vm *vm;
+	struct hm_bench_info in;
+	struct hm_bench_result r;
+	uint64_t t0 = now_ns();
+	double floor_best = 0, floor_insns = 0;
+	char why[512];
+	int rc;
+
+	rc = hm_bench_open(&vm, dev, &in, why, sizeof(why));
+	if (rc) {
+		if (rc == HM_EXIT_SKIP)
+			printf("SKIPPED: no usable KVM: %s\n", why);
+		else
+			fprintf(stderr, "kvm_runner: %s\n", why);
+		return rc == HM_EXIT_SKIP ? HM_EXIT_SKIP : HM_EXIT_INTERNAL;
+	}
+	printf("paging: %s\n", in.paging);
+	printf("stale translations observable: %s\n",
+	       in.stale_tlb ? "yes" : "no");
+	printf("guest: %s\n", in.note);
+	if (in.tsc_khz)
+		printf("guest TSC: %u kHz (KVM_GET_TSC_KHZ)\n", in.tsc_khz);
+	else
+		printf("guest TSC: frequency unknown (no KVM_GET_TSC_KHZ): "
+		       "ns/op is the host's wall clock around the guest run\n");
+	printf("%-19s %5s %6s %10s %10s %10s %7s %7s %7s %6s %6s %6s %6s %7s\n",
+	       "op", "pages", "iters", "cycles/op", "best/op", "ns/op",
+	       "x floor", "insns", "x floor", "ptes", "invlpg", "flush", "hash",
+	       "wraps");
+	for (int op = 0; op < HM_BENCH__NR; op++) {
+		uint32_t n = iters ? iters : bench_default_iters[op];
+		double ins = 0, d = n;
+
+		if (hm_bench_run(vm, (enum hm_bench_op)op, n, 0, &r, why,
+				 sizeof(why)) ||
+		    hm_bench_count_insns(vm, (enum hm_bench_op)op,
+					 n < 8 ? n : 8, 0, &ins, why,
+					 sizeof(why))) {
+			printf("%-19s FAILED: %s\n", hm_bench_op_name(op), why);
+			rc = HM_EXIT_FAIL;
+			continue;
+		}
+		if (op == HM_BENCH_FLOOR) {
+			floor_best = r.best_cycles;
+			floor_insns = ins;
+		}
+		printf("%-19s %5u %6u %10.0f %10.0f %10.0f %6.2fx %7.1f %6.2fx "
+		       "%6.3g %6.3g %6.3g %6.3g %7.3g\n", hm_bench_op_name(op),
+		       r.pages, n, r.cycles / d, r.best_cycles,
+		       r.seconds * 1e9 / d,
+		       floor_best > 0 ? r.best_cycles / floor_best : 0.0, ins,
+		       floor_insns > 0 ? ins / floor_insns : 0.0,
+		       r.stats.pte_writes / d, r.stats.tlb_flush_one / d,
+		       r.stats.tlb_flush_all / d, r.stats.hash_steps / d,
+		       r.stats.pkmap_flushes / d);
+	}
+	printf("cycles/op: mean of all iterations (ns/op the same); best/op: "
+	       "the fastest chunk of about 1 ms, whose ratio is x floor; "
+	       "insns: guest instructions per op (single-stepped)\n");
+	printf("time: %.1f ms in all\n", (now_ns() - t0) / 1e6);
+	hm_bench_close(vm);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -130,6 +217,8 @@ int main(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "paging", required_argument, NULL, 'p' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "bench", no_argument, NULL, 'b' },
+		{ "bench-iterations", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -144,6 +233,8 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	char why[512];
 	int c, rc = 0;
+	bool bench = false;
+	uint32_t bench_iters = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -172,6 +263,21 @@ int main(int argc, char **argv)
 			}
 			paging = optarg;
 			break;
+		case 'b':
+			bench = true;
+			break;
+		case 'i': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > 100000000) {
+				fprintf(stderr, "kvm_runner: --bench-iterations: "
+					"need 1..100000000, got '%s'\n", optarg);
+				return HM_EXIT_USAGE;
+			}
+			bench_iters = (uint32_t)v;
+			break;
+		}
 		case 'l':
 			for (size_t i = 0; i < hm_nr_scenarios; i++)
 				printf("%-16s %s\n", hm_scenarios[i].name,
@@ -187,6 +293,15 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return HM_EXIT_USAGE;
 		}
+	}
+
+	if (bench) {
+		if (optind < argc) {
+			fprintf(stderr, "kvm_runner: --bench runs no "
+				"sequences ('%s')\n", argv[optind]);
+			return HM_EXIT_USAGE;
+		}
+		return bench_mode(dev, bench_iters);
 	}
 
 	/* What to run, before touching KVM.  Nothing named: everything. */

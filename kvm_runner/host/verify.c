@@ -15,6 +15,7 @@
  *     frame the guest touched is non-zero.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
