@@ -107,6 +107,21 @@ void hm_core_reset(struct hm_ctx *ctx)
 	hm_stats_reset(ctx);
 }
 
+bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to)
+{
+	const struct hm_percpu *c = &ctx->cpu[from < HM_MAX_CPUS ? from : 0];
+
+	return !(BUG_ON_MSG(ctx, to >= ctx->cfg.nr_cpus,
+			    "no cpu %u: the machine has %u", to,
+			    ctx->cfg.nr_cpus) ||
+		 BUG_ON_MSG(ctx, to != from && c->preempt_count > 0,
+			    "moving from cpu %u to %u with preemption disabled "
+			    "(preempt_count %d)", from, to, c->preempt_count) ||
+		 BUG_ON_MSG(ctx, to != from && c->migrate_disabled > 0,
+			    "moving from cpu %u to %u with migration disabled "
+			    "(kmap_local_page held)", from, to));
+}
+
 const struct hm_config *hm_config(const struct hm_ctx *ctx)
 {
 	return &ctx->cfg;

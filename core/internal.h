@@ -138,6 +138,10 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 		  void *fixmap_page_table);
 /* Clear every PKMAP and temporary map and flush the TLBs. */
 void hm_core_reset(struct hm_ctx *ctx);
+/* May a task leave CPU @from for @to?  Reports the BUG and says no when
+ * @to does not exist or @from has preemption or migration off.  For the
+ * backends' own CPU switching (hm_set_cpu in the simulator, the guest's). */
+bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to);
 
 static inline uint64_t page_to_pfn(const struct hm_ctx *ctx,
 				   const struct page *page)

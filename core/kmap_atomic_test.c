@@ -523,7 +523,7 @@ static void local_shares_the_stack(void **state)
 
 	/* A held local map pins the thread to its CPU. */
 	hm_set_cpu(ctx, 1);
-	assert_one_bug(&log, 1, "hm_set_cpu", "migration disabled");
+	assert_one_bug(&log, 1, "hm_cpu_may_move", "migration disabled");
 	assert_int_equal(hm_smp_processor_id(ctx), 0);
 
 	hm_kunmap_local(ctx, va);

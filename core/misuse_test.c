@@ -646,7 +646,7 @@ static void test_set_cpu_misuse(void **state)
 	v = hm_kmap_atomic(ctx, high_page(ctx, 0));
 	s = take_snap(ctx);
 	hm_set_cpu(ctx, 1);
-	assert_one_bug(&log, 0, "hm_set_cpu", "preemption disabled");
+	assert_one_bug(&log, 0, "hm_cpu_may_move", "preemption disabled");
 	hm_set_cpu(ctx, 0);		/* staying put is fine */
 	assert_unchanged(ctx, s);
 	assert_int_equal(hm_smp_processor_id(ctx), 0);
@@ -655,15 +655,15 @@ static void test_set_cpu_misuse(void **state)
 	v = hm_kmap_local_page(ctx, high_page(ctx, 0));
 	s = take_snap(ctx);
 	hm_set_cpu(ctx, 1);
-	assert_one_bug(&log, 1, "hm_set_cpu", "migration disabled");
+	assert_one_bug(&log, 1, "hm_cpu_may_move", "migration disabled");
 	assert_unchanged(ctx, s);
 	hm_kunmap_local(ctx, v);
 
 	s = take_snap(ctx);
 	hm_set_cpu(ctx, 2);
-	assert_one_bug(&log, 2, "hm_set_cpu", "no cpu");
+	assert_one_bug(&log, 2, "hm_cpu_may_move", "no cpu");
 	hm_set_cpu(ctx, HM_MAX_CPUS);
-	assert_one_bug(&log, 3, "hm_set_cpu", "no cpu");
+	assert_one_bug(&log, 3, "hm_cpu_may_move", "no cpu");
 	assert_unchanged(ctx, s);
 
 	/* A legal move: cpu 1's own slots from now on. */

@@ -170,17 +170,8 @@ void hm_set_cpu(struct hm_ctx *ctx, unsigned cpu)
 	 * no temporary map anywhere, so it may go where it likes. */
 	bool placed = pthread_getspecific(sim_of(ctx)->cpu_key) != NULL;
 	unsigned from = placed ? hm_arch_smp_processor_id(ctx) : cpu;
-	const struct hm_percpu *c = &ctx->cpu[from < HM_MAX_CPUS ? from : 0];
 
-	if (BUG_ON_MSG(ctx, cpu >= ctx->cfg.nr_cpus,
-		       "no cpu %u: the machine has %u", cpu,
-		       ctx->cfg.nr_cpus) ||
-	    BUG_ON_MSG(ctx, cpu != from && c->preempt_count > 0,
-		       "moving from cpu %u to %u with preemption disabled "
-		       "(preempt_count %d)", from, cpu, c->preempt_count) ||
-	    BUG_ON_MSG(ctx, cpu != from && c->migrate_disabled > 0,
-		       "moving from cpu %u to %u with migration disabled "
-		       "(kmap_local_page held)", from, cpu))
+	if (!hm_cpu_may_move(ctx, from, cpu))
 		return;
 	pthread_setspecific(sim_of(ctx)->cpu_key, (void *)(uintptr_t)(cpu + 1));
 }

@@ -190,21 +190,8 @@ static bool g_touch(struct hm_exec *x, hm_vaddr_t vaddr, uint32_t *val)
 /* hm_set_cpu() of the simulator, with its checks and messages. */
 static void g_set_cpu(struct hm_exec *x, unsigned cpu)
 {
-	struct hm_ctx *ctx = x->ctx;
-	unsigned from = guest_cpu;
-	const struct hm_percpu *c = &ctx->cpu[from];
-
-	if (BUG_ON_MSG(ctx, cpu >= ctx->cfg.nr_cpus,
-		       "no cpu %u: the machine has %u", cpu,
-		       ctx->cfg.nr_cpus) ||
-	    BUG_ON_MSG(ctx, cpu != from && c->preempt_count > 0,
-		       "moving from cpu %u to %u with preemption disabled "
-		       "(preempt_count %d)", from, cpu, c->preempt_count) ||
-	    BUG_ON_MSG(ctx, cpu != from && c->migrate_disabled > 0,
-		       "moving from cpu %u to %u with migration disabled "
-		       "(kmap_local_page held)", from, cpu))
-		return;
-	guest_cpu = cpu;
+	if (hm_cpu_may_move(x->ctx, guest_cpu, cpu))
+		guest_cpu = cpu;
 }
 
 static void g_reset(struct hm_exec *x)
