@@ -67,6 +67,11 @@ if [ $status = 77 ]; then
 fi
 
 case $part in
+teeth)
+	# A guest whose core wraps the PKMAP scan one entry early, against the
+	# correct simulator: the comparison must fail the sequence.
+	run 1 "$@" && expect '^FAIL ' && expect '^0 passed, 1 failed'
+	;;
 boot)
 	[ $status = 0 ] || fail "boot: exit status $status"
 	expect '^paging: (compat mode|legacy PAE)'
