@@ -49,7 +49,7 @@ static struct hm_seq seq;
 static struct worker workers[CPUS];
 static pthread_t tids[CPUS];
 static pthread_barrier_t start, done;
-static bool quit;
+static bool quit, started;
 static int bugs;
 static char bug_msg[256];
 
@@ -221,16 +221,24 @@ int hm_fuzz_init(void)
 		return 1;
 	}
 	hm_set_bug_handler(ctx, on_bug, NULL);
+	return 0;
+}
+
+/* The threads start with the first input, not in hm_fuzz_init(): AFL++
+ * forks its children after init, and a child has only the thread that
+ * forked it. */
+static void start_workers(void)
+{
 	pthread_barrier_init(&start, NULL, CPUS + 1);
 	pthread_barrier_init(&done, NULL, CPUS + 1);
 	for (unsigned c = 0; c < CPUS; c++) {
 		workers[c].cpu = c;
 		if (pthread_create(&tids[c], NULL, worker_main, &workers[c])) {
 			fprintf(stderr, "kmap_smp: cannot start threads\n");
-			return 1;
+			abort();
 		}
 	}
-	return 0;
+	started = true;
 }
 
 static void __attribute__((noreturn)) finding(const char *what)
@@ -248,6 +256,8 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 	struct hm_cpu_state cs;
 	char why[300];
 
+	if (!started)
+		start_workers();
 	hm_seq_decode(data, size, false, &seq, NULL, 0);
 	hm_reset(ctx);		/* with every worker parked at the barrier */
 	bugs = 0;
@@ -301,12 +311,15 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 
 void hm_fuzz_cleanup(void)
 {
-	quit = true;
-	pthread_barrier_wait(&start);
-	for (unsigned c = 0; c < CPUS; c++)
-		pthread_join(tids[c], NULL);
-	pthread_barrier_destroy(&start);
-	pthread_barrier_destroy(&done);
+	if (started) {
+		quit = true;
+		pthread_barrier_wait(&start);
+		for (unsigned c = 0; c < CPUS; c++)
+			pthread_join(tids[c], NULL);
+		pthread_barrier_destroy(&start);
+		pthread_barrier_destroy(&done);
+		started = false;
+	}
 	hm_destroy(ctx);
 	ctx = NULL;
 }
