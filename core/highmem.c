@@ -189,6 +189,17 @@ start:
 	return vaddr;
 }
 
+/* The page checks the highmem entry points share; true if @page will do. */
+static bool high_page_ok(struct hm_ctx *ctx, const struct page *page,
+			 const char *what)
+{
+	return !(BUG_ON_MSG(ctx, !page_valid(ctx, page),
+			    "%s of a page outside mem_map", what) ||
+		 BUG_ON_MSG(ctx, !PageHighMem(ctx, page),
+			    "%s of lowmem pfn %#llx", what,
+			    (unsigned long long)page_to_pfn(ctx, page)));
+}
+
 /**
  * hm_kmap_high - map a highmem page into memory
  * @page: the highmem page to map
@@ -201,11 +212,7 @@ hm_vaddr_t hm_kmap_high(struct hm_ctx *ctx, struct page *page)
 	hm_vaddr_t vaddr;
 	unsigned nr;
 
-	if (BUG_ON_MSG(ctx, !page_valid(ctx, page),
-		       "kmap_high of a page outside mem_map") ||
-	    BUG_ON_MSG(ctx, !PageHighMem(ctx, page),
-		       "kmap_high of lowmem pfn %#llx",
-		       (unsigned long long)page_to_pfn(ctx, page)))
+	if (!high_page_ok(ctx, page, "kmap_high"))
 		return 0;
 
 	/* The page's address can change until we hold kmap_lock. */
@@ -237,11 +244,7 @@ hm_vaddr_t hm_kmap_high_get(struct hm_ctx *ctx, struct page *page)
 	hm_vaddr_t vaddr;
 	unsigned nr;
 
-	if (BUG_ON_MSG(ctx, !page_valid(ctx, page),
-		       "kmap_high_get of a page outside mem_map") ||
-	    BUG_ON_MSG(ctx, !PageHighMem(ctx, page),
-		       "kmap_high_get of lowmem pfn %#llx",
-		       (unsigned long long)page_to_pfn(ctx, page)))
+	if (!high_page_ok(ctx, page, "kmap_high_get"))
 		return 0;
 
 	lock_kmap(ctx);
@@ -273,11 +276,7 @@ void hm_kunmap_high(struct hm_ctx *ctx, struct page *page)
 	hm_vaddr_t vaddr;
 	unsigned nr;
 
-	if (BUG_ON_MSG(ctx, !page_valid(ctx, page),
-		       "kunmap_high of a page outside mem_map") ||
-	    BUG_ON_MSG(ctx, !PageHighMem(ctx, page),
-		       "kunmap_high of lowmem pfn %#llx",
-		       (unsigned long long)page_to_pfn(ctx, page)))
+	if (!high_page_ok(ctx, page, "kunmap_high"))
 		return;
 
 	lock_kmap(ctx);

@@ -222,11 +222,11 @@ static void test_kmap_high_of_lowmem(void **state)
 	(void)state;
 	assert_true(direct >= hm_layout(ctx)->page_offset);
 	assert_int_equal(hm_kmap_high(ctx, lp), 0);
-	assert_one_bug(&log, 0, "hm_kmap_high", "lowmem");
+	assert_one_bug(&log, 0, "high_page_ok", "lowmem");
 	hm_kunmap_high(ctx, lp);
-	assert_one_bug(&log, 1, "hm_kunmap_high", "lowmem");
+	assert_one_bug(&log, 1, "high_page_ok", "lowmem");
 	assert_int_equal(hm_kmap_high_get(ctx, lp), 0);
-	assert_one_bug(&log, 2, "hm_kmap_high_get", "lowmem");
+	assert_one_bug(&log, 2, "high_page_ok", "lowmem");
 	assert_unchanged(ctx, s);
 
 	/* kmap()/kunmap() of lowmem are legal: the direct map, no entry. */
@@ -271,11 +271,11 @@ static void check_outside(struct hm_ctx *ctx, struct bug_log *log,
 	assert_int_equal(hm_kmap_atomic_type(ctx, bad, KM_USER0), 0);
 	assert_one_bug(log, n++, "bad_page_bug", "outside mem_map");
 	assert_int_equal(hm_kmap_high(ctx, bad), 0);
-	assert_one_bug(log, n++, "hm_kmap_high", "outside mem_map");
+	assert_one_bug(log, n++, "high_page_ok", "outside mem_map");
 	hm_kunmap_high(ctx, bad);
-	assert_one_bug(log, n++, "hm_kunmap_high", "outside mem_map");
+	assert_one_bug(log, n++, "high_page_ok", "outside mem_map");
 	assert_int_equal(hm_kmap_high_get(ctx, bad), 0);
-	assert_one_bug(log, n++, "hm_kmap_high_get", "outside mem_map");
+	assert_one_bug(log, n++, "high_page_ok", "outside mem_map");
 	assert_unchanged(ctx, s);
 }
 
