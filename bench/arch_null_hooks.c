@@ -37,6 +37,7 @@ void hm_arch_flush_tlb_one(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end)
 {
+	this_cpu(ctx)->stats.tlb_ipis += ctx->cfg.nr_cpus - 1;
 	if (((uint64_t)end - start) >> PAGE_SHIFT > TLB_SINGLE_PAGE_FLUSH_CEILING)
 		this_cpu(ctx)->stats.tlb_flush_all += ctx->cfg.nr_cpus;
 }

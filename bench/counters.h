@@ -15,7 +15,8 @@
 	X("flush_all", tlb_flush_all)	/* whole-TLB flushes, per CPU */     \
 	X("tlb_flushed", tlb_entries_flushed) /* TLB entries dropped */      \
 	X("hash_steps", hash_steps)	/* page_address_htable entries seen */ \
-	X("wraps", pkmap_flushes)	/* flush_all_zero_pkmaps() runs */
+	X("wraps", pkmap_flushes)	/* flush_all_zero_pkmaps() runs */  \
+	X("ipis", tlb_ipis)		/* other CPUs a flush reached */
 
 /* Report them all as zero: rows with nothing to count (the loop's own
  * cost), or that did not run. */
