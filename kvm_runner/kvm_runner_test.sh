@@ -4,7 +4,7 @@
 # kvm_runner_test.sh - run real guests through kvm_runner and check what
 # comes out.  One script, several tests (BUILD.bazel passes the part):
 #
-#   kvm_runner_test.sh RUNNER boot|scenarios|faults|input|nokvm|bench
+#   kvm_runner_test.sh RUNNER boot|scenarios|faults|input|nokvm|bench|smp
 #   kvm_runner_test.sh RUNNER corpus FILE...
 #
 # Where /dev/kvm is missing or unusable the test PASSES after printing
@@ -102,6 +102,26 @@ faults)
 	# After each death the next sequence gets a new VM.
 	run 0 fault_triple boot fault_pagefault boot &&
 		expect '^4 passed, 0 failed$'
+	;;
+smp)
+	# Several vCPUs with the in-kernel irqchip: skipped (with the reason)
+	# where this KVM makes no SMP guest, as where it has no KVM at all.
+	timeout 60 "$runner" smp_shootdown >"$out" 2>&1
+	status=$?
+	if [ $status = 77 ]; then
+		echo "SKIPPED: $(sed -n 's/^SKIPPED: //p' "$out")"
+		exit 0
+	fi
+	[ $status = 0 ] || fail "smp_shootdown: exit status $status"
+	expect '^smp: 2 vCPUs, one host thread each, in-kernel irqchip; xAPIC at FIX_APIC_BASE 0xffffe000; APIC IDs 0 1$'
+	expect '^  cpu 1 read 0x5a038000 through PKMAP entry 1 \(0xffc01000, frame 0x38000\); cpu 0 wrapped the window in 17 kmaps \(1 PKMAP flushes\); cpu 1 read 0x5a038010 \(frame 0x38010\)$'
+	expect '^  shootdowns 1; IPIs sent/acked: cpu 1 1/1$'
+	expect '^PASS smp_shootdown \(2 vCPUs'
+	run 0 --smp-cpus 3 smp_shootdown &&
+		expect '^  shootdowns 1; IPIs sent/acked: cpu 1 1/1 cpu 2 1/1$' &&
+		expect '^PASS smp_shootdown \(3 vCPUs'
+	run 2 --smp-cpus 9 smp_shootdown && expect 'smp-cpus'
+	run 2 smp_shootdown boot && expect 'runs alone'
 	;;
 bench)
 	# The benchmark mode, a few iterations of each op: every op's line

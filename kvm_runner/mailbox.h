@@ -76,6 +76,14 @@
 #define HM_PORT_MARK	0xF5	/* benchmark mode, bench_count set: the
 				 * timed loop starts (al 0) or ended (al 1) */
 
+/* SMP: at most this many vCPUs; the TLB shootdown IPI's vector; the
+ * xAPIC's physical address (mapped at FIX_APIC_BASE); and each
+ * application processor's stack top: HM_GUEST_STACK_TOP - cpu * this. */
+#define HM_SMP_MAX_CPUS		4
+#define HM_SMP_IPI_VECTOR	0x40
+#define HM_APIC_PHYS		0xFEE00000u
+#define HM_SMP_STACK_SIZE	0x10000
+
 /* Where the guest finds CR3 before paging is on: mailbox + this. */
 #define HM_MB_CR3_OFFSET	8
 
@@ -144,6 +152,8 @@ enum hm_mb_command {
 	HM_MB_CMD_BENCH = 1,	/* run bench_op bench_iters times between two
 				 * rdtsc; bench_cycles and stats (the core's
 				 * counts over the timed loop) come back */
+	HM_MB_CMD_SMP_SHOOTDOWN = 2,	/* cpu 0 and cpu 1 around a PKMAP
+				 * wrap: the smp_* fields */
 };
 
 /*
@@ -225,6 +235,28 @@ struct hm_mailbox {
 	uint32_t bench_chunk;
 	hm_mb_u64 bench_cycles;
 	hm_mb_u64 bench_best_cycles;
+
+	/* SMP (HM_MB_CMD_SMP_SHOOTDOWN, kvm_runner smp_shootdown).  Host to
+	 * guest, at boot: how many vCPUs the VM has (0 or 1: one, no APIC
+	 * mapped, no IPIs). */
+	uint32_t smp_nr_cpus;
+	/* Guest to host: application processors up (APIC enabled, IF set,
+	 * waiting for work), and each vCPU's xAPIC ID as it read it. */
+	uint32_t smp_online;
+	uint32_t smp_apic_id[HM_SMP_MAX_CPUS];
+	/* TLB shootdown IPIs cpu 0 sent to each CPU, and the ones each CPU's
+	 * handler acknowledged (the per-CPU ack counters cpu 0 waits on). */
+	uint32_t smp_ipis_sent[HM_SMP_MAX_CPUS];
+	uint32_t smp_acks[HM_SMP_MAX_CPUS];
+	uint32_t smp_shootdowns;	/* flushes that sent IPIs */
+	/* The scenario: cpu 1 read PKMAP address smp_vaddr (entry
+	 * smp_entry) while it mapped frame smp_pfn_old; cpu 0 wrapped the
+	 * window until smp_pfn_new got the same entry; cpu 1 read again. */
+	uint32_t smp_vaddr, smp_entry;
+	uint32_t smp_pfn_old, smp_pfn_new;
+	uint32_t smp_read_before, smp_read_after;
+	uint32_t smp_kmaps;		/* kmaps cpu 0 did to get there */
+	uint32_t smp_pad;
 };
 
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");

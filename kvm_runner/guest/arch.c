@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * arch.c - core/arch.h for the guest: PTE stores into the real page
- * tables the MMU walks, invlpg and whole-TLB flushes, one vCPU.
+ * tables the MMU walks, invlpg and whole-TLB flushes; with several vCPUs
+ * (smp.c) the flush is also sent to the others by IPI.
  */
 #include "kvm_runner/guest/guest.h"
 
@@ -55,8 +56,9 @@ void guest_flush_tlb_all(void)
 }
 
 /* x86's flush_tlb_kernel_range(): invlpg page by page up to the ceiling,
- * the whole TLB beyond.  "Every CPU" is this one vCPU, so a whole-TLB
- * flush counts once (tlb_flush_all: the flushes really done). */
+ * the whole TLB beyond.  A whole-TLB flush counts once (tlb_flush_all:
+ * the flushes this vCPU really did); the other vCPUs', if any, are IPIs
+ * (mb->smp_ipis_sent). */
 void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end)
 {
@@ -65,10 +67,14 @@ void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 	if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
 		guest_flush_tlb_all();
 		this_cpu(ctx)->stats.tlb_flush_all++;
-		return;
+	} else {
+		for (uint64_t va = start; va < end; va += PAGE_SIZE)
+			invlpg((uint32_t)va);
 	}
-	for (uint64_t va = start; va < end; va += PAGE_SIZE)
-		invlpg((uint32_t)va);
+	/* With several vCPUs, the others by IPI (smp.c), acks awaited. */
+	if (guest_smp())
+		guest_smp_shootdown(start, end,
+				    pages > TLB_SINGLE_PAGE_FLUSH_CEILING);
 }
 
 unsigned hm_arch_smp_processor_id(struct hm_ctx *ctx)

@@ -22,13 +22,29 @@ _start:
 	movl	%cr0, %eax
 	orl	$0x80000000, %eax	/* PG */
 	movl	%eax, %cr0
-	/* Still running at the identity-mapped physical address. */
+	/* Still running at the identity-mapped physical address.  EBX is
+	 * 0 on the boot vCPU; an application processor of the SMP mode
+	 * starts here too, with its cpu number in EBX (the host set it). */
+	testl	%ebx, %ebx
+	jnz	ap_boot
 	movl	$(HM_GUEST_PAGE_OFFSET + HM_GUEST_STACK_TOP), %esp
 	xorl	%ebp, %ebp
 	movl	$high, %eax
 	jmp	*%eax
+ap_boot:
+	movl	%ebx, %eax
+	imull	$HM_SMP_STACK_SIZE, %eax
+	movl	$(HM_GUEST_PAGE_OFFSET + HM_GUEST_STACK_TOP), %esp
+	subl	%eax, %esp
+	xorl	%ebp, %ebp
+	movl	$ap_high, %eax
+	jmp	*%eax
 
 	.text
+ap_high:
+	pushl	%ebx
+	call	guest_ap_main
+	jmp	halt_forever
 high:
 	call	guest_main
 	/* guest_main does not return; if it did, stop for good. */
@@ -134,3 +150,52 @@ hm_guest_triple:
 empty_idtr:
 	.word	0
 	.long	0
+
+/*
+ * The TLB shootdown IPI (HM_SMP_IPI_VECTOR), on an application processor
+ * in compat mode, so 64-bit code.  What to flush is in hm_smp_flush_*
+ * (smp.c): invlpg page by page, or the whole TLB (CR4.PGE toggled: the
+ * PKMAP entries are global).  Then this CPU's ack counter (indexed by its
+ * xAPIC ID, which is its cpu number), EOI, and back.  Addresses are
+ * loaded with a 32-bit mov, which zero-extends: an absolute 0xC0xxxxxx
+ * operand would be sign-extended in 64-bit mode.
+ */
+	.text
+	.code64
+	.globl	hm_ipi_handler64
+hm_ipi_handler64:
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	movl	$hm_smp_flush_full, %eax
+	movl	(%rax), %eax
+	testl	%eax, %eax
+	jnz	9f
+	movl	$hm_smp_flush_start, %eax
+	movl	(%rax), %ecx
+	movl	$hm_smp_flush_end, %eax
+	movl	(%rax), %edx
+8:	cmpl	%edx, %ecx
+	jae	10f
+	invlpg	(%rcx)
+	addl	$4096, %ecx
+	jc	10f
+	jmp	8b
+9:	movq	%cr4, %rax
+	movq	%rax, %rcx
+	andq	$~0x80, %rcx
+	movq	%rcx, %cr4
+	movq	%rax, %cr4
+10:	movl	$hm_apic_va, %eax
+	movl	(%rax), %edx		/* the xAPIC, at FIX_APIC_BASE */
+	movl	0x20(%rdx), %eax	/* APIC ID register */
+	shrl	$24, %eax
+	movl	$hm_smp_acks, %ecx
+	movl	(%rcx), %ecx
+	lock incl (%rcx,%rax,4)
+	movl	$0, 0xB0(%rdx)		/* EOI */
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	iretq
+	.code32

@@ -84,9 +84,19 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* smp.c: several vCPUs (mb->smp_nr_cpus > 1), the xAPIC at FIX_APIC_BASE,
+ * TLB shootdown IPIs. */
+bool guest_smp(void);
+void guest_smp_boot(void);
+void guest_smp_shootdown(hm_vaddr_t start, hm_vaddr_t end, bool full);
+void guest_smp_scenario(struct hm_mailbox *mb);
+/* main.c: lidt of the IDT cpu 0 filled, on any CPU. */
+void guest_idt_load(uint32_t mode);
+
 /* entry.S */
 extern const uint32_t hm_stubs32[32], hm_stubs64[32];
 void hm_guest_hang(void) __attribute__((noreturn));
 void hm_guest_triple(void) __attribute__((noreturn));
+void hm_ipi_handler64(void);	/* 64-bit code: only its address */
 
 #endif /* HM_KVM_GUEST_H */

@@ -85,10 +85,6 @@ static void idt_init(uint32_t mode)
 	volatile uint32_t *idt = (uint32_t *)GUEST_VA(HM_GUEST_IDT_PHYS);
 	bool compat = mode == HM_PAGING_COMPAT;
 	unsigned words = compat ? 4 : 2;
-	struct __attribute__((packed)) {
-		uint16_t limit;
-		uint32_t base;
-	} idtr;
 
 	for (unsigned v = 0; v < 32; v++) {
 		uint32_t h = compat ? hm_stubs64[v] : hm_stubs32[v];
@@ -103,7 +99,30 @@ static void idt_init(uint32_t mode)
 			idt[v * words + 3] = 0;
 		}
 	}
-	idtr.limit = (uint16_t)(32 * words * 4 - 1);
+	/* SMP (compat mode only): the TLB shootdown IPI's gate. */
+	if (compat && guest_smp()) {
+		uint32_t h = (uint32_t)(uintptr_t)hm_ipi_handler64;
+		unsigned v = HM_SMP_IPI_VECTOR;
+
+		idt[v * 4 + 0] = (h & 0xFFFFu) | (HM_GUEST_CS64 << 16);
+		idt[v * 4 + 1] = (h & 0xFFFF0000u) | 0x8E00u;
+		idt[v * 4 + 2] = 0;
+		idt[v * 4 + 3] = 0;
+	}
+	guest_idt_load(mode);
+}
+
+void guest_idt_load(uint32_t mode)
+{
+	bool compat = mode == HM_PAGING_COMPAT;
+	unsigned words = compat ? 4 : 2;
+	unsigned n = compat && guest_smp() ? HM_SMP_IPI_VECTOR + 1 : 32;
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint32_t base;
+	} idtr;
+
+	idtr.limit = (uint16_t)(n * words * 4 - 1);
 	idtr.base = GUEST_VA(HM_GUEST_IDT_PHYS);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
@@ -301,6 +320,7 @@ void guest_main(void)
 	pdpt[0] = 0;
 	write_cr3(read_cr3());
 	idt_init(mb->paging_mode);
+	guest_smp_boot();
 	ctx_init(mb);
 	stale_tlb_probe(mb);
 	if (mb->boot_flags & HM_MB_VERBOSE)
@@ -311,6 +331,8 @@ void guest_main(void)
 	for (;;) {
 		if (mb->command == HM_MB_CMD_BENCH)
 			guest_bench(mb);
+		else if (mb->command == HM_MB_CMD_SMP_SHOOTDOWN)
+			guest_smp_scenario(mb);
 		else
 			run_sequence(mb);
 		outb(HM_PORT_DONE, 0);

@@ -101,6 +101,7 @@ int guest__layout(struct kvm *kvm, enum hm_paging_mode mode, char *why,
 	mb->mem_mib = (uint32_t)(kvm->mem_size >> 20);
 	mb->first_free_pfn = HM_GUEST_FIRST_FREE_PFN;
 	mb->boot_flags = kvm->verbose ? HM_MB_VERBOSE : 0;
+	mb->smp_nr_cpus = kvm->nr_vcpus > 1 ? kvm->nr_vcpus : 0;
 	return 0;
 }
 

@@ -159,7 +159,8 @@ static int vcpu_create(struct kvm *kvm, unsigned long id, char *why,
 			 strerror(errno));
 		return HM_EXIT_INTERNAL;
 	}
-	return x86__setup_cpuid(kvm, why, whysz) ? HM_EXIT_INTERNAL : 0;
+	return x86__setup_cpuid(kvm, kvm->vcpu_fd, why, whysz) ?
+	       HM_EXIT_INTERNAL : 0;
 }
 
 static void vcpu_destroy(struct kvm *kvm)
@@ -190,6 +191,10 @@ static int vm_create(struct kvm *kvm, char *why, size_t whysz)
 	if (KVM_IOCTL(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region, why,
 		      whysz) < 0)
 		return HM_EXIT_INTERNAL;
+	/* Several vCPUs: the in-kernel local APICs, before any vCPU. */
+	if (kvm->nr_vcpus > 1 &&
+	    KVM_IOCTL(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0, why, whysz) < 0)
+		return HM_EXIT_SKIP;
 	return vcpu_create(kvm, 0, why, whysz);
 }
 

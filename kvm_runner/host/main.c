@@ -30,6 +30,9 @@ static void usage(FILE *f)
 "\n"
 "WHAT: a built-in scenario (--list), 'all' (every scenario), an op-sequence\n"
 "file (fuzz/ops.h, text or binary), or a folder of them.  Default: all.\n"
+"Or, alone, smp_shootdown: several vCPUs (one host thread each, in-kernel\n"
+"irqchip); cpu 0 wraps the PKMAP window and shoots down cpu 1's TLB by\n"
+"IPI; the host checks what cpu 1 read before and after, and the IPIs.\n"
 "\n"
 "options:\n"
 "  --kvm-dev PATH    the KVM device (default /dev/kvm)\n"
@@ -37,6 +40,7 @@ static void usage(FILE *f)
 "  --paging MODE     auto (default: legacy PAE if KVM runs it, else\n"
 "                    compat), legacy, or compat\n"
 "  --list            list the scenarios and exit\n"
+"  --smp-cpus N      vCPUs for smp_shootdown (2..4, default 2)\n"
 "  --bench           benchmark mode instead of sequences: time each op of\n"
 "                    the core in the guest with rdtsc, beside the floor\n"
 "                    (PTE write + invlpg + one load); no WHAT\n"
@@ -219,6 +223,7 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "bench", no_argument, NULL, 'b' },
 		{ "bench-iterations", required_argument, NULL, 'i' },
+		{ "smp-cpus", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -235,6 +240,7 @@ int main(int argc, char **argv)
 	int c, rc = 0;
 	bool bench = false;
 	uint32_t bench_iters = 0;
+	unsigned smp_cpus = 2;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -278,10 +284,26 @@ int main(int argc, char **argv)
 			bench_iters = (uint32_t)v;
 			break;
 		}
+		case 's': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v < 2 || v > HM_SMP_MAX_CPUS) {
+				fprintf(stderr, "kvm_runner: --smp-cpus: need "
+					"2..%u, got '%s'\n", HM_SMP_MAX_CPUS,
+					optarg);
+				return HM_EXIT_USAGE;
+			}
+			smp_cpus = (unsigned)v;
+			break;
+		}
 		case 'l':
 			for (size_t i = 0; i < hm_nr_scenarios; i++)
 				printf("%-16s %s\n", hm_scenarios[i].name,
 				       hm_scenarios[i].what);
+			printf("%-16s %s\n", "smp_shootdown",
+			       "alone: several vCPUs, a PKMAP wrap on cpu 0 "
+			       "shoots down cpu 1's TLB by IPI");
 			return HM_EXIT_PASS;
 		case 'v':
 			o.verbose = true;
@@ -302,6 +324,15 @@ int main(int argc, char **argv)
 			return HM_EXIT_USAGE;
 		}
 		return bench_mode(dev, bench_iters);
+	}
+
+	if (optind < argc && !strcmp(argv[optind], "smp_shootdown")) {
+		if (optind + 1 < argc) {
+			fprintf(stderr, "kvm_runner: smp_shootdown runs "
+				"alone ('%s')\n", argv[optind + 1]);
+			return HM_EXIT_USAGE;
+		}
+		return smp__shootdown(dev, smp_cpus, o.timeout_ms, o.verbose);
 	}
 
 	/* What to run, before touching KVM.  Nothing named: everything. */

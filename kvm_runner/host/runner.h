@@ -43,6 +43,7 @@ struct kvm {
 	struct hm_x86_tables tables;	/* host pointers into mem */
 	struct hm_layout layout;	/* of the tables, for 1 CPU */
 	bool alive;			/* booted and waiting for a sequence */
+	unsigned nr_vcpus;		/* > 1: SMP, in-kernel irqchip (smp.c) */
 	char fallback_why[256];		/* why AUTO did not get legacy PAE */
 	bool verbose;
 	char console[256];		/* the guest's current console line */
@@ -93,10 +94,14 @@ int kvm__ioctl(int fd, unsigned long req, void *arg, const char *name,
 	kvm__ioctl(fd, req, arg, #req, why, whysz)
 
 /* x86.c */
-int x86__setup_cpuid(struct kvm *kvm, char *why, size_t whysz);
+int x86__setup_cpuid(struct kvm *kvm, int vcpu_fd, char *why, size_t whysz);
 /* Fill sregs for @mode; legacy: false if KVM dropped CR0.PG (refused). */
 int x86__setup_sregs(struct kvm *kvm, enum hm_paging_mode mode, bool *stuck,
 		     char *why, size_t whysz);
+/* The same for another vCPU of the VM (an SMP application processor). */
+int x86__setup_sregs_fd(struct kvm *kvm, int vcpu_fd,
+			enum hm_paging_mode mode, bool *stuck, char *why,
+			size_t whysz);
 void x86__dump_regs(struct kvm *kvm, FILE *f);
 void x86__dump_walk(struct kvm *kvm, uint32_t vaddr, FILE *f);
 const char *x86__mode_name(enum hm_paging_mode mode);
@@ -152,6 +157,11 @@ struct run_opts {
  * or HM_EXIT_INTERNAL. */
 int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job);
 const char *kop__name(uint32_t code);
+
+/* smp.c: kvm_runner smp_shootdown, @nr_cpus vCPUs.  Prints its lines;
+ * returns an HM_EXIT_*. */
+int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
+		   bool verbose);
 
 /* scenarios.c */
 struct scenario {

@@ -39,7 +39,7 @@ const char *x86__mode_name(enum hm_paging_mode mode)
 
 /* The guest sees the CPUID KVM supports: NX, PAE, PGE and long mode must
  * be there for the EFER and CR4 bits below to be accepted. */
-int x86__setup_cpuid(struct kvm *kvm, char *why, size_t whysz)
+int x86__setup_cpuid(struct kvm *kvm, int vcpu_fd, char *why, size_t whysz)
 {
 	const unsigned max = 100;
 	struct kvm_cpuid2 *c;
@@ -53,7 +53,7 @@ int x86__setup_cpuid(struct kvm *kvm, char *why, size_t whysz)
 	c->nent = max;
 	rc = KVM_IOCTL(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, c, why, whysz);
 	if (rc >= 0)
-		rc = KVM_IOCTL(kvm->vcpu_fd, KVM_SET_CPUID2, c, why, whysz);
+		rc = KVM_IOCTL(vcpu_fd, KVM_SET_CPUID2, c, why, whysz);
 	free(c);
 	return rc < 0 ? -1 : 0;
 }
@@ -84,9 +84,16 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, bool code)
 int x86__setup_sregs(struct kvm *kvm, enum hm_paging_mode mode, bool *stuck,
 		     char *why, size_t whysz)
 {
+	return x86__setup_sregs_fd(kvm, kvm->vcpu_fd, mode, stuck, why, whysz);
+}
+
+int x86__setup_sregs_fd(struct kvm *kvm, int vcpu_fd,
+			enum hm_paging_mode mode, bool *stuck, char *why,
+			size_t whysz)
+{
 	struct kvm_sregs s;
 
-	if (KVM_IOCTL(kvm->vcpu_fd, KVM_GET_SREGS, &s, why, whysz) < 0)
+	if (KVM_IOCTL(vcpu_fd, KVM_GET_SREGS, &s, why, whysz) < 0)
 		return -1;
 	flat_segment(&s.cs, HM_GUEST_CS32, true);
 	flat_segment(&s.ds, HM_GUEST_DS, false);
@@ -112,7 +119,7 @@ int x86__setup_sregs(struct kvm *kvm, enum hm_paging_mode mode, bool *stuck,
 		s.efer |= EFER_LME;
 		s.cr3 = HM_GUEST_PML4_PHYS;
 	}
-	if (KVM_IOCTL(kvm->vcpu_fd, KVM_SET_SREGS, &s, why, whysz) < 0) {
+	if (KVM_IOCTL(vcpu_fd, KVM_SET_SREGS, &s, why, whysz) < 0) {
 		/* A KVM that rejects paged legacy mode outright. */
 		if (mode == HM_PAGING_LEGACY_PAE && errno == EINVAL) {
 			*stuck = false;
@@ -120,7 +127,7 @@ int x86__setup_sregs(struct kvm *kvm, enum hm_paging_mode mode, bool *stuck,
 		}
 		return -1;
 	}
-	if (KVM_IOCTL(kvm->vcpu_fd, KVM_GET_SREGS, &s, why, whysz) < 0)
+	if (KVM_IOCTL(vcpu_fd, KVM_GET_SREGS, &s, why, whysz) < 0)
 		return -1;
 	/* Some backends accept the ioctl but drop what they cannot run. */
 	*stuck = mode != HM_PAGING_LEGACY_PAE || (s.cr0 & X86_CR0_PG);

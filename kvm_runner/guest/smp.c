@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smp.c - several vCPUs: the xAPIC mapped at FIX_APIC_BASE, application
+ * processors waiting for work with interrupts on, and the TLB shootdown
+ * behind hm_arch_flush_tlb_kernel_range(): a fixed-vector IPI to every
+ * other CPU, whose handler (entry.S) flushes and bumps its ack counter,
+ * which the initiator waits for.
+ */
+#include "core/layout.h"
+#include "kvm_runner/guest/guest.h"
+
+#define APIC_ID		0x20
+#define APIC_EOI	0xB0
+#define APIC_SVR	0xF0
+#define APIC_ICR_LO	0x300
+#define APIC_ICR_HI	0x310
+#define APIC_ICR_BUSY	(1u << 12)	/* delivery status: send pending */
+#define APIC_ICR_ASSERT	(1u << 14)
+
+/* Read by the IPI handler (entry.S). */
+uint32_t hm_apic_va;
+volatile uint32_t *hm_smp_acks;
+volatile uint32_t hm_smp_flush_start, hm_smp_flush_end, hm_smp_flush_full;
+
+/* Work for an application processor: cpu 0 bumps seq, the AP does it and
+ * sets done = seq. */
+enum { AP_READ32 = 1 };
+static volatile struct ap_work {
+	uint32_t seq, done, op, arg, result;
+} ap_work[HM_SMP_MAX_CPUS];
+
+/* Long enough for any emulated host; the host's watchdog is the real
+ * limit, this only names what was being waited for. */
+#define SPIN_LIMIT	200000000u
+
+static inline uint32_t apic_read(uint32_t reg)
+{
+	return *(volatile uint32_t *)(hm_apic_va + reg);
+}
+
+static inline void apic_write(uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)(hm_apic_va + reg) = v;
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+/* set_fixmap_nocache(FIX_APIC_BASE, APIC_BASE) once, then software-enable
+ * this CPU's APIC (spurious vector 0xFF). */
+static void apic_init(void)
+{
+	if (!hm_apic_va) {
+		hm_vaddr_t va = __fix_to_virt(FIX_APIC_BASE);
+		void *ptep = pte_offset((void *)GUEST_VA(MB->fixmap_pt_phys),
+					(va >> PAGE_SHIFT) & 511, true);
+
+		guest_set_pte(ptep, HM_APIC_PHYS | _PAGE_PRESENT | _PAGE_RW |
+			      _PAGE_PWT | _PAGE_PCD | _PAGE_ACCESSED |
+			      _PAGE_DIRTY);
+		invlpg(va);
+		hm_smp_acks = MB->smp_acks;
+		hm_apic_va = va;
+	}
+	apic_write(APIC_SVR, 0x1FF);
+}
+
+bool guest_smp(void)
+{
+	return MB->smp_nr_cpus > 1;
+}
+
+/* The boot CPU, once its IDT is in. */
+void guest_smp_boot(void)
+{
+	if (!guest_smp())
+		return;
+	apic_init();
+	MB->smp_apic_id[0] = apic_read(APIC_ID) >> 24;
+}
+
+/* An application processor, from entry.S: paging on, in the direct map. */
+void guest_ap_main(unsigned cpu) __attribute__((noreturn));
+void guest_ap_main(unsigned cpu)
+{
+	volatile struct ap_work *w = &ap_work[cpu];
+
+	if (cpu >= HM_SMP_MAX_CPUS)
+		guest_panic("application processor %u: at most %u CPUs", cpu,
+			    HM_SMP_MAX_CPUS);
+	guest_idt_load(MB->paging_mode);
+	apic_init();
+	MB->smp_apic_id[cpu] = apic_read(APIC_ID) >> 24;
+	__atomic_add_fetch(&MB->smp_online, 1, __ATOMIC_SEQ_CST);
+	__asm__ volatile("sti");
+	for (;;) {
+		while (w->seq == w->done)
+			cpu_relax();
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (w->op == AP_READ32)
+			w->result = *(volatile uint32_t *)w->arg;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		w->done = w->seq;
+	}
+}
+
+/* cpu 0: have @cpu read the word at @vaddr, through its own TLB. */
+static uint32_t ap_read32(unsigned cpu, hm_vaddr_t vaddr)
+{
+	volatile struct ap_work *w = &ap_work[cpu];
+	uint32_t seq = w->seq + 1;
+
+	w->op = AP_READ32;
+	w->arg = vaddr;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	w->seq = seq;
+	for (uint32_t n = 0; w->done != seq; n++) {
+		if (n == SPIN_LIMIT)
+			guest_panic("cpu %u did not read %#x", cpu, vaddr);
+		cpu_relax();
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return w->result;
+}
+
+/* flush_tlb_kernel_range()'s on_each_cpu(): this CPU has flushed; now
+ * every other online CPU, by IPI, and wait for each one's ack. */
+void guest_smp_shootdown(hm_vaddr_t start, hm_vaddr_t end, bool full)
+{
+	/* Only cpu 0 runs the core: the initiator. */
+	unsigned n = MB->smp_nr_cpus, me = 0;
+	uint32_t before[HM_SMP_MAX_CPUS];
+
+	if (n < 2 || MB->smp_online != n - 1)
+		return;
+	hm_smp_flush_start = start;
+	hm_smp_flush_end = end;
+	hm_smp_flush_full = full;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		if (cpu == me)
+			continue;
+		before[cpu] = hm_smp_acks[cpu];
+		apic_write(APIC_ICR_HI, cpu << 24);
+		apic_write(APIC_ICR_LO, APIC_ICR_ASSERT | HM_SMP_IPI_VECTOR);
+		for (uint32_t k = 0; apic_read(APIC_ICR_LO) & APIC_ICR_BUSY;
+		     k++)
+			if (k == SPIN_LIMIT)
+				guest_panic("the IPI to cpu %u stays pending",
+					    cpu);
+		MB->smp_ipis_sent[cpu]++;
+	}
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		if (cpu == me)
+			continue;
+		for (uint32_t k = 0; hm_smp_acks[cpu] == before[cpu]; k++) {
+			if (k == SPIN_LIMIT)
+				guest_panic("cpu %u did not acknowledge the TLB "
+					    "shootdown IPI", cpu);
+			cpu_relax();
+		}
+	}
+	MB->smp_shootdowns++;
+}
+
+/*
+ * HM_MB_CMD_SMP_SHOOTDOWN, on cpu 0 with cpu 1 waiting: cpu 1 reads
+ * through the PKMAP address of a page cpu 0 kmapped (and kunmapped: the
+ * entry stays mapped until the next wrap); cpu 0 kmaps other pages until
+ * the scan wraps (flush_all_zero_pkmaps: the entry is freed and the range
+ * flushed on every CPU) and a new page gets the same entry; cpu 1 reads
+ * again, and must see the new page.  A 16-entry window keeps it short.
+ */
+void guest_smp_scenario(struct hm_mailbox *mb)
+{
+	struct hm_ctx *ctx = &guest_ctx;
+	uint64_t first = ctx->max_low_pfn;
+	struct hm_stats st;
+	hm_vaddr_t v, va;
+	uint32_t i;
+
+	guest_core_prepare(mb->smp_nr_cpus, HM_MB_SMALL_WINDOW);
+	mb->smp_shootdowns = 0;
+	for (i = 0; i < HM_SMP_MAX_CPUS; i++)
+		mb->smp_ipis_sent[i] = mb->smp_acks[i] = 0;
+	hm_stats_reset(ctx);
+
+	v = hm_kmap(ctx, hm_pfn_to_page(ctx, first));
+	*(volatile uint32_t *)v = 0x5A000000u | (uint32_t)first;
+	hm_kunmap(ctx, hm_pfn_to_page(ctx, first));
+	mb->smp_vaddr = v;
+	mb->smp_entry = PKMAP_NR(&ctx->layout, v);
+	mb->smp_pfn_old = (uint32_t)first;
+	mb->smp_read_before = ap_read32(1, v);
+
+	mb->smp_pfn_new = 0;
+	for (i = 1; i <= 2 * LAST_PKMAP(&ctx->layout); i++) {
+		uint64_t pfn = first + i;
+
+		va = hm_kmap(ctx, hm_pfn_to_page(ctx, pfn));
+		*(volatile uint32_t *)va = 0x5A000000u | (uint32_t)pfn;
+		if (va == v) {
+			mb->smp_pfn_new = (uint32_t)pfn;
+			break;
+		}
+	}
+	mb->smp_kmaps = i + 1;
+	mb->smp_read_after = ap_read32(1, v);
+	/* Let go (lazily, as kunmap does): the PTEs stay for the host. */
+	for (uint32_t k = 1; k <= i && k <= 2 * LAST_PKMAP(&ctx->layout); k++)
+		hm_kunmap(ctx, hm_pfn_to_page(ctx, first + k));
+	hm_stats(ctx, &st);
+	guest_put_stats(mb, &st);
+	mb->outcome = 0;
+}

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smp.c - kvm_runner smp_shootdown: several vCPUs, one host thread each,
+ * KVM's in-kernel local APICs (KVM_CREATE_IRQCHIP), and a real TLB
+ * shootdown in the guest.  cpu 0 boots as usual (compat mode: the
+ * application processors' IDT gates are 64-bit); then each application
+ * processor starts at the same entry with its cpu number in EBX, enables
+ * its xAPIC (mapped at FIX_APIC_BASE) and waits for work with interrupts
+ * on.  cpu 0 runs the scenario (guest/smp.c); the host checks what each
+ * CPU read against guest memory and the page tables, and the IPI counts.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/layout.h"
+#include "core/pgtable.h"
+#include "kvm_runner/host/runner.h"
+
+struct ap {
+	struct kvm *kvm;
+	unsigned cpu;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+	volatile bool stop, exited;
+	bool died;			/* stopped on its own: ev says why */
+	struct vcpu_event ev;
+};
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+/* An application processor's run loop: console output, and anything else
+ * ends it (a fault or panic report, a stop).  SIGALRM stays with the main
+ * thread's watchdog; SIGUSR1 kicks us out of KVM_RUN. */
+static void *ap_thread(void *arg)
+{
+	struct ap *ap = arg;
+	struct kvm_run *run = ap->run;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	while (!ap->stop) {
+		if (ioctl(ap->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			ap->ev.kind = EV_ERROR;
+			ap->ev.err = errno;
+			ap->died = true;
+			break;
+		}
+		ap->ev.exit_reason = run->exit_reason;
+		if (run->exit_reason == KVM_EXIT_INTR)
+			continue;
+		if (run->exit_reason == KVM_EXIT_IO &&
+		    run->io.direction == KVM_EXIT_IO_OUT &&
+		    run->io.port == HM_PORT_PUTC) {
+			uint8_t *d = (uint8_t *)run + run->io.data_offset;
+
+			for (uint32_t i = 0; i < run->io.count; i++)
+				fputc(d[i * run->io.size], stderr);
+			continue;
+		}
+		if (run->exit_reason == KVM_EXIT_IO) {
+			ap->ev.kind = EV_PORT;
+			ap->ev.port = run->io.port;
+			memcpy(&ap->ev.value, (uint8_t *)run + run->io.data_offset,
+			       run->io.size < 4 ? run->io.size : 4);
+		} else {
+			ap->ev.kind = run->exit_reason == KVM_EXIT_SHUTDOWN ?
+					      EV_SHUTDOWN : EV_OTHER;
+		}
+		ap->died = true;
+		break;
+	}
+	ap->exited = true;
+	return NULL;
+}
+
+static void ap_describe(struct ap *ap, char *buf, size_t n)
+{
+	struct kvm_regs r;
+
+	if (ap->ev.kind == EV_PORT && ap->ev.port == HM_PORT_PANIC) {
+		snprintf(buf, n, "cpu %u panicked: %.*s", ap->cpu,
+			 HM_MB_MSG_LEN, guest__mailbox(ap->kvm)->panic_msg);
+	} else if (ap->ev.kind == EV_PORT && ap->ev.port == HM_PORT_FAULT &&
+		   ioctl(ap->fd, KVM_GET_REGS, &r) == 0) {
+		char sym[96];
+
+		snprintf(buf, n, "cpu %u took exception %u (error code %#llx, "
+			 "CR2 %#llx, RIP %#llx <%s>)", ap->cpu, ap->ev.value,
+			 (unsigned long long)r.rbx, (unsigned long long)r.rcx,
+			 (unsigned long long)r.rdx,
+			 x86__guest_symbol((uint32_t)r.rdx, sym, sizeof(sym)));
+	} else if (ap->ev.kind == EV_ERROR) {
+		snprintf(buf, n, "cpu %u: KVM_RUN: %s", ap->cpu,
+			 strerror(ap->ev.err));
+	} else {
+		snprintf(buf, n, "cpu %u stopped: %s (port %#x)", ap->cpu,
+			 kvm__exit_name(ap->ev.exit_reason), ap->ev.port);
+	}
+}
+
+static int ap_create(struct kvm *kvm, struct ap *ap, unsigned cpu, char *why,
+		     size_t whysz)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_regs regs;
+	bool stuck;
+	int sz;
+
+	ap->kvm = kvm;
+	ap->cpu = cpu;
+	ap->fd = KVM_IOCTL(kvm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)cpu,
+			   why, whysz);
+	if (ap->fd < 0)
+		return HM_EXIT_SKIP;
+	sz = KVM_IOCTL(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0, why, whysz);
+	if (sz < 0)
+		return HM_EXIT_INTERNAL;
+	ap->run_size = (size_t)sz;
+	ap->run = mmap(NULL, ap->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       ap->fd, 0);
+	if (ap->run == MAP_FAILED) {
+		ap->run = NULL;
+		snprintf(why, whysz, "mmap of cpu %u's kvm_run: %s", cpu,
+			 strerror(errno));
+		return HM_EXIT_INTERNAL;
+	}
+	if (x86__setup_cpuid(kvm, ap->fd, why, whysz) ||
+	    x86__setup_sregs_fd(kvm, ap->fd, HM_PAGING_COMPAT, &stuck, why,
+				whysz))
+		return HM_EXIT_INTERNAL;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = HM_GUEST_IMAGE_PHYS;
+	regs.rbx = cpu;		/* entry.S: an application processor */
+	regs.rflags = 0x2;
+	if (KVM_IOCTL(ap->fd, KVM_SET_REGS, &regs, why, whysz) < 0)
+		return HM_EXIT_INTERNAL;
+	/* Not waiting for INIT/SIPI: running from the first KVM_RUN. */
+	if (KVM_IOCTL(ap->fd, KVM_SET_MP_STATE, &mp, why, whysz) < 0)
+		return HM_EXIT_SKIP;
+	return 0;
+}
+
+static void ap_stop(struct ap *ap)
+{
+	if (ap->started) {
+		ap->stop = true;
+		for (int i = 0; !ap->exited && i < 1000; i++) {
+			ap->run->immediate_exit = 1;
+			pthread_kill(ap->thread, SIGUSR1);
+			usleep(1000);
+		}
+		pthread_join(ap->thread, NULL);
+		ap->started = false;
+	}
+	if (ap->run)
+		munmap(ap->run, ap->run_size);
+	ap->run = NULL;
+	if (ap->fd > 0)
+		close(ap->fd);
+	ap->fd = -1;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+#define CHECK(cond, ...)                                                      \
+	do {                                                                  \
+		if (!(cond) && !failed) {                                     \
+			snprintf(msg, sizeof(msg), __VA_ARGS__);              \
+			failed = true;                                        \
+		}                                                             \
+	} while (0)
+
+int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
+		   bool verbose)
+{
+	struct ap aps[HM_SMP_MAX_CPUS];
+	struct hm_mailbox *mb;
+	struct vcpu_event ev;
+	struct timespec t0;
+	struct kvm kvm;
+	uint64_t *pdpt, pte;
+	char why[512], msg[512];
+	bool failed = false;
+	int rc;
+
+	memset(aps, 0, sizeof(aps));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = kvm__open(&kvm, dev, why, sizeof(why));
+	if (rc) {
+		printf("SKIPPED: no usable KVM: %s\n", why);
+		return rc;
+	}
+	kvm.verbose = verbose;
+	kvm.nr_vcpus = nr_cpus;
+	/* Compat mode: the IPI gate is a 64-bit one (guest/main.c). */
+	rc = kvm__boot(&kvm, HM_PAGING_COMPAT, why, sizeof(why));
+	if (rc) {
+		if (rc == HM_EXIT_SKIP)
+			printf("SKIPPED: no SMP guest on this KVM: %s\n", why);
+		else
+			printf("FAIL smp_shootdown: boot: %s\n", why);
+		kvm__close(&kvm);
+		return rc;
+	}
+	mb = guest__mailbox(&kvm);
+	printf("paging: %s\n", x86__mode_name(kvm.mode));
+	printf("stale translations observable: %s\n",
+	       mb->probe_second == HM_PROBE_A_MAGIC ? "yes" : "no");
+
+	/* The application processors need the boot identity map cpu 0
+	 * dropped: back for as long as they take to come up. */
+	pdpt = (uint64_t *)(kvm.mem + mb->pdpt_phys);
+	pdpt[0] = HM_GUEST_BOOT_PD_PHYS | _PAGE_PRESENT;
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = kick_handler;	/* no SA_RESTART */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		aps[cpu].fd = -1;
+		rc = ap_create(&kvm, &aps[cpu], cpu, why, sizeof(why));
+		if (rc) {
+			if (rc == HM_EXIT_SKIP)
+				printf("SKIPPED: no SMP guest on this KVM: "
+				       "cpu %u: %s\n", cpu, why);
+			else
+				printf("FAIL smp_shootdown: cpu %u: %s\n", cpu,
+				       why);
+			goto out;
+		}
+		if (pthread_create(&aps[cpu].thread, NULL, ap_thread,
+				   &aps[cpu])) {
+			printf("FAIL smp_shootdown: no thread for cpu %u\n",
+			       cpu);
+			rc = HM_EXIT_INTERNAL;
+			goto out;
+		}
+		aps[cpu].started = true;
+	}
+	while (__atomic_load_n(&mb->smp_online, __ATOMIC_SEQ_CST) !=
+	       nr_cpus - 1) {
+		for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+			if (aps[cpu].died) {
+				ap_describe(&aps[cpu], why, sizeof(why));
+				printf("FAIL smp_shootdown: while starting: "
+				       "%s\n", why);
+				rc = HM_EXIT_FAIL;
+				goto out;
+			}
+		}
+		if (ms_since(&t0) > 5000 + timeout_ms) {
+			printf("FAIL smp_shootdown: %u of %u application "
+			       "processors came up\n", mb->smp_online,
+			       nr_cpus - 1);
+			rc = HM_EXIT_FAIL;
+			goto out;
+		}
+		usleep(200);
+	}
+	pdpt[0] = 0;
+	printf("smp: %u vCPUs, one host thread each, in-kernel irqchip; "
+	       "xAPIC at FIX_APIC_BASE %#x; APIC IDs", nr_cpus,
+	       __fix_to_virt(FIX_APIC_BASE));
+	for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
+		printf(" %u", mb->smp_apic_id[cpu]);
+	printf("\n");
+
+	mb->command = HM_MB_CMD_SMP_SHOOTDOWN;
+	rc = vcpu__run(&kvm, timeout_ms, &ev);
+	if (rc)
+		goto out;
+	if (!(ev.kind == EV_PORT && ev.port == HM_PORT_DONE)) {
+		if (ev.kind == EV_PORT && ev.port == HM_PORT_PANIC)
+			printf("FAIL smp_shootdown: cpu 0 panicked: %.*s\n",
+			       HM_MB_MSG_LEN, mb->panic_msg);
+		else if (ev.kind == EV_TIMEOUT)
+			printf("FAIL smp_shootdown: watchdog: cpu 0 did not "
+			       "finish within %u ms\n", timeout_ms);
+		else
+			printf("FAIL smp_shootdown: cpu 0 stopped: %s "
+			       "(port %#x value %u)\n",
+			       kvm__exit_name(ev.exit_reason), ev.port,
+			       ev.value);
+		if (verbose)
+			x86__dump_regs(&kvm, stdout);
+		rc = HM_EXIT_FAIL;
+		goto out;
+	}
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
+		ap_stop(&aps[cpu]);
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
+		if (aps[cpu].died) {
+			ap_describe(&aps[cpu], why, sizeof(why));
+			CHECK(0, "%s", why);
+		}
+
+	/* What the host sees: the frames' tags, the entry's PTE. */
+	{
+		uint32_t old_tag = 0x5A000000u | mb->smp_pfn_old;
+		uint32_t new_tag = 0x5A000000u | mb->smp_pfn_new;
+
+		pte = guest__pkmap_pte(&kvm, mb->smp_entry);
+		for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
+			CHECK(mb->smp_apic_id[cpu] == cpu,
+			      "cpu %u has xAPIC ID %u", cpu,
+			      mb->smp_apic_id[cpu]);
+		CHECK(mb->smp_pfn_new, "no kmap reused PKMAP entry %u in %u "
+		      "kmaps", mb->smp_entry, mb->smp_kmaps);
+		CHECK(guest__read32(&kvm, (uint64_t)mb->smp_pfn_old << 12) ==
+			      old_tag, "frame %#x does not hold its tag",
+		      mb->smp_pfn_old);
+		CHECK(guest__read32(&kvm, (uint64_t)mb->smp_pfn_new << 12) ==
+			      new_tag, "frame %#x does not hold its tag",
+		      mb->smp_pfn_new);
+		CHECK((pte & PTE_PFN_MASK_PAE) >> 12 == mb->smp_pfn_new &&
+			      (pte & _PAGE_PRESENT),
+		      "PKMAP entry %u's PTE is %#llx, not frame %#x",
+		      mb->smp_entry, (unsigned long long)pte,
+		      mb->smp_pfn_new);
+		CHECK(mb->smp_read_before == old_tag, "cpu 1 read %#x through "
+		      "%#x before the wrap, not frame %#x's tag %#x",
+		      mb->smp_read_before, mb->smp_vaddr, mb->smp_pfn_old,
+		      old_tag);
+		CHECK(mb->smp_read_after == new_tag, "cpu 1 read %#x through "
+		      "%#x after the wrap: %s (frame %#x's tag is %#x)",
+		      mb->smp_read_after, mb->smp_vaddr,
+		      mb->smp_read_after == old_tag ?
+			      "a stale translation, the old frame" :
+			      "not the new frame",
+		      mb->smp_pfn_new, new_tag);
+		CHECK(mb->smp_shootdowns >= 1, "no TLB shootdown was sent");
+		for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+			CHECK(mb->smp_ipis_sent[cpu] == mb->smp_shootdowns,
+			      "%u shootdowns but %u IPIs to cpu %u",
+			      mb->smp_shootdowns, mb->smp_ipis_sent[cpu], cpu);
+			CHECK(mb->smp_acks[cpu] == mb->smp_ipis_sent[cpu],
+			      "cpu %u acknowledged %u of %u IPIs", cpu,
+			      mb->smp_acks[cpu], mb->smp_ipis_sent[cpu]);
+		}
+		CHECK(mb->smp_acks[0] == 0 && mb->smp_ipis_sent[0] == 0,
+		      "cpu 0 sent itself an IPI");
+	}
+	printf("  cpu 1 read %#x through PKMAP entry %u (%#x, frame %#x); "
+	       "cpu 0 wrapped the window in %u kmaps (%llu PKMAP flushes); "
+	       "cpu 1 read %#x (frame %#x)\n",
+	       mb->smp_read_before, mb->smp_entry, mb->smp_vaddr,
+	       mb->smp_pfn_old, mb->smp_kmaps,
+	       (unsigned long long)mb->stats[6], mb->smp_read_after,
+	       mb->smp_pfn_new);
+	printf("  shootdowns %u; IPIs sent/acked:", mb->smp_shootdowns);
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
+		printf(" cpu %u %u/%u", cpu, mb->smp_ipis_sent[cpu],
+		       mb->smp_acks[cpu]);
+	printf("\n");
+	if (failed)
+		printf("FAIL smp_shootdown: %s\n", msg);
+	else
+		printf("PASS smp_shootdown (%u vCPUs, %.1f ms)\n", nr_cpus,
+		       ms_since(&t0));
+	rc = failed ? HM_EXIT_FAIL : HM_EXIT_PASS;
+out:
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
+		ap_stop(&aps[cpu]);
+	kvm__close(&kvm);
+	return rc;
+}
