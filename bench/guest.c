@@ -30,18 +30,24 @@ struct guest_row {
 	/* Iterations per guest run: 0 for Google Benchmark's whole plan at
 	 * once; the stream runs whole wrap periods (LAST_PKMAP maps each). */
 	uint64_t batch;
+	unsigned cpus;		/* vCPUs; 0 or 1: one */
 };
 
-static const struct guest_row rows[GUEST_NR_OPS] = {
-	{ "guest/floor", GUEST_FLOOR, 0 },
-	{ "guest/kmap_atomic/pages:1", GUEST_KMAP_ATOMIC, 0 },
-	{ "guest/kmap_atomic_debug/pages:1", GUEST_KMAP_ATOMIC_DEBUG, 0 },
-	{ "guest/kmap_local/pages:1", GUEST_KMAP_LOCAL, 0 },
-	{ "guest/kmap_hit/pages:1", GUEST_KMAP_HIT, 0 },
-	{ "guest/kmap_stream/pages:4096/cpus:1", GUEST_KMAP_STREAM, 512 },
-	{ "guest/page_address_lowmem", GUEST_PAGE_ADDRESS_LOWMEM, 0 },
-	{ "guest/page_address_high/pages:512", GUEST_PAGE_ADDRESS_HIGH, 0 },
+static const struct guest_row rows[] = {
+	{ "guest/floor", GUEST_FLOOR, 0, 1 },
+	{ "guest/kmap_atomic/pages:1", GUEST_KMAP_ATOMIC, 0, 1 },
+	{ "guest/kmap_atomic_debug/pages:1", GUEST_KMAP_ATOMIC_DEBUG, 0, 1 },
+	{ "guest/kmap_local/pages:1", GUEST_KMAP_LOCAL, 0, 1 },
+	{ "guest/kmap_hit/pages:1", GUEST_KMAP_HIT, 0, 1 },
+	{ "guest/kmap_stream/pages:4096/cpus:1", GUEST_KMAP_STREAM, 512, 1 },
+	{ "guest/page_address_lowmem", GUEST_PAGE_ADDRESS_LOWMEM, 0, 1 },
+	{ "guest/page_address_high/pages:512", GUEST_PAGE_ADDRESS_HIGH, 0, 1 },
+	/* The CPU-count sweep: every wrap's flush a shootdown by IPI. */
+	{ "guest/kmap_stream/pages:4096/cpus:2", GUEST_KMAP_STREAM, 512, 2 },
+	{ "guest/kmap_stream/pages:4096/cpus:4", GUEST_KMAP_STREAM, 512, 4 },
 };
+
+#define NR_ROWS ((int)(sizeof(rows) / sizeof(rows[0])))
 
 #define FLOOR_OPS 1000	/* the floor before each row: ~25 ms emulated */
 
@@ -78,7 +84,7 @@ static int measure_floor(double *best, char *why, size_t whysz)
 	return 0;
 }
 
-static void guest_row(bench_state *st, const void *arg)
+static void guest_row_run(bench_state *st, const void *arg)
 {
 	const struct guest_row *row = arg;
 	struct guest_result r;
@@ -90,6 +96,10 @@ static void guest_row(bench_state *st, const void *arg)
 	probe();
 	if (!usable) {
 		bench_skip(st, "%s", why_not);
+		return;
+	}
+	if (guest_bench_cpus(row->cpus, why, sizeof(why))) {
+		bench_skip(st, "%s", why);
 		return;
 	}
 	/* Untimed: the floor, now, and the instruction count (the same
@@ -130,9 +140,20 @@ static void guest_row(bench_state *st, const void *arg)
 	bench_items(st, (int64_t)bench_iterations(st));
 }
 
+static void guest_row(bench_state *st, const void *arg)
+{
+	const struct guest_row *row = arg;
+	char why[512];
+
+	guest_row_run(st, arg);
+	/* An SMP row's VM goes with it: its idle vCPUs cost host CPU. */
+	if (row->cpus > 1 && usable)
+		guest_bench_cpus(1, why, sizeof(why));
+}
+
 void guest_bench_register(void)
 {
-	for (int i = 0; i < GUEST_NR_OPS; i++) {
+	for (int i = 0; i < NR_ROWS; i++) {
 		bench_def *b = bench_register(rows[i].name, guest_row, &rows[i]);
 
 		bench_use_manual_time(b);
@@ -179,7 +200,7 @@ void guest_bench_setup(int *argc, char **argv)
 	}
 	argv[n] = NULL;
 	*argc = n;
-	for (int i = 0; i < GUEST_NR_OPS && !any; i++)
+	for (int i = 0; i < NR_ROWS && !any; i++)
 		any = selected(filter, rows[i].name);
 	if (!any)
 		return;	/* no guest row runs: no VM */

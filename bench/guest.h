@@ -55,7 +55,13 @@ int guest_bench_run(enum guest_op op, uint64_t ops, struct guest_result *r,
  * 0 and @insns, or -1 and @why. */
 int guest_bench_insns(enum guest_op op, double *insns, char *why,
 		      size_t whysz);
-/* The VM, if any, goes. */
+/* Use a VM with @cpus vCPUs for what follows (1: the probe's; more: a
+ * VM of its own, booted now, with the application processors idling and
+ * every range flush a TLB shootdown by IPI; stats.tlb_ipis counts their
+ * acks).  0, or -1 and @why ("skipped: no SMP guest on this KVM: ..."
+ * where KVM refuses SMP). */
+int guest_bench_cpus(unsigned cpus, char *why, size_t whysz);
+/* The VMs, if any, go. */
 void guest_bench_close(void);
 
 /* guest.c: register the rows; before bench_main(), take the guest's own

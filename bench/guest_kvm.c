@@ -9,7 +9,11 @@
 #include "bench/guest.h"
 #include "kvm_runner/host/bench_api.h"
 
-static struct hm_bench_vm *vm;
+static struct hm_bench_vm *vm;		/* the one being used */
+static struct hm_bench_vm *vm1;		/* one vCPU, booted by the probe */
+static struct hm_bench_vm *vm_smp;	/* several, for one row at a time */
+static unsigned smp_cpus;
+static const char *vm_dev;
 static struct hm_bench_info vm_info;
 
 static const enum hm_bench_op to_bench_op[GUEST_NR_OPS] = {
@@ -29,11 +33,12 @@ int guest_bench_probe(const char *dev, struct guest_info *info, char *why,
 	char reason[400];
 	int rc;
 
-	if (vm)
-		hm_bench_close(vm);
-	rc = hm_bench_open(&vm, dev, &vm_info, reason, sizeof(reason));
+	guest_bench_close();
+	vm_dev = dev;
+	rc = hm_bench_open(&vm1, dev, &vm_info, reason, sizeof(reason));
+	vm = vm1;
 	if (rc) {
-		vm = NULL;
+		vm = vm1 = NULL;
 		snprintf(why, whysz, "skipped: %s%s", rc == 77 ?
 			 "no usable KVM: " : "the guest did not boot: ",
 			 reason);
@@ -88,8 +93,44 @@ int guest_bench_insns(enum guest_op op, double *insns, char *why,
 				    whysz);
 }
 
+int guest_bench_cpus(unsigned cpus, char *why, size_t whysz)
+{
+	struct hm_bench_info in;
+	char reason[400];
+	int rc;
+
+	if (!vm1) {
+		snprintf(why, whysz, "no guest (not probed)");
+		return -1;
+	}
+	if (cpus <= 1 || cpus != smp_cpus) {
+		/* Idle application processors still take host CPU: none
+		 * left running beyond their row. */
+		hm_bench_close(vm_smp);
+		vm_smp = NULL;
+		smp_cpus = 0;
+		vm = vm1;
+	}
+	if (cpus <= 1 || vm_smp)
+		return 0;
+	rc = hm_bench_open_cpus(&vm_smp, vm_dev, cpus, &in, reason,
+				sizeof(reason));
+	if (rc) {
+		vm_smp = NULL;
+		snprintf(why, whysz, "%s%s", rc == 77 ?
+			 "skipped: no SMP guest on this KVM: " :
+			 "the SMP guest did not start: ", reason);
+		return -1;
+	}
+	smp_cpus = cpus;
+	vm = vm_smp;
+	return 0;
+}
+
 void guest_bench_close(void)
 {
-	hm_bench_close(vm);
-	vm = NULL;
+	hm_bench_close(vm_smp);
+	hm_bench_close(vm1);
+	vm = vm1 = vm_smp = NULL;
+	smp_cpus = 0;
 }

@@ -31,7 +31,8 @@ done
 guest_rows='guest/floor guest/kmap_atomic/pages:1 guest/kmap_atomic_debug/pages:1
 	guest/kmap_local/pages:1 guest/kmap_hit/pages:1
 	guest/kmap_stream/pages:4096/cpus:1 guest/page_address_lowmem
-	guest/page_address_high/pages:512'
+	guest/page_address_high/pages:512
+	guest/kmap_stream/pages:4096/cpus:2 guest/kmap_stream/pages:4096/cpus:4'
 if grep -q '^guest: skipped' "$tmp/table.txt"; then
 	echo "note: guest rows skipped here: $(sed -n 's/^guest: //p' "$tmp/table.txt")"
 	for row in $guest_rows; do
@@ -45,7 +46,7 @@ else
 		check "^Benchmark .* $counter" "$tmp/table.txt"
 	done
 	for row in $guest_rows; do
-		check "^$row/manual_time +[0-9.]+ [mun]?s " "$tmp/table.txt"
+		check "^$row/manual_time +([0-9.]+ [mun]?s |ERROR OCCURRED: 'skipped: no SMP guest on this KVM: )" "$tmp/table.txt"
 	done
 	# Counts that follow from the code (the JSON has them unrounded):
 	# the floor and a lazy kmap_atomic pair write one PTE and invlpg it;
@@ -60,6 +61,15 @@ bad = []
 def want(name, cond, what):
     if not cond:
         bad.append(f"{name}: {what}")
+smp = {}
+for c in (2, 4):
+    name = f"guest/kmap_stream/pages:4096/cpus:{c}/manual_time"
+    b = rows.get(name, {})
+    if b.get("error_message", "").startswith("skipped: no SMP guest"):
+        print(f"note: {name} {b['error_message']}")
+        del rows[name]
+    else:
+        smp[c] = b
 for name, b in rows.items():
     want(name, not b.get("error_occurred"), b.get("error_message", ""))
     for c in ("cycles", "best_cycles", "ratio_to_floor", "insns"):
@@ -76,6 +86,13 @@ n = s["iterations"]
 want("kmap_stream", n % 512 == 0, "whole wrap periods")
 want("kmap_stream", round(s["wraps"] * n) == n // 512, "one wrap per 512 maps")
 want("kmap_stream", round(s["flush_all"] * n) == n // 512, "one whole-TLB flush per wrap")
+want("kmap_stream", s["ipis"] == 0, "no IPIs with one vCPU")
+# Several vCPUs: each wrap's flush is a shootdown, acked by the C - 1 others.
+for c, b in smp.items():
+    n = b.get("iterations", 0)
+    want(f"cpus:{c}", b.get("ipis", 0) > 0, "no IPIs per op")
+    want(f"cpus:{c}", n and round(b["ipis"] * n) == (c - 1) * (n // 512),
+         f"{c - 1} IPIs acked per wrap")
 for m in bad:
     print("FAIL: guest row", m)
 sys.exit(1 if bad else 0)

@@ -207,6 +207,10 @@ GUEST_ROWS = (
      "guest/kmap_stream/pages:4096/cpus:1"),
     ("page_address, lowmem", "guest/page_address_lowmem"),
     ("page_address, highmem (512 mapped)", "guest/page_address_high/pages:512"),
+    ("the stream, 2 vCPUs (shootdown by IPI)",
+     "guest/kmap_stream/pages:4096/cpus:2"),
+    ("the stream, 4 vCPUs (shootdown by IPI)",
+     "guest/kmap_stream/pages:4096/cpus:4"),
 )
 
 
@@ -235,6 +239,14 @@ def guest_summary(rows, context):
                    f"{r.get('best_cycles', 0):12.0f} "
                    f"{r.get('ratio_to_floor', 0):7.2f}x "
                    f"{insns:7.1f} {ir} {cpi}")
+    sweep = [(c, rows[f"guest/kmap_stream/pages:4096/cpus:{c}"])
+             for c in (1, 2, 4)
+             if f"guest/kmap_stream/pages:4096/cpus:{c}" in rows]
+    if len(sweep) > 1:
+        out.append("  the stream against vCPUs: " + "; ".join(
+            f"{c}: {r.get('best_cycles', 0):.0f} best cycles/op, "
+            f"{r.get('ipis', 0) * 1000:.2f} IPIs per 1000 ops"
+            for c, r in sweep))
     atomic = rows.get("guest/kmap_atomic/pages:1")
     if atomic:
         ratio = atomic.get("ratio_to_floor", 0)

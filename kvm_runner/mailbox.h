@@ -256,6 +256,13 @@ struct hm_mailbox {
 	uint32_t smp_pfn_old, smp_pfn_new;
 	uint32_t smp_read_before, smp_read_after;
 	uint32_t smp_kmaps;		/* kmaps cpu 0 did to get there */
+	/* HM_MB_CMD_BENCH with several vCPUs, guest to host: the shootdown
+	 * IPIs the other CPUs acknowledged over the timed iterations. */
+	uint32_t smp_bench_acks;
+	/* Host to guest: idle application processors halt (sti; hlt, woken
+	 * by the IPI) instead of spinning for work (the benchmark mode's;
+	 * smp_shootdown's cpu 1 must poll for its reads). */
+	uint32_t smp_idle_halt;
 	uint32_t smp_pad;
 };
 

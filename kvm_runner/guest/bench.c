@@ -109,12 +109,13 @@ static uint32_t chunk_size(const struct hm_mailbox *mb, uint64_t warm)
 
 		c = per ? mb->bench_chunk_cycles / per : n;
 	}
+	if (c < 1)
+		c = 1;	/* before the rounding: a slow op's chunk is still
+			 * a whole period */
 	if (mb->bench_op == HM_BENCH_KMAP_STREAM) {
 		period = LAST_PKMAP(&guest_ctx.layout);
 		c = (c + period - 1) / period * period;
 	}
-	if (c < 1)
-		c = 1;
 	return c > n ? (n ? n : 1) : c;
 }
 
@@ -127,7 +128,7 @@ void guest_bench(struct hm_mailbox *mb)
 	struct hm_stats before, after;
 	struct page *base;
 	uint64_t t0, t1, warm, total = 0, best = ~0ull;
-	uint32_t chunk;
+	uint32_t chunk, acks;
 	uint32_t i = 0;	/* the next page: timing goes on where warm-up stopped */
 
 	if (op >= HM_BENCH__NR)
@@ -153,6 +154,7 @@ void guest_bench(struct hm_mailbox *mb)
 	chunk = chunk_size(mb, warm);
 
 	hm_stats(ctx, &before);
+	acks = guest_smp_acks();
 	if (mb->bench_count)
 		outb(HM_PORT_MARK, 0);
 	for (uint32_t left = mb->bench_iters, c; left; left -= c) {
@@ -167,6 +169,7 @@ void guest_bench(struct hm_mailbox *mb)
 	if (mb->bench_count)
 		outb(HM_PORT_MARK, 1);
 	hm_stats(ctx, &after);
+	mb->smp_bench_acks = guest_smp_acks() - acks;
 
 	if (op == HM_BENCH_FLOOR) {
 		/* Not the core: count what the loop did. */

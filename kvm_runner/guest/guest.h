@@ -87,6 +87,7 @@ static inline uint64_t rdtsc(void)
 /* smp.c: several vCPUs (mb->smp_nr_cpus > 1), the xAPIC at FIX_APIC_BASE,
  * TLB shootdown IPIs. */
 bool guest_smp(void);
+uint32_t guest_smp_acks(void);	/* IPIs acknowledged by the others */
 void guest_smp_boot(void);
 void guest_smp_shootdown(hm_vaddr_t start, hm_vaddr_t end, bool full);
 void guest_smp_scenario(struct hm_mailbox *mb);

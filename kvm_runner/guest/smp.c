@@ -72,6 +72,18 @@ bool guest_smp(void)
 	return MB->smp_nr_cpus > 1;
 }
 
+/* The shootdown IPIs every other CPU has acknowledged so far. */
+uint32_t guest_smp_acks(void)
+{
+	uint32_t n = 0;
+
+	if (!guest_smp() || !hm_smp_acks)
+		return 0;
+	for (unsigned cpu = 1; cpu < MB->smp_nr_cpus; cpu++)
+		n += hm_smp_acks[cpu];
+	return n;
+}
+
 /* The boot CPU, once its IDT is in. */
 void guest_smp_boot(void)
 {
@@ -96,8 +108,12 @@ void guest_ap_main(unsigned cpu)
 	__atomic_add_fetch(&MB->smp_online, 1, __ATOMIC_SEQ_CST);
 	__asm__ volatile("sti");
 	for (;;) {
-		while (w->seq == w->done)
-			cpu_relax();
+		while (w->seq == w->done) {
+			if (MB->smp_idle_halt)
+				__asm__ volatile("sti; hlt" ::: "memory");
+			else
+				cpu_relax();
+		}
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (w->op == AP_READ32)
 			w->result = *(volatile uint32_t *)w->arg;

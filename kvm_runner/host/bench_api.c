@@ -17,6 +17,8 @@ struct hm_bench_vm {
 	struct kvm kvm;
 	enum hm_paging_mode mode;	/* the mode that booted */
 	struct hm_bench_info info;
+	unsigned nr_cpus;
+	struct smp_aps *aps;		/* cpus 1.. (host/smp.c), if any */
 };
 
 static const struct {
@@ -55,7 +57,25 @@ static double now_s(void)
 static int boot(struct hm_bench_vm *vm, enum hm_paging_mode want, char *why,
 		size_t whysz)
 {
-	int rc = kvm__boot(&vm->kvm, want, why, whysz);
+	int rc;
+
+	smp__stop_aps(vm->aps, why, whysz);
+	vm->aps = NULL;
+	vm->kvm.nr_vcpus = vm->nr_cpus;
+	if (vm->nr_cpus > 1) {
+		/* Several vCPUs: compat mode (the IPI gate is a 64-bit one),
+		 * then the application processors, idling until an IPI. */
+		rc = kvm__boot(&vm->kvm, HM_PAGING_COMPAT, why, whysz);
+		if (!rc)
+			guest__mailbox(&vm->kvm)->smp_idle_halt = 1;
+		if (!rc)
+			rc = smp__start_aps(&vm->kvm, vm->nr_cpus, 5000,
+					    &vm->aps, why, whysz);
+		if (!rc)
+			vm->mode = vm->kvm.mode;
+		return rc;
+	}
+	rc = kvm__boot(&vm->kvm, want, why, whysz);
 
 	if (rc == HM_EXIT_FAIL && want == HM_PAGING_AUTO &&
 	    vm->kvm.mode == HM_PAGING_LEGACY_PAE)
@@ -99,15 +119,29 @@ static void probe(struct hm_bench_vm *vm)
 int hm_bench_open(struct hm_bench_vm **out, const char *dev,
 		  struct hm_bench_info *info, char *why, size_t whysz)
 {
-	struct hm_bench_vm *vm = calloc(1, sizeof(*vm));
+	return hm_bench_open_cpus(out, dev, 1, info, why, whysz);
+}
+
+int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
+		       unsigned nr_cpus, struct hm_bench_info *info, char *why,
+		       size_t whysz)
+{
+	struct hm_bench_vm *vm;
 	const struct hm_mailbox *mb;
 	int rc;
 
 	*out = NULL;
+	if (nr_cpus < 1 || nr_cpus > HM_SMP_MAX_CPUS) {
+		snprintf(why, whysz, "%u vCPUs: 1 to %u", nr_cpus,
+			 HM_SMP_MAX_CPUS);
+		return HM_EXIT_USAGE;
+	}
+	vm = calloc(1, sizeof(*vm));
 	if (!vm) {
 		snprintf(why, whysz, "out of memory");
 		return HM_EXIT_INTERNAL;
 	}
+	vm->nr_cpus = nr_cpus;
 	rc = kvm__open(&vm->kvm, dev ? dev : "/dev/kvm", why, whysz);
 	if (!rc)
 		rc = boot(vm, HM_PAGING_AUTO, why, whysz);
@@ -121,11 +155,13 @@ int hm_bench_open(struct hm_bench_vm **out, const char *dev,
 		}
 	}
 	if (rc) {
+		smp__stop_aps(vm->aps, NULL, 0);
 		kvm__close(&vm->kvm);
 		free(vm);
 		return rc;
 	}
 	probe(vm);
+	vm->info.nr_cpus = nr_cpus;
 	if (info)
 		*info = vm->info;
 	*out = vm;
@@ -247,6 +283,8 @@ static int command(struct hm_bench_vm *vm, enum hm_bench_op op,
 	timeout_ms = budget > 3600000 ? 3600000 : (unsigned)budget;
 	rc = resume(vm, timeout_ms, count, why, whysz);
 	if (rc < 0) {
+		smp__stop_aps(vm->aps, NULL, 0);
+		vm->aps = NULL;
 		kvm__teardown(&vm->kvm);	/* the next run boots anew */
 		return -1;
 	}
@@ -291,6 +329,8 @@ int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
 	r->stats.pkmap_sleeps = mb->stats[7];
 	r->stats.pkmap_wakeups = mb->stats[8];
 	r->stats.lock_contended = mb->stats[9];
+	/* The other vCPUs' acks of the shootdowns: IPIs handled. */
+	r->stats.tlb_ipis = vm->nr_cpus > 1 ? mb->smp_bench_acks : 0;
 	return 0;
 }
 
@@ -321,6 +361,7 @@ void hm_bench_close(struct hm_bench_vm *vm)
 {
 	if (!vm)
 		return;
+	smp__stop_aps(vm->aps, NULL, 0);
 	kvm__close(&vm->kvm);
 	free(vm);
 }

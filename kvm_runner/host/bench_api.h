@@ -38,6 +38,7 @@ struct hm_bench_info {
 	bool emulated;		/* the guest looks emulated (see note) */
 	uint32_t tsc_khz;	/* guest TSC frequency (KVM_GET_TSC_KHZ); 0
 				 * if KVM did not say */
+	unsigned nr_cpus;	/* vCPUs (hm_bench_open_cpus) */
 	/* One line for the output: what the guest's times mean here. */
 	char note[256];
 };
@@ -95,6 +96,20 @@ int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
 int hm_bench_count_insns(struct hm_bench_vm *vm, enum hm_bench_op op,
 			 uint32_t iters, uint32_t pages, double *per_op,
 			 char *why, size_t whysz);
+
+/*
+ * hm_bench_open_cpus - the same with @nr_cpus vCPUs (1..HM_SMP_MAX_CPUS)
+ *
+ * With more than one: compat mode, KVM's in-kernel local APICs, one host
+ * thread per application processor (idling with interrupts on, as in
+ * kvm_runner smp_shootdown); cpu 0 runs the ops, and every range flush of
+ * the core is a real TLB shootdown by IPI to the others, acks awaited.
+ * r->stats.tlb_ipis of hm_bench_run() counts the acks over the timed
+ * iterations.  HM_EXIT_SKIP where KVM refuses an SMP ioctl.
+ */
+int hm_bench_open_cpus(struct hm_bench_vm **vm, const char *dev,
+		       unsigned nr_cpus, struct hm_bench_info *info, char *why,
+		       size_t whysz);
 
 void hm_bench_close(struct hm_bench_vm *vm);
 

@@ -162,6 +162,15 @@ const char *kop__name(uint32_t code);
  * returns an HM_EXIT_*. */
 int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
 		   bool verbose);
+/* Start the application processors (cpus 1..@nr_cpus - 1) of @kvm, booted
+ * in compat mode with nr_vcpus = @nr_cpus, and wait until they are online:
+ * 0 and *@aps, or HM_EXIT_SKIP (KVM refused an SMP ioctl), HM_EXIT_FAIL
+ * or HM_EXIT_INTERNAL with @why (nothing left running).  Stop them with
+ * smp__stop_aps() before the VM goes: 0, or -1 and why one had died. */
+struct smp_aps;
+int smp__start_aps(struct kvm *kvm, unsigned nr_cpus, unsigned timeout_ms,
+		   struct smp_aps **aps, char *why, size_t whysz);
+int smp__stop_aps(struct smp_aps *aps, char *why, size_t whysz);
 
 /* scenarios.c */
 struct scenario {

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -192,20 +193,116 @@ static double ms_since(const struct timespec *t0)
 		}                                                             \
 	} while (0)
 
+struct smp_aps {
+	struct kvm *kvm;
+	unsigned nr;
+	struct ap ap[HM_SMP_MAX_CPUS];
+};
+
+/* Stop the application processors; 0, or -1 with why one stopped on its
+ * own (a fault, a panic). */
+int smp__stop_aps(struct smp_aps *s, char *why, size_t whysz)
+{
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	for (unsigned cpu = 1; cpu < s->nr; cpu++)
+		ap_stop(&s->ap[cpu]);
+	for (unsigned cpu = 1; cpu < s->nr; cpu++)
+		if (s->ap[cpu].died && !rc) {
+			ap_describe(&s->ap[cpu], why, whysz);
+			rc = -1;
+		}
+	free(s);
+	return rc;
+}
+
+int smp__start_aps(struct kvm *kvm, unsigned nr_cpus, unsigned timeout_ms,
+		   struct smp_aps **out, char *why, size_t whysz)
+{
+	struct hm_mailbox *mb = guest__mailbox(kvm);
+	struct smp_aps *s = calloc(1, sizeof(*s));
+	struct timespec t0;
+	uint64_t *pdpt;
+	char what[400];
+	int rc = 0;
+
+	*out = NULL;
+	if (!s) {
+		snprintf(why, whysz, "out of memory");
+		return HM_EXIT_INTERNAL;
+	}
+	s->kvm = kvm;
+	s->nr = nr_cpus;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* The application processors need the boot identity map cpu 0
+	 * dropped: back for as long as they take to come up. */
+	pdpt = (uint64_t *)(kvm->mem + mb->pdpt_phys);
+	pdpt[0] = HM_GUEST_BOOT_PD_PHYS | _PAGE_PRESENT;
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = kick_handler;	/* no SA_RESTART */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		s->ap[cpu].fd = -1;
+		rc = ap_create(kvm, &s->ap[cpu], cpu, what, sizeof(what));
+		if (rc) {
+			snprintf(why, whysz, "cpu %u: %s", cpu, what);
+			goto out;
+		}
+		if (pthread_create(&s->ap[cpu].thread, NULL, ap_thread,
+				   &s->ap[cpu])) {
+			snprintf(why, whysz, "no thread for cpu %u", cpu);
+			rc = HM_EXIT_INTERNAL;
+			goto out;
+		}
+		s->ap[cpu].started = true;
+	}
+	while (__atomic_load_n(&mb->smp_online, __ATOMIC_SEQ_CST) !=
+	       nr_cpus - 1) {
+		for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+			if (s->ap[cpu].died) {
+				ap_describe(&s->ap[cpu], what, sizeof(what));
+				snprintf(why, whysz, "while starting: %s",
+					 what);
+				rc = HM_EXIT_FAIL;
+				goto out;
+			}
+		}
+		if (ms_since(&t0) > 5000 + timeout_ms) {
+			snprintf(why, whysz, "%u of %u application processors "
+				 "came up", mb->smp_online, nr_cpus - 1);
+			rc = HM_EXIT_FAIL;
+			goto out;
+		}
+		usleep(200);
+	}
+out:
+	pdpt[0] = 0;
+	if (rc) {
+		smp__stop_aps(s, what, sizeof(what));
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
 int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
 		   bool verbose)
 {
-	struct ap aps[HM_SMP_MAX_CPUS];
+	struct smp_aps *aps = NULL;
 	struct hm_mailbox *mb;
 	struct vcpu_event ev;
 	struct timespec t0;
 	struct kvm kvm;
-	uint64_t *pdpt, pte;
+	uint64_t pte;
 	char why[512], msg[512];
 	bool failed = false;
 	int rc;
 
-	memset(aps, 0, sizeof(aps));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = kvm__open(&kvm, dev, why, sizeof(why));
 	if (rc) {
@@ -229,58 +326,14 @@ int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
 	printf("stale translations observable: %s\n",
 	       mb->probe_second == HM_PROBE_A_MAGIC ? "yes" : "no");
 
-	/* The application processors need the boot identity map cpu 0
-	 * dropped: back for as long as they take to come up. */
-	pdpt = (uint64_t *)(kvm.mem + mb->pdpt_phys);
-	pdpt[0] = HM_GUEST_BOOT_PD_PHYS | _PAGE_PRESENT;
-	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = kick_handler;	/* no SA_RESTART */
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGUSR1, &sa, NULL);
-		aps[cpu].fd = -1;
-		rc = ap_create(&kvm, &aps[cpu], cpu, why, sizeof(why));
-		if (rc) {
-			if (rc == HM_EXIT_SKIP)
-				printf("SKIPPED: no SMP guest on this KVM: "
-				       "cpu %u: %s\n", cpu, why);
-			else
-				printf("FAIL smp_shootdown: cpu %u: %s\n", cpu,
-				       why);
-			goto out;
-		}
-		if (pthread_create(&aps[cpu].thread, NULL, ap_thread,
-				   &aps[cpu])) {
-			printf("FAIL smp_shootdown: no thread for cpu %u\n",
-			       cpu);
-			rc = HM_EXIT_INTERNAL;
-			goto out;
-		}
-		aps[cpu].started = true;
+	rc = smp__start_aps(&kvm, nr_cpus, timeout_ms, &aps, why, sizeof(why));
+	if (rc) {
+		if (rc == HM_EXIT_SKIP)
+			printf("SKIPPED: no SMP guest on this KVM: %s\n", why);
+		else
+			printf("FAIL smp_shootdown: %s\n", why);
+		goto out;
 	}
-	while (__atomic_load_n(&mb->smp_online, __ATOMIC_SEQ_CST) !=
-	       nr_cpus - 1) {
-		for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
-			if (aps[cpu].died) {
-				ap_describe(&aps[cpu], why, sizeof(why));
-				printf("FAIL smp_shootdown: while starting: "
-				       "%s\n", why);
-				rc = HM_EXIT_FAIL;
-				goto out;
-			}
-		}
-		if (ms_since(&t0) > 5000 + timeout_ms) {
-			printf("FAIL smp_shootdown: %u of %u application "
-			       "processors came up\n", mb->smp_online,
-			       nr_cpus - 1);
-			rc = HM_EXIT_FAIL;
-			goto out;
-		}
-		usleep(200);
-	}
-	pdpt[0] = 0;
 	printf("smp: %u vCPUs, one host thread each, in-kernel irqchip; "
 	       "xAPIC at FIX_APIC_BASE %#x; APIC IDs", nr_cpus,
 	       __fix_to_virt(FIX_APIC_BASE));
@@ -309,13 +362,13 @@ int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
 		rc = HM_EXIT_FAIL;
 		goto out;
 	}
-	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
-		ap_stop(&aps[cpu]);
-	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
-		if (aps[cpu].died) {
-			ap_describe(&aps[cpu], why, sizeof(why));
+	{
+		struct smp_aps *s = aps;
+
+		aps = NULL;
+		if (smp__stop_aps(s, why, sizeof(why)))
 			CHECK(0, "%s", why);
-		}
+	}
 
 	/* What the host sees: the frames' tags, the entry's PTE. */
 	{
@@ -382,8 +435,7 @@ int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
 		       ms_since(&t0));
 	rc = failed ? HM_EXIT_FAIL : HM_EXIT_PASS;
 out:
-	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
-		ap_stop(&aps[cpu]);
+	smp__stop_aps(aps, why, sizeof(why));
 	kvm__close(&kvm);
 	return rc;
 }
