@@ -29,7 +29,9 @@ static void percpu_init(struct hm_ctx *ctx)
 		c->migrate_disabled = 0;
 		c->kmap_atomic_idx = 0;
 		for (i = 0; i < KM_TYPE_NR; i++)
-			c->slot_kind[i] = KMAP_SLOT_FREE;
+			slot_kind(c, i) = KMAP_SLOT_FREE;
+		c->slot_kinds[0] = KMAP_SLOT_GUARD;
+		c->slot_kinds[KM_TYPE_NR + 1] = KMAP_SLOT_GUARD;
 	}
 }
 
@@ -54,6 +56,9 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 				   (kmap_vstart >> PAGE_SHIFT) & (ptrs - 1),
 				   ctx->pae);
 	ctx->kmap_prot = kmap_prot(ctx->pae);
+	ctx->highmem_map = ctx->mem_map + ctx->max_low_pfn;
+	ctx->highmem_map_bytes = (uintptr_t)(ctx->max_pfn - ctx->max_low_pfn) *
+				 sizeof(struct page);
 	/* Every CPU's window, for as many CPUs as a context can have (the
 	 * guest changes nr_cpus between sequences); the injected bug 5 gives
 	 * them all cpu 0's. */

@@ -70,6 +70,7 @@ enum kmap_slot_kind {
 	KMAP_SLOT_ATOMIC,	/* kmap_atomic(), on the index stack */
 	KMAP_SLOT_LOCAL,	/* kmap_local_page(), on the index stack */
 	KMAP_SLOT_TYPED,	/* kmap_atomic(page, type), at slot @type */
+	KMAP_SLOT_GUARD,	/* the bounds of slot_kinds[], never a slot */
 };
 
 /* Per-CPU state.  Touched only by the CPU it belongs to, so no lock. */
@@ -81,9 +82,16 @@ struct hm_percpu {
 	int pagefault_disabled;
 	int migrate_disabled;
 	int kmap_atomic_idx;		/* __kmap_atomic_idx: stack depth */
-	uint8_t slot_kind[KM_TYPE_NR];	/* enum kmap_slot_kind */
+	/* slot_kinds[type + 1]: who holds slot @type (enum kmap_slot_kind).
+	 * [0] and [KM_TYPE_NR + 1] stay KMAP_SLOT_GUARD, so "is the next
+	 * slot free" also says "is the stack not full", and "is the top of
+	 * the stack a kmap_atomic" also says "is the stack not empty": one
+	 * compare each on the fast paths.  Use slot_kind(). */
+	uint8_t slot_kinds[KM_TYPE_NR + 2];
 	struct hm_stats stats;
 } __attribute__((aligned(64)));
+
+#define slot_kind(c, type)	((c)->slot_kinds[(type) + 1])
 
 struct hm_ctx {
 	struct hm_config cfg;
@@ -93,6 +101,11 @@ struct hm_ctx {
 	uint64_t max_low_pfn;		/* first highmem frame */
 	uint64_t first_free_pfn;	/* frames below hold page tables */
 	struct page *mem_map;
+	/* Derived at init for the temporary maps' fast paths, where a page
+	 * check is one subtract and one compare: mem_map + max_low_pfn,
+	 * and the bytes of mem_map from there to max_pfn. */
+	const struct page *highmem_map;
+	uintptr_t highmem_map_bytes;
 
 	/*
 	 * Persistent maps.  kmap_lock protects pkmap_count, last_pkmap_nr,

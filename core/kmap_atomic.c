@@ -18,9 +18,14 @@
  * mm/highmem.c does since 5.11.
  *
  * This is the path callers take most, so it is written for speed the way
- * the kernel's is: each CPU's window base is computed once (hm_percpu's
- * kmap_vaddr and kmap_pte), the checks are single compares, and whatever
- * reports a misuse lives out of line in the *_bug() functions below.
+ * the kernel's is.  Each CPU's window base is computed once (hm_percpu's
+ * kmap_vaddr and kmap_pte); "is this a highmem page of ours" is one
+ * compare (ctx->highmem_map), and so are "is the next slot free and the
+ * stack not full" and "is the top of the stack this kind of map" (the
+ * guards of slot_kinds[]); the PTE width is decided once per call, so the
+ * compiler lays out a PAE and a 2-level body; nothing changes before the
+ * checks pass, so a report needs no undoing and is a tail call.  What
+ * reports a misuse, and the lowmem cases, live out of line below.
  */
 #include "core/internal.h"
 
@@ -29,7 +34,11 @@ static const char *const slot_kind_name[] = {
 	[KMAP_SLOT_ATOMIC] = "kmap_atomic",
 	[KMAP_SLOT_LOCAL] = "kmap_local_page",
 	[KMAP_SLOT_TYPED] = "typed kmap_atomic",
+	[KMAP_SLOT_GUARD] = "nothing",
 };
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
 
 static inline unsigned cpu_of(const struct hm_ctx *ctx,
 			      const struct hm_percpu *c)
@@ -44,10 +53,19 @@ static inline hm_vaddr_t slot_vaddr(const struct hm_percpu *c, unsigned type)
 	return c->kmap_vaddr - (type << PAGE_SHIFT);
 }
 
-static inline void *slot_pte(const struct hm_ctx *ctx,
-			     const struct hm_percpu *c, unsigned type)
+static inline void *slot_pte(const struct hm_percpu *c, unsigned type,
+			     bool pae)
 {
-	return (char *)c->kmap_pte - ((size_t)type << (ctx->pae ? 3 : 2));
+	return (char *)c->kmap_pte - ((size_t)type << (pae ? 3 : 2));
+}
+
+/* Is @page a highmem page of this context?  False too for NULL and for
+ * anything outside mem_map, in one compare. */
+static inline bool highmem_page_ok(const struct hm_ctx *ctx,
+				   const struct page *page)
+{
+	return (uintptr_t)page - (uintptr_t)ctx->highmem_map <
+	       ctx->highmem_map_bytes;
 }
 
 /* Is @vaddr inside some CPU's temporary-map window? */
@@ -63,17 +81,24 @@ static inline bool lowmem_vaddr(const struct hm_ctx *ctx, hm_vaddr_t vaddr)
 	       vaddr < ctx->layout.high_memory;
 }
 
+/* Debug mode clears on unmap; the injected bug 4 forgets to. */
+static inline bool clear_on_unmap(const struct hm_ctx *ctx)
+{
+	return ctx->cfg.debug_highmem && HM_INJECT_BUG != 4;
+}
+
 /* ---- Reports, out of line ------------------------------------------------ */
 
-static __attribute__((noinline, cold)) void
+static __attribute__((noinline, cold)) hm_vaddr_t
 bad_page_bug(struct hm_ctx *ctx, const char *what)
 {
 	BUG_MSG(ctx, "%s of a page outside mem_map", what);
+	return 0;
 }
 
 /* kmap_atomic_idx_push() refused: the stack is full, or its next slot is
  * held by a typed map. */
-static __attribute__((noinline, cold)) void
+static __attribute__((noinline, cold)) hm_vaddr_t
 slot_push_bug(struct hm_ctx *ctx, const struct hm_percpu *c)
 {
 	int idx = c->kmap_atomic_idx;
@@ -83,16 +108,18 @@ slot_push_bug(struct hm_ctx *ctx, const struct hm_percpu *c)
 			"on cpu %u", KM_TYPE_NR, cpu_of(ctx, c));
 	else
 		BUG_MSG(ctx, "temporary-map slot %d on cpu %u is held by a %s",
-			idx, cpu_of(ctx, c), slot_kind_name[c->slot_kind[idx]]);
+			idx, cpu_of(ctx, c), slot_kind_name[slot_kind(c, idx)]);
+	return 0;
 }
 
-static __attribute__((noinline, cold)) void
+static __attribute__((noinline, cold)) hm_vaddr_t
 slot_not_empty_bug(struct hm_ctx *ctx, const struct hm_percpu *c,
 		   unsigned type, pte_t old)
 {
 	BUG_MSG(ctx, "temporary-map slot %u of cpu %u is not empty (pte %#llx): "
 		"a kunmap is missing", type, cpu_of(ctx, c),
 		(unsigned long long)old);
+	return 0;
 }
 
 /* The top of the stack was not @vaddr of @kind: say what it was. */
@@ -111,7 +138,7 @@ slot_pop_bug(struct hm_ctx *ctx, const struct hm_percpu *c, hm_vaddr_t vaddr,
 			type, slot_vaddr(c, (unsigned)type));
 	else
 		BUG_MSG(ctx, "%s(%#x) of a slot mapped by %s", what, vaddr,
-			slot_kind_name[c->slot_kind[type]]);
+			slot_kind_name[slot_kind(c, type)]);
 }
 
 static __attribute__((noinline, cold)) void
@@ -130,7 +157,7 @@ bad_vaddr_bug(struct hm_ctx *ctx, hm_vaddr_t vaddr, const char *what)
 		what, vaddr);
 }
 
-static __attribute__((noinline, cold)) void
+static __attribute__((noinline, cold)) hm_vaddr_t
 typed_bug(struct hm_ctx *ctx, const struct hm_percpu *c, int type,
 	  hm_vaddr_t vaddr, const char *what)
 {
@@ -139,31 +166,34 @@ typed_bug(struct hm_ctx *ctx, const struct hm_percpu *c, int type,
 	else if (!vaddr)
 		BUG_MSG(ctx, "kmap_atomic(.., %d) on cpu %u: the slot is held "
 			"by a %s", type, cpu_of(ctx, c),
-			slot_kind_name[c->slot_kind[type]]);
+			slot_kind_name[slot_kind(c, type)]);
 	else if (vaddr != slot_vaddr(c, (unsigned)type))
 		BUG_MSG(ctx, "kunmap_atomic(%#x, %d) on cpu %u: that type's "
 			"slot is at %#x", vaddr, type, cpu_of(ctx, c),
 			slot_vaddr(c, (unsigned)type));
 	else
 		BUG_MSG(ctx, "kunmap_atomic(%#x, %d) of a slot mapped by %s",
-			vaddr, type, slot_kind_name[c->slot_kind[type]]);
+			vaddr, type, slot_kind_name[slot_kind(c, type)]);
+	return 0;
 }
 
 /* ---- Slots ------------------------------------------------------------------ */
 
-/* Point slot @type of CPU @c at @page; 0 after a report. */
-static inline hm_vaddr_t slot_map(struct hm_ctx *ctx, struct hm_percpu *c,
-				  unsigned type, const struct page *page,
-				  enum kmap_slot_kind kind)
+/*
+ * Point slot @type of CPU @c at @page for a map of @kind, and account for
+ * it: the index stack for kmap_atomic and kmap_local_page, the counts
+ * each kind disables.  The caller has made every check.  With @kind and
+ * @pae constants (the fast paths) the compiler lays out one body per kind
+ * and PTE width, without tests of either.
+ */
+static __attribute__((always_inline)) inline hm_vaddr_t
+slot_map(struct hm_ctx *ctx, struct hm_percpu *c, unsigned type,
+	 const struct page *page, enum kmap_slot_kind kind, bool pae)
 {
 	hm_vaddr_t vaddr = slot_vaddr(c, type);
-	void *ptep = slot_pte(ctx, c, type);
-	pte_t old = pte_read(ptep, ctx->pae);
+	void *ptep = slot_pte(c, type, pae);
+	pte_t old = pte_read(ptep, pae);
 
-	if (__builtin_expect(ctx->cfg.debug_highmem && !pte_none(old), 0)) {
-		slot_not_empty_bug(ctx, c, type, old);
-		return 0;
-	}
 	c->stats.pte_writes++;
 	hm_arch_set_pte(ctx, vaddr, ptep,
 			pfn_pte(page_to_pfn(ctx, page), ctx->kmap_prot));
@@ -173,27 +203,46 @@ static inline hm_vaddr_t slot_map(struct hm_ctx *ctx, struct hm_percpu *c,
 		c->stats.tlb_flush_one++;
 		hm_arch_flush_tlb_one(ctx, vaddr);
 	}
-	c->slot_kind[type] = (uint8_t)kind;
+	slot_kind(c, type) = (uint8_t)kind;
+	if (kind != KMAP_SLOT_TYPED)
+		c->kmap_atomic_idx = (int)type + 1;	/* kmap_atomic_idx_push() */
+	if (kind == KMAP_SLOT_LOCAL) {
+		c->migrate_disabled++;		/* migrate_disable() */
+	} else {
+		c->preempt_count++;		/* preempt_disable() */
+		c->pagefault_disabled++;	/* pagefault_disable() */
+	}
 	return vaddr;
 }
 
-/* kmap_atomic_idx_push() and the map: the next slot of the stack. */
-static inline hm_vaddr_t slot_push(struct hm_ctx *ctx, struct hm_percpu *c,
-				   const struct page *page,
-				   enum kmap_slot_kind kind)
+static __attribute__((always_inline)) inline hm_vaddr_t
+slot_map_any(struct hm_ctx *ctx, struct hm_percpu *c, unsigned type,
+	     const struct page *page, enum kmap_slot_kind kind)
 {
-	int type = c->kmap_atomic_idx;
-	hm_vaddr_t vaddr;
+	return ctx->pae ? slot_map(ctx, c, type, page, kind, true)
+			: slot_map(ctx, c, type, page, kind, false);
+}
 
-	if (__builtin_expect(type >= KM_TYPE_NR ||
-			     c->slot_kind[type] != KMAP_SLOT_FREE, 0)) {
-		slot_push_bug(ctx, c);
-		return 0;
-	}
-	vaddr = slot_map(ctx, c, (unsigned)type, page, kind);
-	if (vaddr)
-		c->kmap_atomic_idx = type + 1;
-	return vaddr;
+/* The fast path of kmap_atomic and kmap_local_page: a highmem page, the
+ * next slot free (the guard above the last slot makes that "and the stack
+ * not full" too), and no debug mode to look at the slot's PTE first. */
+static inline bool slot_push_fast(const struct hm_ctx *ctx,
+				  const struct hm_percpu *c,
+				  const struct page *page)
+{
+	return highmem_page_ok(ctx, page) &&
+	       slot_kind(c, c->kmap_atomic_idx) == KMAP_SLOT_FREE &&
+	       !ctx->cfg.debug_highmem;
+}
+
+/* Is the top of the stack @vaddr and of @kind?  The guard below slot 0
+ * makes an empty stack answer no. */
+static inline bool slot_on_top(const struct hm_percpu *c, hm_vaddr_t vaddr,
+			       enum kmap_slot_kind kind)
+{
+	unsigned type = (unsigned)(c->kmap_atomic_idx - 1);
+
+	return slot_kind(c, type) == kind && vaddr == slot_vaddr(c, type);
 }
 
 /* Clear slot @type's PTE and drop it from this CPU's TLB. */
@@ -201,36 +250,100 @@ static inline void slot_clear(struct hm_ctx *ctx, struct hm_percpu *c,
 			      unsigned type, hm_vaddr_t vaddr)
 {
 	c->stats.pte_writes++;
-	hm_arch_set_pte(ctx, vaddr, slot_pte(ctx, c, type), 0);
+	hm_arch_set_pte(ctx, vaddr, slot_pte(c, type, ctx->pae), 0);
 	c->stats.tlb_flush_one++;
 	hm_arch_flush_tlb_one(ctx, vaddr);
 }
 
-/* kmap_atomic_idx_pop() and the unmap: the top of the stack, which must be
- * @vaddr and of @kind.  @clear: also clear its PTE. */
-static inline bool slot_pop(struct hm_ctx *ctx, struct hm_percpu *c,
-			    hm_vaddr_t vaddr, enum kmap_slot_kind kind,
-			    bool clear, const char *what)
+/* kmap_atomic_idx_pop() and the unmap of the top of the stack, which
+ * slot_on_top() said is the one.  @clear: also clear its PTE. */
+static inline void slot_pop(struct hm_ctx *ctx, struct hm_percpu *c,
+			    hm_vaddr_t vaddr, bool clear)
 {
-	int type = c->kmap_atomic_idx - 1;
+	unsigned type = (unsigned)(c->kmap_atomic_idx - 1);
 
-	if (__builtin_expect(type < 0 ||
-			     vaddr != slot_vaddr(c, (unsigned)type) ||
-			     c->slot_kind[type] != kind, 0)) {
-		slot_pop_bug(ctx, c, vaddr, what);
-		return false;
-	}
 	if (clear)
-		slot_clear(ctx, c, (unsigned)type, vaddr);
-	c->slot_kind[type] = KMAP_SLOT_FREE;
-	c->kmap_atomic_idx = type;
-	return true;
+		slot_clear(ctx, c, type, vaddr);
+	slot_kind(c, type) = KMAP_SLOT_FREE;
+	c->kmap_atomic_idx = (int)type;
 }
 
-/* Debug mode clears on unmap; the injected bug 4 forgets to. */
-static inline bool clear_on_unmap(const struct hm_ctx *ctx)
+/* In debug mode a slot's PTE must be clear when it is mapped: else a
+ * kunmap was missed (or, injected bug 4, did not clear). */
+static inline bool slot_pte_clear(struct hm_ctx *ctx, struct hm_percpu *c,
+				  unsigned type)
 {
-	return ctx->cfg.debug_highmem && HM_INJECT_BUG != 4;
+	pte_t old = pte_read(slot_pte(c, type, ctx->pae), ctx->pae);
+
+	if (!ctx->cfg.debug_highmem || pte_none(old))
+		return true;
+	slot_not_empty_bug(ctx, c, type, old);
+	return false;
+}
+
+/* ---- The slow paths, out of line ----------------------------------------- */
+
+static const char *const map_name[] = {
+	[KMAP_SLOT_ATOMIC] = "kmap_atomic",
+	[KMAP_SLOT_LOCAL] = "kmap_local_page",
+};
+
+/* kmap_atomic or kmap_local_page off the fast path: a lowmem page (its
+ * direct-map address, no slot), a report, or debug mode's check of the
+ * slot's PTE before the map. */
+static __attribute__((noinline)) hm_vaddr_t
+slot_push_slow(struct hm_ctx *ctx, struct hm_percpu *c, const struct page *page,
+	       enum kmap_slot_kind kind)
+{
+	unsigned type = (unsigned)c->kmap_atomic_idx;
+
+	if (!highmem_page_ok(ctx, page)) {
+		if (unlikely(!page_valid(ctx, page)))
+			return bad_page_bug(ctx, map_name[kind]);
+		if (kind == KMAP_SLOT_ATOMIC) {
+			c->preempt_count++;
+			c->pagefault_disabled++;
+		}
+		return lowmem_page_address(ctx, page);
+	}
+	if (unlikely(slot_kind(c, type) != KMAP_SLOT_FREE))
+		return slot_push_bug(ctx, c);
+	if (unlikely(!slot_pte_clear(ctx, c, type)))
+		return 0;
+	return slot_map_any(ctx, c, type, page, kind);
+}
+
+/* kunmap_atomic() off the fast path: a lowmem address, debug mode's clear,
+ * or a report. */
+static __attribute__((noinline)) void
+kunmap_atomic_slow(struct hm_ctx *ctx, struct hm_percpu *c, hm_vaddr_t vaddr)
+{
+	if (unlikely(c->preempt_count <= 0 || c->pagefault_disabled <= 0)) {
+		unbalanced_bug(ctx, c, vaddr, "kunmap_atomic");
+		return;
+	}
+	if (slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC)) {
+		slot_pop(ctx, c, vaddr, clear_on_unmap(ctx));
+	} else if (unlikely(in_kmap_window(ctx, vaddr))) {
+		slot_pop_bug(ctx, c, vaddr, "kunmap_atomic");
+		return;
+	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
+		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic");
+		return;
+	}
+	c->pagefault_disabled--;	/* pagefault_enable() */
+	c->preempt_count--;		/* preempt_enable() */
+}
+
+/* kunmap_local() of anything but the top of the stack: nothing to do for
+ * a lowmem address, else a report. */
+static __attribute__((noinline)) void
+kunmap_local_slow(struct hm_ctx *ctx, struct hm_percpu *c, hm_vaddr_t vaddr)
+{
+	if (unlikely(in_kmap_window(ctx, vaddr)))
+		slot_pop_bug(ctx, c, vaddr, "kunmap_local");
+	else if (unlikely(!lowmem_vaddr(ctx, vaddr)))
+		bad_vaddr_bug(ctx, vaddr, "kunmap_local");
 }
 
 /* ---- kmap_atomic ------------------------------------------------------------ */
@@ -247,47 +360,32 @@ static inline bool clear_on_unmap(const struct hm_ctx *ctx)
 hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page)
 {
 	struct hm_percpu *c = this_cpu(ctx);
-	hm_vaddr_t vaddr;
 
-	if (__builtin_expect(!page_valid(ctx, page), 0)) {
-		bad_page_bug(ctx, "kmap_atomic");
-		return 0;
-	}
-	c->preempt_count++;		/* preempt_disable() */
-	c->pagefault_disabled++;	/* pagefault_disable() */
-	if (!PageHighMem(ctx, page))
-		return lowmem_page_address(ctx, page);
-
-	vaddr = slot_push(ctx, c, page, KMAP_SLOT_ATOMIC);
-	if (__builtin_expect(!vaddr, 0)) {
-		c->pagefault_disabled--;
-		c->preempt_count--;
-	}
-	return vaddr;
+	if (unlikely(!slot_push_fast(ctx, c, page)))
+		return slot_push_slow(ctx, c, page, KMAP_SLOT_ATOMIC);
+	return slot_map_any(ctx, c, (unsigned)c->kmap_atomic_idx, page,
+			    KMAP_SLOT_ATOMIC);
 }
 
 /**
  * hm_kunmap_atomic - undo the most recent hm_kmap_atomic() on this CPU
  * @vaddr: an address inside the page it returned
+ *
+ * The fast path, the lazy unmap of the top of the stack, leaves the PTE
+ * alone: only the index and the counts change.
  */
 void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
 	struct hm_percpu *c = this_cpu(ctx);
 
 	vaddr &= PAGE_MASK;
-	if (__builtin_expect(c->preempt_count <= 0 ||
-			     c->pagefault_disabled <= 0, 0)) {
-		unbalanced_bug(ctx, c, vaddr, "kunmap_atomic");
+	if (unlikely(c->preempt_count <= 0 || c->pagefault_disabled <= 0 ||
+		     !slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC) ||
+		     ctx->cfg.debug_highmem)) {
+		kunmap_atomic_slow(ctx, c, vaddr);
 		return;
 	}
-	if (in_kmap_window(ctx, vaddr)) {
-		if (!slot_pop(ctx, c, vaddr, KMAP_SLOT_ATOMIC,
-			      clear_on_unmap(ctx), "kunmap_atomic"))
-			return;
-	} else if (__builtin_expect(!lowmem_vaddr(ctx, vaddr), 0)) {
-		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic");
-		return;
-	}
+	slot_pop(ctx, c, vaddr, false);
 	c->pagefault_disabled--;	/* pagefault_enable() */
 	c->preempt_count--;		/* preempt_enable() */
 }
@@ -305,30 +403,21 @@ hm_vaddr_t hm_kmap_atomic_type(struct hm_ctx *ctx, struct page *page,
 			       enum km_type type)
 {
 	struct hm_percpu *c = this_cpu(ctx);
-	hm_vaddr_t vaddr = 0;
 
-	if (__builtin_expect(!page_valid(ctx, page), 0)) {
-		bad_page_bug(ctx, "kmap_atomic_type");
-		return 0;
-	}
-	if (__builtin_expect((unsigned)type >= KM_LEGACY_TYPES, 0)) {
-		typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
-		return 0;
-	}
-	c->preempt_count++;
-	c->pagefault_disabled++;
-	if (!PageHighMem(ctx, page))
+	if (unlikely(!page_valid(ctx, page)))
+		return bad_page_bug(ctx, "kmap_atomic_type");
+	if (unlikely((unsigned)type >= KM_LEGACY_TYPES))
+		return typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
+	if (!highmem_page_ok(ctx, page)) {
+		c->preempt_count++;
+		c->pagefault_disabled++;
 		return lowmem_page_address(ctx, page);
-
-	if (__builtin_expect(c->slot_kind[type] != KMAP_SLOT_FREE, 0))
-		typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
-	else
-		vaddr = slot_map(ctx, c, type, page, KMAP_SLOT_TYPED);
-	if (!vaddr) {
-		c->pagefault_disabled--;
-		c->preempt_count--;
 	}
-	return vaddr;
+	if (unlikely(slot_kind(c, type) != KMAP_SLOT_FREE))
+		return typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
+	if (unlikely(!slot_pte_clear(ctx, c, type)))
+		return 0;
+	return slot_map_any(ctx, c, type, page, KMAP_SLOT_TYPED);
 }
 
 /**
@@ -340,26 +429,24 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 	struct hm_percpu *c = this_cpu(ctx);
 
 	vaddr &= PAGE_MASK;
-	if (__builtin_expect((unsigned)type >= KM_LEGACY_TYPES, 0)) {
+	if (unlikely((unsigned)type >= KM_LEGACY_TYPES)) {
 		typed_bug(ctx, c, (int)type, vaddr, "kunmap_atomic");
 		return;
 	}
-	if (__builtin_expect(c->preempt_count <= 0 ||
-			     c->pagefault_disabled <= 0, 0)) {
+	if (unlikely(c->preempt_count <= 0 || c->pagefault_disabled <= 0)) {
 		unbalanced_bug(ctx, c, vaddr, "kunmap_atomic_type");
 		return;
 	}
 	if (in_kmap_window(ctx, vaddr)) {
-		if (__builtin_expect(vaddr != slot_vaddr(c, type) ||
-				     c->slot_kind[type] != KMAP_SLOT_TYPED,
-				     0)) {
+		if (unlikely(vaddr != slot_vaddr(c, type) ||
+			     slot_kind(c, type) != KMAP_SLOT_TYPED)) {
 			typed_bug(ctx, c, (int)type, vaddr, "kunmap_atomic");
 			return;
 		}
 		if (clear_on_unmap(ctx))
 			slot_clear(ctx, c, type, vaddr);
-		c->slot_kind[type] = KMAP_SLOT_FREE;
-	} else if (__builtin_expect(!lowmem_vaddr(ctx, vaddr), 0)) {
+		slot_kind(c, type) = KMAP_SLOT_FREE;
+	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
 		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic_type");
 		return;
 	}
@@ -379,34 +466,29 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 hm_vaddr_t hm_kmap_local_page(struct hm_ctx *ctx, struct page *page)
 {
 	struct hm_percpu *c = this_cpu(ctx);
-	hm_vaddr_t vaddr;
 
-	if (__builtin_expect(!page_valid(ctx, page), 0)) {
-		bad_page_bug(ctx, "kmap_local_page");
-		return 0;
-	}
-	if (!PageHighMem(ctx, page))
-		return lowmem_page_address(ctx, page);
-	vaddr = slot_push(ctx, c, page, KMAP_SLOT_LOCAL);
-	if (vaddr)
-		c->migrate_disabled++;	/* migrate_disable() */
-	return vaddr;
+	if (unlikely(!slot_push_fast(ctx, c, page)))
+		return slot_push_slow(ctx, c, page, KMAP_SLOT_LOCAL);
+	return slot_map_any(ctx, c, (unsigned)c->kmap_atomic_idx, page,
+			    KMAP_SLOT_LOCAL);
 }
 
 /**
  * hm_kunmap_local - undo the most recent hm_kmap_local_page() on this CPU
  * @vaddr: an address inside the page it returned
+ *
+ * Always clears the PTE and flushes this CPU's entry, as mm/highmem.c's
+ * kunmap_local_indexed() does.
  */
 void hm_kunmap_local(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
 	struct hm_percpu *c = this_cpu(ctx);
 
 	vaddr &= PAGE_MASK;
-	if (!in_kmap_window(ctx, vaddr)) {
-		if (__builtin_expect(!lowmem_vaddr(ctx, vaddr), 0))
-			bad_vaddr_bug(ctx, vaddr, "kunmap_local");
+	if (unlikely(!slot_on_top(c, vaddr, KMAP_SLOT_LOCAL))) {
+		kunmap_local_slow(ctx, c, vaddr);
 		return;
 	}
-	if (slot_pop(ctx, c, vaddr, KMAP_SLOT_LOCAL, true, "kunmap_local"))
-		c->migrate_disabled--;	/* migrate_enable() */
+	slot_pop(ctx, c, vaddr, true);
+	c->migrate_disabled--;	/* migrate_enable() */
 }
