@@ -273,6 +273,10 @@ HM_API int hm_sim_phys_write(struct hm_ctx *ctx, hm_paddr_t pa, const void *buf,
 
 struct hm_tlb_stats {
 	uint64_t hits, misses, walks, evictions;
+	/* TLB shootdown requests this CPU served: by its own thread, from
+	 * the IPI signal (or on leaving the CPU); by the initiator, while no
+	 * thread ran the CPU (an idle CPU). */
+	uint64_t ipis_handled, ipis_idle;
 };
 HM_API void hm_sim_tlb_stats(const struct hm_ctx *ctx, unsigned cpu,
 		      struct hm_tlb_stats *out);

@@ -32,28 +32,11 @@ void hm_arch_flush_tlb_one(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 	sim_tlb_flush_one(ctx, hm_arch_smp_processor_id(ctx), vaddr);
 }
 
-/*
- * x86's flush_tlb_kernel_range(): up to the ceiling, invlpg page by page;
- * beyond it, a whole flush.  Either on every CPU, done here directly from
- * the caller's thread.
- */
+/* On every CPU, each done before we return (sim_ipi.c). */
 void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end)
 {
-	unsigned cpu, n = ctx->cfg.nr_cpus;
-	uint64_t pages = ((uint64_t)end - start) >> PAGE_SHIFT;
-
-	/* on_each_cpu(): every other CPU as if by IPI, each done before we
-	 * return, since the caller is about to reuse the entries */
-	this_cpu(ctx)->stats.tlb_ipis += n - 1;
-	for (cpu = 0; cpu < n; cpu++) {
-		if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
-			sim_tlb_flush_all(ctx, cpu);
-			continue;
-		}
-		for (uint64_t va = start; va < end; va += PAGE_SIZE)
-			sim_tlb_flush_one(ctx, cpu, (hm_vaddr_t)va);
-	}
+	sim_ipi_flush_tlb_kernel_range(ctx, start, end);
 }
 
 /*
@@ -64,13 +47,14 @@ void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 unsigned hm_arch_smp_processor_id(struct hm_ctx *ctx)
 {
 	struct hm_sim *sim = sim_of(ctx);
-	uintptr_t v = (uintptr_t)pthread_getspecific(sim->cpu_key);
+	struct sim_tlb *t = pthread_getspecific(sim->cpu_key);
 
-	if (!v) {
-		pthread_setspecific(sim->cpu_key, (void *)(uintptr_t)1);
-		return 0;
+	if (__builtin_expect(!t, 0)) {
+		t = &sim->tlb[0];
+		sim_cpu_bind(t);
+		pthread_setspecific(sim->cpu_key, t);
 	}
-	return (unsigned)(v - 1);
+	return t->cpu;
 }
 
 void hm_arch_spin_lock(struct hm_ctx *ctx, hm_spinlock_t *lock)

@@ -61,6 +61,12 @@ static const char *check_config(const struct hm_config *c, char *buf,
 	return buf;
 }
 
+/* A thread that runs a CPU exits: the CPU is idle from now on. */
+static void thread_exit(void *t)
+{
+	sim_cpu_unbind(t);
+}
+
 struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz)
 {
 	struct hm_config defaults;
@@ -88,6 +94,7 @@ struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz)
 	ctx->cfg = *cfg;
 	ctx->pae = cfg->pae;
 	ctx->arch = sim;
+	sim_ipi_init(ctx);
 	ctx->max_pfn = cfg->mem_bytes >> PAGE_SHIFT;
 	lowmem = cfg->mem_bytes < MAXMEM ? cfg->mem_bytes : MAXMEM;
 	ctx->max_low_pfn = lowmem >> PAGE_SHIFT;
@@ -110,7 +117,7 @@ struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz)
 	}
 	if (sim->phys == MAP_FAILED || !ctx->mem_map)
 		goto nomem;
-	if (pthread_key_create(&sim->cpu_key, NULL)) {
+	if (pthread_key_create(&sim->cpu_key, thread_exit)) {
 		hm_destroy(ctx);
 		return fail(err, errsz, "hm_create: no thread key left "
 			    "(too many contexts alive)");
@@ -143,6 +150,7 @@ void hm_destroy(struct hm_ctx *ctx)
 	if (!ctx)
 		return;
 	sim = sim_of(ctx);
+	sim_ipi_exit(ctx);
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
 		free(sim->tlb[cpu].e);
 	if (sim->phys && sim->phys != MAP_FAILED)
@@ -168,12 +176,16 @@ void hm_set_cpu(struct hm_ctx *ctx, unsigned cpu)
 {
 	/* A thread that has used no CPU yet leaves nothing behind: it holds
 	 * no temporary map anywhere, so it may go where it likes. */
-	bool placed = pthread_getspecific(sim_of(ctx)->cpu_key) != NULL;
-	unsigned from = placed ? hm_arch_smp_processor_id(ctx) : cpu;
+	struct hm_sim *sim = sim_of(ctx);
+	struct sim_tlb *cur = pthread_getspecific(sim->cpu_key);
+	unsigned from = cur ? cur->cpu : cpu;
 
 	if (!hm_cpu_may_move(ctx, from, cpu))
 		return;
-	pthread_setspecific(sim_of(ctx)->cpu_key, (void *)(uintptr_t)(cpu + 1));
+	if (cur)
+		sim_cpu_unbind(cur);
+	sim_cpu_bind(&sim->tlb[cpu]);
+	pthread_setspecific(sim->cpu_key, &sim->tlb[cpu]);
 }
 
 unsigned hm_smp_processor_id(struct hm_ctx *ctx)

@@ -61,16 +61,18 @@ static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa)
 	return *pa < sim->phys_size ? HM_OK : HM_FAULT;
 }
 
-static void tlb_lock(struct hm_ctx *ctx, struct sim_tlb *t)
+/* With the IPI signal soft-masked: its handler takes TLB locks too, and
+ * must not find this thread holding one (see sim_ipi.c). */
+void sim_tlb_lock(struct sim_tlb *t)
 {
-	(void)ctx;
+	sim_irq_disable();
 	sim_spin_lock(&t->lock);
 }
 
-static void tlb_unlock(struct hm_ctx *ctx, struct sim_tlb *t)
+void sim_tlb_unlock(struct sim_tlb *t)
 {
-	(void)ctx;
 	sim_spin_unlock(&t->lock);
+	sim_irq_enable();
 }
 
 static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
@@ -83,7 +85,7 @@ static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
 	hm_paddr_t walked;
 	int ret = HM_OK;
 
-	tlb_lock(ctx, t);
+	sim_tlb_lock(t);
 	if (e->gen == t->gen && e->vpn == vpn) {
 		t->stats.hits++;
 		*pa = (e->pfn << PAGE_SHIFT) | (vaddr & ~PAGE_MASK);
@@ -104,37 +106,69 @@ static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
 			*pa = walked;
 		}
 	}
-	tlb_unlock(ctx, t);
+	sim_tlb_unlock(t);
 	return ret;
+}
+
+/*
+ * The flushes count in the stats of the CPU whose TLB they flush, under
+ * its TLB lock: the thread that does the work may be that CPU's own, its
+ * IPI handler, or an initiator standing in for an idle CPU.
+ */
+static void flush_one_locked(struct hm_ctx *ctx, struct sim_tlb *t,
+			     hm_vaddr_t vaddr)
+{
+	uint32_t vpn = vaddr >> PAGE_SHIFT;
+	struct sim_tlb_entry *e = &t->e[vpn & sim_of(ctx)->tlb_mask];
+
+	if (e->gen == t->gen && e->vpn == vpn) {
+		e->gen = 0;
+		t->nr_valid--;
+		ctx->cpu[t->cpu].stats.tlb_entries_flushed++;
+	}
+}
+
+static void flush_all_locked(struct hm_ctx *ctx, struct sim_tlb *t)
+{
+	struct hm_stats *s = &ctx->cpu[t->cpu].stats;
+
+	t->gen++;
+	s->tlb_flush_all++;
+	s->tlb_entries_flushed += t->nr_valid;
+	t->nr_valid = 0;
 }
 
 void sim_tlb_flush_one(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr)
 {
-	struct hm_sim *sim = sim_of(ctx);
-	struct sim_tlb *t = &sim->tlb[cpu];
-	uint32_t vpn = vaddr >> PAGE_SHIFT;
-	struct sim_tlb_entry *e = &t->e[vpn & sim->tlb_mask];
+	struct sim_tlb *t = &sim_of(ctx)->tlb[cpu];
 
-	tlb_lock(ctx, t);
-	if (e->gen == t->gen && e->vpn == vpn) {
-		e->gen = 0;
-		t->nr_valid--;
-		this_cpu(ctx)->stats.tlb_entries_flushed++;
-	}
-	tlb_unlock(ctx, t);
+	sim_tlb_lock(t);
+	flush_one_locked(ctx, t, vaddr);
+	sim_tlb_unlock(t);
 }
 
 void sim_tlb_flush_all(struct hm_ctx *ctx, unsigned cpu)
 {
 	struct sim_tlb *t = &sim_of(ctx)->tlb[cpu];
-	struct hm_stats *s = &this_cpu(ctx)->stats;
 
-	tlb_lock(ctx, t);
-	t->gen++;
-	s->tlb_flush_all++;
-	s->tlb_entries_flushed += t->nr_valid;
-	t->nr_valid = 0;
-	tlb_unlock(ctx, t);
+	sim_tlb_lock(t);
+	flush_all_locked(ctx, t);
+	sim_tlb_unlock(t);
+}
+
+/* x86's flush_tlb_kernel_range() on one CPU: up to the ceiling, invlpg
+ * page by page; beyond it, a whole flush. */
+void sim_tlb_flush_range_locked(struct hm_ctx *ctx, struct sim_tlb *t,
+				hm_vaddr_t start, hm_vaddr_t end)
+{
+	uint64_t pages = ((uint64_t)end - start) >> PAGE_SHIFT;
+
+	if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
+		flush_all_locked(ctx, t);
+		return;
+	}
+	for (uint64_t va = start; va < end; va += PAGE_SIZE)
+		flush_one_locked(ctx, t, (hm_vaddr_t)va);
 }
 
 int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,
