@@ -37,6 +37,10 @@ load("//tools:copts.bzl", "HM_COPTS")
 # AFL++'s runtime for clang's trace-pc-guard coverage (Debian's afl++).
 AFL_RUNTIME = "/usr/lib/afl/afl-compiler-rt.o"
 
+# The libFuzzer scripts add it to TSAN_OPTIONS (--config=tsan).
+TSAN_SUPP = "//fuzz:tsan.supp"
+TSAN_SUPP_ARG = "--tsan-supp=$(rootpath %s)" % TSAN_SUPP
+
 _SANITIZERS_OFF = "//fuzz:sanitizers_off"
 _CLANG = "//fuzz:clang"
 _INCOMPATIBLE = "//fuzz:incompatible"
@@ -234,8 +238,8 @@ def hm_fuzz_target(
         args = [
             "--name=" + name,
             "--bin=$(rootpath :%s_libfuzzer)" % name,
-        ] + common_args + ["--"],
-        data = [":%s_libfuzzer" % name, seeds, dict_files],
+        ] + common_args + [TSAN_SUPP_ARG, "--"],
+        data = [":%s_libfuzzer" % name, seeds, dict_files, TSAN_SUPP],
         target_compatible_with = _clang_only(),
         visibility = visibility,
     )
@@ -273,8 +277,8 @@ def hm_fuzz_target(
             "--bin=$(rootpath :%s_libfuzzer)" % name,
             "--seconds=%d" % fuzz_test_seconds,
             "--seed=1",
-        ] + common_args,
-        data = [":%s_libfuzzer" % name, seeds, dict_files],
+        ] + common_args + [TSAN_SUPP_ARG],
+        data = [":%s_libfuzzer" % name, seeds, dict_files, TSAN_SUPP],
         target_compatible_with = _clang_only(),
     )
 
@@ -297,8 +301,8 @@ def hm_fuzz_target(
                 "--runs=%d" % injected_bug_runs,
                 "--seed=%d" % injected_bug_seed,
                 "--label=HM_INJECT_BUG=%d" % n,
-            ] + common_args,
-            data = [":%s_bug%d" % (name, n), seeds, dict_files],
+            ] + common_args + [TSAN_SUPP_ARG],
+            data = [":%s_bug%d" % (name, n), seeds, dict_files, TSAN_SUPP],
             tags = injected_bug_tags,
             target_compatible_with = _clang_only(),
         )

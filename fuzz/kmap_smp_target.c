@@ -48,7 +48,41 @@ static struct hm_ctx *ctx;
 static struct hm_seq seq;
 static struct worker workers[CPUS];
 static pthread_t tids[CPUS];
-static pthread_barrier_t start, done;
+/*
+ * A reusable barrier on a condition variable rather than a
+ * pthread_barrier_t: under ThreadSanitizer a thread blocked in
+ * pthread_barrier_wait() takes a signal only when the wait returns, so the
+ * simulator's TLB shootdown IPI (a signal) would never reach a parked
+ * worker and hm_reset() would wait for it; pthread_cond_wait() takes it.
+ */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned parties, waiting;
+	unsigned long gen;
+};
+
+static struct gate start = { PTHREAD_MUTEX_INITIALIZER,
+			     PTHREAD_COND_INITIALIZER, CPUS + 1, 0, 0 };
+static struct gate done = { PTHREAD_MUTEX_INITIALIZER,
+			    PTHREAD_COND_INITIALIZER, CPUS + 1, 0, 0 };
+
+static void gate_wait(struct gate *g)
+{
+	unsigned long gen;
+
+	pthread_mutex_lock(&g->lock);
+	gen = g->gen;
+	if (++g->waiting == g->parties) {
+		g->waiting = 0;
+		g->gen++;
+		pthread_cond_broadcast(&g->cond);
+	} else {
+		while (gen == g->gen)
+			pthread_cond_wait(&g->cond, &g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
 static bool quit, started;
 static int bugs;
 static char bug_msg[256];
@@ -187,7 +221,7 @@ static void *worker_main(void *arg)
 
 	hm_set_cpu(ctx, w->cpu);
 	for (;;) {
-		pthread_barrier_wait(&start);
+		gate_wait(&start);
 		if (quit)
 			return NULL;
 		for (size_t k = 0; k < w->n && !w->failure[0]; k++)
@@ -202,7 +236,7 @@ static void *worker_main(void *arg)
 		}
 		if (w->kmapped >= 0)
 			hm_kunmap(ctx, page_of(w->kmapped));
-		pthread_barrier_wait(&done);
+		gate_wait(&done);
 	}
 }
 
@@ -229,8 +263,6 @@ int hm_fuzz_init(void)
  * forked it. */
 static void start_workers(void)
 {
-	pthread_barrier_init(&start, NULL, CPUS + 1);
-	pthread_barrier_init(&done, NULL, CPUS + 1);
 	for (unsigned c = 0; c < CPUS; c++) {
 		workers[c].cpu = c;
 		if (pthread_create(&tids[c], NULL, worker_main, &workers[c])) {
@@ -259,7 +291,7 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 	if (!started)
 		start_workers();
 	hm_seq_decode(data, size, false, &seq, NULL, 0);
-	hm_reset(ctx);		/* with every worker parked at the barrier */
+	hm_reset(ctx);		/* with every worker parked at the gate */
 	bugs = 0;
 	for (unsigned c = 0; c < CPUS; c++) {
 		struct worker *w = &workers[c];
@@ -277,8 +309,8 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 			workers[cpu].op[workers[cpu].n++] = &seq.op[k];
 	}
 
-	pthread_barrier_wait(&start);
-	pthread_barrier_wait(&done);
+	gate_wait(&start);
+	gate_wait(&done);
 
 	if (bugs)
 		finding(bug_msg);
@@ -313,11 +345,9 @@ void hm_fuzz_cleanup(void)
 {
 	if (started) {
 		quit = true;
-		pthread_barrier_wait(&start);
+		gate_wait(&start);
 		for (unsigned c = 0; c < CPUS; c++)
 			pthread_join(tids[c], NULL);
-		pthread_barrier_destroy(&start);
-		pthread_barrier_destroy(&done);
 		started = false;
 	}
 	hm_destroy(ctx);

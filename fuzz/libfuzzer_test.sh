@@ -15,13 +15,14 @@
 # test.outputs/), the full log in the test log.
 set -euo pipefail
 
-mode= bin= dict= seeds= seconds=4 runs=1000000 seed=1 max_seconds=120 label=
+mode= bin= dict= seeds= tsan_supp= seconds=4 runs=1000000 seed=1 max_seconds=120 label=
 for a in "$@"; do
   case "$a" in
     --mode=*) mode=${a#*=} ;;
     --bin=*) bin=${a#*=} ;;
     --dict=*) dict=${a#*=} ;;
     --seeds-dir=*) seeds=${a#*=} ;;
+    --tsan-supp=*) tsan_supp=${a#*=} ;;
     --seconds=*) seconds=${a#*=} ;;
     --runs=*) runs=${a#*=} ;;
     --seed=*) seed=${a#*=} ;;
@@ -43,6 +44,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 # Under --config=tsan (halt_on_error=1), TSan's "signal-unsafe call" report
 # from libFuzzer's own crash handler deadlocks the process.
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}report_signal_unsafe=0"
+# (--config=tsan) kmap_smp's threads race on libFuzzer's counters by design.
+[[ -n "$tsan_supp" ]] && TSAN_OPTIONS+=":suppressions=$PWD/$tsan_supp"
 
 flags=(
   -seed="$seed"

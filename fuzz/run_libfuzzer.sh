@@ -16,13 +16,14 @@
 # before the first `--`.
 set -euo pipefail
 
-name= bin= dict= seeds=
+name= bin= dict= seeds= tsan_supp=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --name=*) name=${1#*=} ;;
     --bin=*) bin=${1#*=} ;;
     --dict=*) dict=${1#*=} ;;
     --seeds-dir=*) seeds=${1#*=} ;;
+    --tsan-supp=*) tsan_supp=${1#*=} ;;
     --) shift; break ;;
     *) echo "run_libfuzzer.sh: unexpected $1" >&2; exit 2 ;;
   esac
@@ -30,7 +31,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 abs() { [[ -z "$1" || "$1" == /* ]] && echo "$1" || echo "$PWD/$1"; }
-bin=$(abs "$bin") dict=$(abs "$dict") seeds=$(abs "$seeds")
+bin=$(abs "$bin") dict=$(abs "$dict") seeds=$(abs "$seeds") tsan_supp=$(abs "$tsan_supp")
 
 if [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then
   work="$BUILD_WORKSPACE_DIRECTORY/.fuzz/$name"
@@ -54,6 +55,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 # (--config=tsan) TSan's report on libFuzzer's own crash handler can wedge it.
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}report_signal_unsafe=0"
+# (--config=tsan) kmap_smp's threads race on libFuzzer's counters by design.
+[[ -n "$tsan_supp" ]] && TSAN_OPTIONS+=":suppressions=$tsan_supp"
 if [[ -z "${ASAN_SYMBOLIZER_PATH:-}" && -x /usr/lib/llvm-14/bin/llvm-symbolizer ]]; then
   export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
 fi
