@@ -477,9 +477,10 @@ static void check_smp(struct kvm *kvm, const struct job *job,
 			failf(c, "TLB shootdown IPIs: cpu %u acknowledged %u, "
 			      "expected %llu, one per range flush of the "
 			      "other CPUs on the simulator (%llu flushes x %u "
-			      "other CPUs = %llu IPIs in all)", k,
+			      "other CPU%s = %llu IPIs in all)", k,
 			      mb->smp_acks[k], (unsigned long long)want,
 			      (unsigned long long)flushes, n - 1,
+			      n > 2 ? "s" : "",
 			      (unsigned long long)(flushes * (n - 1)));
 	}
 	for (unsigned k = 0; k < n; k++)
