@@ -6,6 +6,7 @@
  *   x86.c       sregs, the paging-mode probe, register and page-table dumps
  *   guest_mem.c guest memory: image, page tables, GDT, mailbox, scans
  *   verify.c    one sequence: simulator run, guest run, the checks
+ *   verify_smp.c  the checks a run on several vCPUs adds
  *   smp.c       application-processor vCPUs, one host thread each
  *   vms.c       the VMs of a run, one per vCPU count
  *   scenarios.c the built-in scenarios
@@ -192,6 +193,23 @@ void vms__close(struct vms *v);
  * line.  Returns 0 pass, 1 fail, 77 skip, or HM_EXIT_INTERNAL. */
 int verify__job(struct vms *v, const struct run_opts *o, struct job *job);
 const char *kop__name(uint32_t code);
+/* A failed check of the sequence being verified: the first is the FAIL
+ * line's reason, a few more are printed as "also:". */
+struct checker;
+void checker__fail(struct checker *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* verify_smp.c: a sequence that ran on several vCPUs.  Check each op's
+ * vCPU against @sim_op_cpu, and each vCPU's shootdown acks against the
+ * range flushes the simulator made on the others (@flushes_by, by CPU);
+ * append to the verdict's @buf the ops and acks by vCPU; or, after the
+ * watchdog, what each vCPU was waiting for. */
+void verify_smp__check(struct kvm *kvm, const struct job *job,
+		       const uint8_t *sim_op_cpu, const uint64_t *flushes_by,
+		       struct checker *c);
+void verify_smp__detail(struct kvm *kvm, const struct job *job,
+			const uint64_t *flushes_by, char *buf, size_t size);
+void verify_smp__waits(struct kvm *kvm, char *buf, size_t size);
 
 /* smp.c: kvm_runner smp_shootdown, @nr_cpus vCPUs.  Prints its lines;
  * returns an HM_EXIT_*. */

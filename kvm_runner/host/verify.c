@@ -15,7 +15,8 @@
  *     frame the guest touched is non-zero;
  *   - on several vCPUs (a sequence of several CPUs, vms.c): every op ran
  *     on the vCPU of the CPU the simulator had current, and each vCPU
- *     acknowledged one shootdown IPI per range flush of the other CPUs.
+ *     acknowledged one shootdown IPI per range flush of the other CPUs
+ *     (verify_smp.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -240,20 +241,36 @@ struct checker {
 	char first[512];	/* the first failure, for the FAIL line */
 };
 
+static void vfailf(struct checker *c, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (!c->failures++)
+		snprintf(c->first, sizeof(c->first), "%s", buf);
+	else if (c->failures <= 8)
+		printf("    also: %s\n", buf);
+}
+
 static void failf(struct checker *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void failf(struct checker *c, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[512];
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vfailf(c, fmt, ap);
 	va_end(ap);
-	if (!c->failures++)
-		snprintf(c->first, sizeof(c->first), "%s", buf);
-	else if (c->failures <= 8)
-		printf("    also: %s\n", buf);
+}
+
+/* failf() for the other files of the check (verify_smp.c). */
+void checker__fail(struct checker *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfailf(c, fmt, ap);
+	va_end(ap);
 }
 
 /* "kernel BUG at F:L in ..." without the "at F:L ". */
@@ -445,112 +462,6 @@ static void check_results(struct kvm *kvm, const struct job *job,
 	}
 }
 
-/*
- * A sequence on real vCPUs: each op ran on the vCPU of the CPU current on
- * the simulator at that op (op_cpu: the xAPIC ID the guest read there),
- * and every vCPU acknowledged one shootdown IPI per range flush the
- * simulator made on the other CPUs: flushes x (N - 1) in all.
- */
-static void check_smp(struct kvm *kvm, const struct job *job,
-		      const struct sim_run *s, struct checker *c)
-{
-	const struct hm_mailbox *mb = guest__mailbox(kvm);
-	unsigned n = kvm->nr_vcpus;
-	uint64_t flushes = 0;
-	char t[96];
-
-	for (uint32_t i = 0; i < job->n; i++) {
-		if (mb->op_cpu[i] != s->op_cpu[i]) {
-			failf(c, "op #%u %s ran on vCPU %u; the simulator ran "
-			      "it on cpu %u", i,
-			      op_text(&job->ops[i], t, sizeof(t)),
-			      mb->op_cpu[i], s->op_cpu[i]);
-			break;
-		}
-	}
-	for (unsigned j = 0; j < n; j++)
-		flushes += s->flushes_by[j];
-	for (unsigned k = 0; k < n; k++) {
-		uint64_t want = flushes - s->flushes_by[k];
-
-		if (mb->smp_acks[k] != want)
-			failf(c, "TLB shootdown IPIs: cpu %u acknowledged %u, "
-			      "expected %llu, one per range flush of the "
-			      "other CPUs on the simulator (%llu flushes x %u "
-			      "other CPU%s = %llu IPIs in all)", k,
-			      mb->smp_acks[k], (unsigned long long)want,
-			      (unsigned long long)flushes, n - 1,
-			      n > 2 ? "s" : "",
-			      (unsigned long long)(flushes * (n - 1)));
-	}
-	for (unsigned k = 0; k < n; k++)
-		if (mb->smp_ipis_sent[k] != mb->smp_acks[k])
-			failf(c, "TLB shootdown IPIs: cpu %u acknowledged %u "
-			      "of the %u sent to it", k, mb->smp_acks[k],
-			      mb->smp_ipis_sent[k]);
-	for (unsigned j = 0; j < n; j++)
-		if (mb->smp_shootdowns_by[j] != s->flushes_by[j])
-			failf(c, "cpu %u sent %u TLB shootdowns; the simulator "
-			      "made %llu range flushes on it", j,
-			      mb->smp_shootdowns_by[j],
-			      (unsigned long long)s->flushes_by[j]);
-}
-
-/* ", ops by cpu 97/97/97/97; 24 range flushes, 72 shootdown IPIs acked,
- * by cpu 18/18/18/18" */
-static void smp_detail(struct kvm *kvm, const struct job *job,
-		       const struct sim_run *s, char *buf, size_t size)
-{
-	const struct hm_mailbox *mb = guest__mailbox(kvm);
-	unsigned ops[HM_SMP_MAX_CPUS] = { 0 }, n = kvm->nr_vcpus;
-	uint64_t flushes = 0, acks = 0;
-	size_t len;
-
-	for (uint32_t i = 0; i < job->n; i++)
-		if (mb->op_cpu[i] < HM_SMP_MAX_CPUS)
-			ops[mb->op_cpu[i]]++;
-	for (unsigned k = 0; k < n; k++) {
-		flushes += s->flushes_by[k];
-		acks += mb->smp_acks[k];
-	}
-	len = strlen(buf);
-	snprintf(buf + len, size - len, "; ops by cpu");
-	for (unsigned k = 0; k < n; k++) {
-		len = strlen(buf);
-		snprintf(buf + len, size - len, "%c%u", k ? '/' : ' ', ops[k]);
-	}
-	len = strlen(buf);
-	snprintf(buf + len, size - len, "; %llu range flushes, %llu shootdown "
-		 "IPIs acked, by cpu", (unsigned long long)flushes,
-		 (unsigned long long)acks);
-	for (unsigned k = 0; k < n; k++) {
-		len = strlen(buf);
-		snprintf(buf + len, size - len, "%c%u", k ? '/' : ' ',
-			 mb->smp_acks[k]);
-	}
-}
-
-/* What each vCPU waited for when the watchdog fired: "; cpu 0 waits for
- * cpu 2 to finish an op; cpu 2 for cpu 3's ack of its shootdown IPI". */
-static void smp_waits(struct kvm *kvm, char *buf, size_t size)
-{
-	const struct hm_mailbox *mb = guest__mailbox(kvm);
-
-	for (unsigned k = 0; k < kvm->nr_vcpus; k++) {
-		uint32_t w = mb->smp_wait[k];
-		size_t len = strlen(buf);
-
-		if (w & HM_SMP_WAIT_CALL)
-			snprintf(buf + len, size - len, "; cpu %u waits for "
-				 "cpu %u to finish the op it handed over", k,
-				 w & 0xff);
-		else if (w & HM_SMP_WAIT_ACK)
-			snprintf(buf + len, size - len, "; cpu %u waits for "
-				 "cpu %u to acknowledge its TLB shootdown IPI",
-				 k, w & 0xff);
-	}
-}
-
 static const char *pf_error_text(uint32_t err, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s %s, %s%s", err & 1 ? "protection" : "not-present",
@@ -689,7 +600,8 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
 			      outcome_names[s->outcome], s->stopped);
 		check_results(kvm, job, s, &c);
 		if (smp)
-			check_smp(kvm, job, s, &c);
+			verify_smp__check(kvm, job, s->op_cpu, s->flushes_by,
+					  &c);
 		rc = check_memory(kvm, sim, s, &c);
 		if (smp)
 			snprintf(detail, sizeof(detail), "%u ops on %u vCPUs, "
@@ -707,7 +619,8 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
 				 sizeof(detail) - strlen(detail),
 				 ", %u BUG reports as predicted", s->bug_count);
 		if (smp) {
-			smp_detail(kvm, job, s, detail, sizeof(detail));
+			verify_smp__detail(kvm, job, s->flushes_by, detail,
+					   sizeof(detail));
 			for (unsigned k = 0; k < kvm->nr_vcpus; k++)
 				verify_ipis_acked += mb->smp_acks[k];
 		}
@@ -734,8 +647,8 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
 			cr2 = (uint32_t)r.rcx;
 			eip = (uint32_t)r.rdx;
 			snprintf(detail, sizeof(detail),
-				 "guest exception %u%s%s, error code %#x%s%s%s, "
-				 "CR2 %#x, EIP %#x <%s>, at op #%u %s", vec,
+				 "guest exception %u%s%s, error code %#x%s%s%s"
+				 ", CR2 %#x, EIP %#x <%s>, at op #%u %s", vec,
 				 vec == 14 ? " (#PF)" : "", on, err,
 				 vec == 14 ? " (" : "",
 				 vec == 14 ? pf_error_text(err, e, sizeof(e)) : "",
@@ -797,7 +710,7 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
 				 sizeof(detail) - strlen(detail) + 1,
 				 " on cpu %u)", mb->op_cpu[mb->ops_done]);
 		if (smp)
-			smp_waits(kvm, detail, sizeof(detail));
+			verify_smp__waits(kvm, detail, sizeof(detail));
 		if (s->outcome != HM_EXEC_HANG)
 			failf(&c, "%s", detail);
 		dump = true;
