@@ -5,6 +5,7 @@
 # comes out.  One script, several tests (BUILD.bazel passes the part):
 #
 #   kvm_runner_test.sh RUNNER boot|scenarios|faults|input|nokvm|bench|smp
+#   kvm_runner_test.sh RUNNER teeth_ack
 #   kvm_runner_test.sh RUNNER corpus|teeth|teeth_ipi FILE...
 #
 # Where /dev/kvm is missing or unusable the test PASSES after printing
@@ -97,6 +98,23 @@ teeth_ipi)
 	expect '^FAIL .*small_window_wraps.txt: TLB shootdown IPIs: cpu 1 acknowledged 0, expected 2'
 	expect '^PASS boot '
 	expect '^1 passed, 2 failed$'
+	;;
+teeth_ack)
+	# A guest whose IPI handler flushes but never acknowledges: the
+	# initiator waits for good, and the watchdog must end it with who
+	# waited on whom; the next sequence gets a new VM.
+	SECONDS=0
+	timeout 60 "$runner" --timeout-ms 2000 smp_wraps boot >"$out" 2>&1
+	status=$?
+	if no_smp; then
+		echo "SKIPPED: no SMP guest on this KVM"
+		exit 0
+	fi
+	[ $status = 1 ] || fail "exit status $status, expected 1"
+	expect '^FAIL smp_wraps: watchdog: the guest did not finish within 2000 ms \(at op #[0-9]+ on cpu 0\); cpu 0 waits for cpu 1 to acknowledge its TLB shootdown IPI$'
+	expect '^PASS boot '
+	expect '^1 passed, 1 failed$'
+	[ $SECONDS -lt 30 ] || fail "took $SECONDS s"
 	;;
 boot)
 	[ $status = 0 ] || fail "boot: exit status $status"

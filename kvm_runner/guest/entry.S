@@ -192,7 +192,9 @@ hm_ipi_handler64:
 	shrl	$24, %eax
 	movl	$hm_smp_acks, %ecx
 	movl	(%rcx), %ecx
+#if !HM_GUEST_INJECT_NO_ACK		/* guest/guest.h: the injected bug */
 	lock incl (%rcx,%rax,4)
+#endif
 	movl	$0, 0xB0(%rdx)		/* EOI */
 	popq	%rdx
 	popq	%rcx

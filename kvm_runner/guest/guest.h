@@ -66,9 +66,15 @@ extern unsigned guest_cpu;
  * Never defined in a normal build.
  *   HM_GUEST_INJECT_NO_IPI  flush_tlb_kernel_range() flushes this CPU's
  *                           TLB only: no shootdown IPI to the others
+ *   HM_GUEST_INJECT_NO_ACK  the shootdown IPI's handler flushes but never
+ *                           acknowledges (entry.S): the initiator waits
+ *                           until the host's watchdog
  */
 #ifndef HM_GUEST_INJECT_NO_IPI
 #define HM_GUEST_INJECT_NO_IPI 0
+#endif
+#ifndef HM_GUEST_INJECT_NO_ACK
+#define HM_GUEST_INJECT_NO_ACK 0
 #endif
 
 /* The CPU we run on, from the stack pointer: each vCPU has its own
