@@ -267,8 +267,8 @@ struct hm_mailbox {
 	 * IPIs the other CPUs acknowledged over the timed iterations. */
 	uint32_t smp_bench_acks;
 	/* Host to guest: idle application processors halt (sti; hlt, woken
-	 * by the IPI) instead of spinning for work (the benchmark mode's;
-	 * smp_shootdown's cpu 1 must poll for its reads). */
+	 * by an IPI) instead of polling for work (set for sequences and the
+	 * benchmark mode; smp_shootdown's cpu 1 polls). */
 	uint32_t smp_idle_halt;
 	/* A sequence on real vCPUs (HM_MB_CMD_SEQUENCE in a VM of nr_cpus
 	 * vCPUs, guest/smp_ops.c), guest to host, with the IPI counts above

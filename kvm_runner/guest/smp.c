@@ -143,10 +143,10 @@ unsigned guest_apic_id(void)
 	return apic_read(APIC_ID) >> 24;
 }
 
-/* An idle application processor: halted until the wake-up IPI, or (the
- * smp_shootdown scenario, whose cpu 0 hands out work without one)
- * polling.  Interrupts stay deliverable either way: a TLB shootdown may
- * come at any time. */
+/* An idle application processor: halted until the wake-up IPI, or, where
+ * the host left smp_idle_halt 0 (the smp_shootdown scenario, as it always
+ * ran), polling, which the IPI then only interrupts.  Interrupts stay
+ * deliverable either way: a TLB shootdown may come at any time. */
 static void ap_wait_for_work(volatile struct ap_work *w)
 {
 	if (!MB->smp_idle_halt) {
