@@ -5,7 +5,8 @@
 # comes out.  One script, several tests (BUILD.bazel passes the part):
 #
 #   kvm_runner_test.sh RUNNER boot|scenarios|faults|input|nokvm|bench|smp
-#   kvm_runner_test.sh RUNNER corpus FILE...
+#   kvm_runner_test.sh RUNNER teeth_ack
+#   kvm_runner_test.sh RUNNER corpus|teeth|teeth_ipi FILE...
 #
 # Where /dev/kvm is missing or unusable the test PASSES after printing
 # "SKIPPED: <reason>" (Bazel would count a 77 as a failure); where it is
@@ -43,6 +44,16 @@ expect() {
 	grep -qE -- "$1" "$out" || fail "no line matching '$1'"
 }
 
+# no_smp: the last run found no SMP guest on this KVM (sequences of several
+# CPUs then run on one vCPU playing each CPU, and say so).
+no_smp() {
+	if grep -q '^smp: no SMP guest on this KVM' "$out"; then
+		echo "note: $(grep '^smp: no SMP guest' "$out")"
+		return 0
+	fi
+	return 1
+}
+
 # A bad device path is the simulated "no /dev/kvm": needs no KVM at all.
 if [ "$part" = nokvm ]; then
 	run 77 --kvm-dev /nonexistent/kvm boot &&
@@ -72,6 +83,39 @@ teeth)
 	# correct simulator: the comparison must fail the sequence.
 	run 1 "$@" && expect '^FAIL ' && expect '^0 passed, 1 failed'
 	;;
+teeth_ipi)
+	# A guest that flushes only its own TLB, no shootdown IPI: the host's
+	# count of acknowledged IPIs per vCPU must fail every sequence with
+	# range flushes on several vCPUs, and only those.
+	timeout 60 "$runner" smp_wraps "$@" boot >"$out" 2>&1
+	status=$?
+	if no_smp; then
+		echo "SKIPPED: no SMP guest on this KVM"
+		exit 0
+	fi
+	[ $status = 1 ] || fail "exit status $status, expected 1"
+	expect '^FAIL smp_wraps: TLB shootdown IPIs: cpu 0 acknowledged 0, expected 3, one per range flush of the other CPUs on the simulator \(4 flushes x 3 other CPUs = 12 IPIs in all\)$'
+	expect '^FAIL .*small_window_wraps.txt: TLB shootdown IPIs: cpu 1 acknowledged 0, expected 2'
+	expect '^PASS boot '
+	expect '^1 passed, 2 failed$'
+	;;
+teeth_ack)
+	# A guest whose IPI handler flushes but never acknowledges: the
+	# initiator waits for good, and the watchdog must end it with who
+	# waited on whom; the next sequence gets a new VM.
+	SECONDS=0
+	timeout 60 "$runner" --timeout-ms 2000 smp_wraps boot >"$out" 2>&1
+	status=$?
+	if no_smp; then
+		echo "SKIPPED: no SMP guest on this KVM"
+		exit 0
+	fi
+	[ $status = 1 ] || fail "exit status $status, expected 1"
+	expect '^FAIL smp_wraps: watchdog: the guest did not finish within 2000 ms \(at op #[0-9]+ on cpu 0\); cpu 0 waits for cpu 1 to acknowledge its TLB shootdown IPI$'
+	expect '^PASS boot '
+	expect '^1 passed, 1 failed$'
+	[ $SECONDS -lt 30 ] || fail "took $SECONDS s"
+	;;
 boot)
 	[ $status = 0 ] || fail "boot: exit status $status"
 	expect '^paging: (compat mode|legacy PAE)'
@@ -80,10 +124,26 @@ boot)
 	expect '^1 passed, 0 failed$'
 	;;
 scenarios)
-	run 0 all && expect '^10 passed, 0 failed$'
+	run 0 all && expect '^13 passed, 0 failed$'
+	if ! no_smp; then
+		# Counts that follow from the scenarios, never timings.
+		expect '^smp: 4 vCPUs for the sequences of 4 CPUs: one host thread each, in-kernel irqchip, compat mode; APIC IDs 0 1 2 3$'
+		expect '^PASS smp_wraps \(162 ops on 4 vCPUs, [0-9.]+ ms in the guest; ops by cpu 40/41/41/40; 4 range flushes, 12 shootdown IPIs acked, by cpu 3/3/3/3\)$'
+		expect '^PASS mixed \(29 ops on 2 vCPUs, .*; 2 range flushes, 2 shootdown IPIs acked, by cpu 0/2\)$'
+	fi
 	;;
 corpus)
 	run 0 "$@" && expect '^[0-9]+ passed, 0 failed'
+	# Each sequence of N > 1 CPUs ran on N vCPUs (where KVM makes SMP
+	# guests) and says so.
+	no_smp || for f in "$@"; do
+		n=$(sed -n 's/^config cpus \([0-9]\).*/\1/p' "$f")
+		case $n in [234]) ;; *) continue ;; esac
+		grep -q '^config .*nopae' "$f" && continue
+		grep -F "PASS $f (" "$out" | grep -qE "ops on $n vCPUs" ||
+			fail "$f: not run on $n vCPUs"
+		echo "$f: $n vCPUs"
+	done
 	;;
 faults)
 	# Each fault is the expected outcome of its scenario (predicted by
@@ -97,6 +157,16 @@ faults)
 		expect 'IDT 0x00000000/0'
 	run 0 --timeout-ms 200 fault_hang &&
 		expect '^PASS fault_hang \(watchdog: the guest did not finish within 300 ms'
+	# The same on an application processor: the #PF comes from cpu 1's
+	# vCPU (its registers, its stack) and ends cpu 0's wait at once, well
+	# before a 30 s watchdog; a spinning cpu 1 is named by the watchdog.
+	SECONDS=0
+	run 0 --timeout-ms 30000 fault_ap_pagefault && ! no_smp &&
+		expect '^PASS fault_ap_pagefault \(guest exception 14 \(#PF\) on cpu 1, .*CR2 0xffc64000' &&
+		expect 'ESP 0xc01e[0-9a-f]{4}$'
+	[ $SECONDS -lt 20 ] || fail "fault_ap_pagefault took $SECONDS s"
+	run 0 fault_ap_hang && ! no_smp &&
+		expect '^PASS fault_ap_hang \(watchdog: the guest did not finish within 300 ms \(at op #2 on cpu 1\); cpu 0 waits for cpu 1 to finish the op it handed over\)$'
 	run 0 bug &&
 		expect '^PASS bug \(guest BUG: kernel BUG at core/highmem.c:[0-9]+ in hm_kunmap_high\(\)'
 	# After each death the next sequence gets a new VM.
@@ -122,6 +192,13 @@ smp)
 		expect '^PASS smp_shootdown \(3 vCPUs'
 	run 2 --smp-cpus 9 smp_shootdown && expect 'smp-cpus'
 	run 2 smp_shootdown boot && expect 'runs alone'
+	# Sequences of several CPUs: on as many vCPUs, or with --one-vcpu on
+	# one vCPU playing each CPU; the same verdicts.
+	run 0 smp_wraps &&
+		expect '^PASS smp_wraps \(162 ops on 4 vCPUs, .*12 shootdown IPIs acked' &&
+		expect '^vCPUs: 4: 1 sequences, [0-9.]+ ms in the guest; 12 shootdown IPIs acknowledged$'
+	run 0 --one-vcpu smp_wraps &&
+		expect '^PASS smp_wraps \(162 ops, 1 vCPU playing 4 CPUs, '
 	;;
 bench)
 	# The benchmark mode, a few iterations of each op: every op's line

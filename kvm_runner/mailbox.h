@@ -77,12 +77,19 @@
 				 * timed loop starts (al 0) or ended (al 1) */
 
 /* SMP: at most this many vCPUs; the TLB shootdown IPI's vector; the
- * xAPIC's physical address (mapped at FIX_APIC_BASE); and each
- * application processor's stack top: HM_GUEST_STACK_TOP - cpu * this. */
+ * wake-up IPI's (it only ends a hlt: the work is in memory); the xAPIC's
+ * physical address (mapped at FIX_APIC_BASE); and each application
+ * processor's stack top: HM_GUEST_STACK_TOP - cpu * this. */
 #define HM_SMP_MAX_CPUS		4
 #define HM_SMP_IPI_VECTOR	0x40
+#define HM_SMP_WAKE_VECTOR	0x41
 #define HM_APIC_PHYS		0xFEE00000u
 #define HM_SMP_STACK_SIZE	0x10000
+
+/* hm_mailbox.smp_wait[cpu]: what that vCPU is waiting for, and on whom
+ * (the low byte: a cpu number).  0: it is not waiting. */
+#define HM_SMP_WAIT_ACK		0x100u	/* its shootdown IPI's ack */
+#define HM_SMP_WAIT_CALL	0x200u	/* the op it handed over */
 
 /* Where the guest finds CR3 before paging is on: mailbox + this. */
 #define HM_MB_CR3_OFFSET	8
@@ -260,10 +267,19 @@ struct hm_mailbox {
 	 * IPIs the other CPUs acknowledged over the timed iterations. */
 	uint32_t smp_bench_acks;
 	/* Host to guest: idle application processors halt (sti; hlt, woken
-	 * by the IPI) instead of spinning for work (the benchmark mode's;
-	 * smp_shootdown's cpu 1 must poll for its reads). */
+	 * by an IPI) instead of polling for work (set for sequences and the
+	 * benchmark mode; smp_shootdown's cpu 1 polls). */
 	uint32_t smp_idle_halt;
+	/* A sequence on real vCPUs (HM_MB_CMD_SEQUENCE in a VM of nr_cpus
+	 * vCPUs, guest/smp_ops.c), guest to host, with the IPI counts above
+	 * (all per sequence): the range flushes each CPU sent to the others
+	 * (the shootdowns, by initiator); what each vCPU waits for now
+	 * (HM_SMP_WAIT_*, for a watchdog stop); the xAPIC ID of the vCPU
+	 * that ran each op. */
+	uint32_t smp_shootdowns_by[HM_SMP_MAX_CPUS];
+	uint32_t smp_wait[HM_SMP_MAX_CPUS];
 	uint32_t smp_pad;
+	uint8_t op_cpu[HM_MB_MAX_OPS];
 };
 
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");

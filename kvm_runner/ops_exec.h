@@ -41,6 +41,7 @@ struct hm_exec_map {
 
 /* How a run stopped. */
 enum hm_exec_outcome {
+	HM_EXEC_NEXT = -1,	/* hm_exec_step: on to the next op */
 	HM_EXEC_DONE,		/* every op ran */
 	HM_EXEC_FAULT,		/* a touch found no translation */
 	HM_EXEC_HANG,		/* asked to hang */
@@ -83,6 +84,12 @@ struct hm_exec {
  * the op that stopped it (or @n). */
 int hm_exec_run(struct hm_exec *x, const struct hm_kop *op, uint32_t n,
 		struct hm_kop_result *res, uint32_t *stopped_at);
+/* Run op @i alone, filling @res[@i]: HM_EXEC_NEXT, or the outcome that
+ * stops the run at this op.  hm_exec_run() is a loop of these; a runner
+ * that spreads the ops over several CPUs calls it on each op's CPU, one op
+ * at a time (@x is shared, not locked). */
+int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
+		 struct hm_kop_result *res);
 
 /* The tag written through a new mapping: never 0, different for every
  * op, sequence and frame. */

@@ -2,7 +2,8 @@
 /*
  * arch.c - core/arch.h for the guest: PTE stores into the real page
  * tables the MMU walks, invlpg and whole-TLB flushes; with several vCPUs
- * (smp.c) the flush is also sent to the others by IPI.
+ * (smp.c) the flush is also sent to the others by IPI, and the CPU is the
+ * vCPU we run on.
  */
 #include "kvm_runner/guest/guest.h"
 
@@ -72,19 +73,23 @@ void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 			invlpg((uint32_t)va);
 	}
 	/* With several vCPUs, the others by IPI (smp.c), acks awaited. */
-	if (guest_smp())
+	if (guest_smp() && !HM_GUEST_INJECT_NO_IPI)
 		guest_smp_shootdown(start, end,
 				    pages > TLB_SINGLE_PAGE_FLUSH_CEILING);
 }
 
+/* With several vCPUs, the one we run on (the core is only ever run on the
+ * vCPU of the CPU it is meant for: smp_ops.c); with one, the CPU it
+ * plays. */
 unsigned hm_arch_smp_processor_id(struct hm_ctx *ctx)
 {
 	(void)ctx;
-	return guest_cpu;
+	return guest_smp() ? guest_this_cpu() : guest_cpu;
 }
 
-/* One vCPU and no interrupts: a lock found taken can never be released,
- * so it is a deadlock in the core, not contention. */
+/* Ops run one at a time, on one vCPU at a time even with several
+ * (smp_ops.c), and no IPI handler takes a lock: a lock found taken can
+ * never be released, so it is a deadlock in the core, not contention. */
 void hm_arch_spin_lock(struct hm_ctx *ctx, hm_spinlock_t *lock)
 {
 	(void)ctx;
@@ -99,8 +104,9 @@ void hm_arch_spin_unlock(struct hm_ctx *ctx, hm_spinlock_t *lock)
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
 
-/* Nobody else runs who could wake us: give up at once, as the simulator
- * does with wait_timeout_ms 0, and let the core report it. */
+/* Nobody else runs who could wake us (one op at a time, whatever the
+ * vCPUs): give up at once, as the simulator does with wait_timeout_ms 0,
+ * and let the core report it. */
 bool hm_arch_sleep(struct hm_ctx *ctx, struct hm_waitqueue *wq, uint32_t seq,
 		   hm_spinlock_t *lock)
 {

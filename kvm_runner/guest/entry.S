@@ -192,10 +192,26 @@ hm_ipi_handler64:
 	shrl	$24, %eax
 	movl	$hm_smp_acks, %ecx
 	movl	(%rcx), %ecx
+#if !HM_GUEST_INJECT_NO_ACK		/* guest/guest.h: the injected bug */
 	lock incl (%rcx,%rax,4)
+#endif
 	movl	$0, 0xB0(%rdx)		/* EOI */
 	popq	%rdx
 	popq	%rcx
+	popq	%rax
+	iretq
+
+/*
+ * The wake-up IPI (HM_SMP_WAKE_VECTOR): EOI and back.  It only ends the
+ * hlt of a waiting vCPU, which then finds in memory what it waited for
+ * (work handed to it, or the end of the work it handed over).
+ */
+	.globl	hm_wake_handler64
+hm_wake_handler64:
+	pushq	%rax
+	movl	$hm_apic_va, %eax
+	movl	(%rax), %eax
+	movl	$0, 0xB0(%rax)		/* EOI */
 	popq	%rax
 	iretq
 	.code32

@@ -54,10 +54,40 @@ static inline void write_cr4(uint32_t v)
 
 #define X86_CR4_PGE	(1u << 7)
 
-/* The context the guest runs, and the CPU the ops say we are on: one
- * vCPU plays every CPU of the configuration in turn. */
+/* The context the guest runs, and the CPU the ops say is current: with
+ * one vCPU, the one it plays (it plays every CPU in turn); with several
+ * (smp_ops.c), the one whose vCPU runs the next op. */
 extern struct hm_ctx guest_ctx;
 extern unsigned guest_cpu;
+
+/*
+ * Deliberate bugs of the guest itself (not the core's: those are
+ * HM_INJECT_BUG in core/internal.h), to prove the host catches them.
+ * Never defined in a normal build.
+ *   HM_GUEST_INJECT_NO_IPI  flush_tlb_kernel_range() flushes this CPU's
+ *                           TLB only: no shootdown IPI to the others
+ *   HM_GUEST_INJECT_NO_ACK  the shootdown IPI's handler flushes but never
+ *                           acknowledges (entry.S): the initiator waits
+ *                           until the host's watchdog
+ */
+#ifndef HM_GUEST_INJECT_NO_IPI
+#define HM_GUEST_INJECT_NO_IPI 0
+#endif
+#ifndef HM_GUEST_INJECT_NO_ACK
+#define HM_GUEST_INJECT_NO_ACK 0
+#endif
+
+/* The CPU we run on, from the stack pointer: each vCPU has its own
+ * HM_SMP_STACK_SIZE stack below HM_GUEST_STACK_TOP (entry.S), and the old
+ * i386 kernel found its thread_info from %esp the same way.  Free, where
+ * the xAPIC ID is an MMIO read the host must emulate. */
+static inline unsigned guest_this_cpu(void)
+{
+	uint32_t sp;
+
+	__asm__("mov %%esp, %0" : "=r"(sp));
+	return (GUEST_VA(HM_GUEST_STACK_TOP) - sp) / HM_SMP_STACK_SIZE;
+}
 
 void guest_puts(const char *s);
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -89,8 +119,17 @@ static inline uint64_t rdtsc(void)
 bool guest_smp(void);
 uint32_t guest_smp_acks(void);	/* IPIs acknowledged by the others */
 void guest_smp_boot(void);
+unsigned guest_apic_id(void);
 void guest_smp_shootdown(hm_vaddr_t start, hm_vaddr_t end, bool full);
+void guest_smp_call_function_single(unsigned cpu, void (*func)(void *info),
+				    void *info);
+void guest_smp_counts_reset(struct hm_mailbox *mb);
 void guest_smp_scenario(struct hm_mailbox *mb);
+/* smp_ops.c: a sequence's ops, each on the vCPU of its CPU. */
+struct hm_exec;
+int guest_smp_exec_run(struct hm_exec *x, const struct hm_kop *ops,
+		       uint32_t n, struct hm_kop_result *res,
+		       uint32_t *stopped_at);
 /* main.c: lidt of the IDT cpu 0 filled, on any CPU. */
 void guest_idt_load(uint32_t mode);
 
@@ -99,5 +138,6 @@ extern const uint32_t hm_stubs32[32], hm_stubs64[32];
 void hm_guest_hang(void) __attribute__((noreturn));
 void hm_guest_triple(void) __attribute__((noreturn));
 void hm_ipi_handler64(void);	/* 64-bit code: only its address */
+void hm_wake_handler64(void);	/* the same */
 
 #endif /* HM_KVM_GUEST_H */

@@ -99,10 +99,13 @@ static void idt_init(uint32_t mode)
 			idt[v * words + 3] = 0;
 		}
 	}
-	/* SMP (compat mode only): the TLB shootdown IPI's gate. */
-	if (compat && guest_smp()) {
-		uint32_t h = (uint32_t)(uintptr_t)hm_ipi_handler64;
-		unsigned v = HM_SMP_IPI_VECTOR;
+	/* SMP (compat mode only): the TLB shootdown IPI's gate, and the
+	 * wake-up IPI's. */
+	for (unsigned v = HM_SMP_IPI_VECTOR;
+	     compat && guest_smp() && v <= HM_SMP_WAKE_VECTOR; v++) {
+		uint32_t h = (uint32_t)(uintptr_t)(v == HM_SMP_IPI_VECTOR ?
+						   hm_ipi_handler64 :
+						   hm_wake_handler64);
 
 		idt[v * 4 + 0] = (h & 0xFFFFu) | (HM_GUEST_CS64 << 16);
 		idt[v * 4 + 1] = (h & 0xFFFF0000u) | 0x8E00u;
@@ -116,7 +119,7 @@ void guest_idt_load(uint32_t mode)
 {
 	bool compat = mode == HM_PAGING_COMPAT;
 	unsigned words = compat ? 4 : 2;
-	unsigned n = compat && guest_smp() ? HM_SMP_IPI_VECTOR + 1 : 32;
+	unsigned n = compat && guest_smp() ? HM_SMP_WAKE_VECTOR + 1 : 32;
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint32_t base;
@@ -297,8 +300,18 @@ static void run_sequence(struct hm_mailbox *mb)
 	if (n > HM_MB_MAX_OPS)
 		guest_panic("sequence of %u ops: the mailbox holds %u", n,
 			    HM_MB_MAX_OPS);
-	mb->outcome = (uint32_t)hm_exec_run(&exec, mb->ops, n, mb->results,
-					    &stopped);
+	if (guest_smp()) {
+		/* Each op on the vCPU of its CPU: as many vCPUs as CPUs. */
+		if (mb->nr_cpus != mb->smp_nr_cpus)
+			guest_panic("a sequence for %u CPUs in a VM of %u "
+				    "vCPUs", mb->nr_cpus, mb->smp_nr_cpus);
+		guest_smp_counts_reset(mb);
+		mb->outcome = (uint32_t)guest_smp_exec_run(
+			&exec, mb->ops, n, mb->results, &stopped);
+	} else {
+		mb->outcome = (uint32_t)hm_exec_run(&exec, mb->ops, n,
+						    mb->results, &stopped);
+	}
 	mb->ops_done = stopped;
 
 	hm_stats(ctx, &st);

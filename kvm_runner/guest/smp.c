@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smp.c - several vCPUs: the xAPIC mapped at FIX_APIC_BASE, application
- * processors waiting for work with interrupts on, and the TLB shootdown
- * behind hm_arch_flush_tlb_kernel_range(): a fixed-vector IPI to every
- * other CPU, whose handler (entry.S) flushes and bumps its ack counter,
- * which the initiator waits for.
+ * processors waiting for work with interrupts on, work handed to one of
+ * them (smp_call_function_single), and the TLB shootdown behind
+ * hm_arch_flush_tlb_kernel_range(): a fixed-vector IPI from the CPU that
+ * flushes to every other one, whose handler (entry.S) flushes and bumps
+ * its ack counter, which the initiator waits for.
  */
 #include "core/layout.h"
 #include "kvm_runner/guest/guest.h"
@@ -22,11 +23,15 @@ uint32_t hm_apic_va;
 volatile uint32_t *hm_smp_acks;
 volatile uint32_t hm_smp_flush_start, hm_smp_flush_end, hm_smp_flush_full;
 
-/* Work for an application processor: cpu 0 bumps seq, the AP does it and
- * sets done = seq. */
-enum { AP_READ32 = 1 };
+/* Work for an application processor: the caller fills func and info,
+ * bumps seq and wakes the AP, which runs func(info) in its idle loop (not
+ * in the IPI handler, as the kernel would: that is 64-bit code), sets
+ * done = seq and wakes the caller. */
 static volatile struct ap_work {
-	uint32_t seq, done, op, arg, result;
+	uint32_t seq, done;
+	unsigned caller;
+	void (*func)(void *info);
+	void *info;
 } ap_work[HM_SMP_MAX_CPUS];
 
 /* Long enough for any emulated host; the host's watchdog is the real
@@ -46,6 +51,45 @@ static inline void apic_write(uint32_t reg, uint32_t v)
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");
+}
+
+static inline uint32_t irq_save(void)
+{
+	uint32_t flags;
+
+	__asm__ volatile("pushf; pop %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+static inline void irq_restore(uint32_t flags)
+{
+	if (flags & (1u << 9))	/* IF */
+		__asm__ volatile("sti" ::: "memory");
+}
+
+/*
+ * Sleep until the next interrupt, called with interrupts off after the
+ * caller found nothing to do; returns with them off again.  "sti; hlt":
+ * sti opens them only after the next instruction, so an IPI that came
+ * after the caller's check ends the hlt instead of being taken before it
+ * and lost.  A vCPU that waits this way costs its host thread nothing
+ * (KVM blocks it in the kernel until the IPI): here two host cores run up
+ * to four vCPUs, beside other people's builds.
+ */
+static inline void safe_halt_cli(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* A fixed IPI to @cpu (its xAPIC ID), and wait until the APIC took it. */
+static void send_ipi(unsigned cpu, unsigned vector)
+{
+	apic_write(APIC_ICR_HI, cpu << 24);
+	apic_write(APIC_ICR_LO, APIC_ICR_ASSERT | vector);
+	for (uint32_t k = 0; apic_read(APIC_ICR_LO) & APIC_ICR_BUSY; k++)
+		if (k == SPIN_LIMIT)
+			guest_panic("the IPI (vector %#x) to cpu %u stays "
+				    "pending", vector, cpu);
 }
 
 /* set_fixmap_nocache(FIX_APIC_BASE, APIC_BASE) once, then software-enable
@@ -90,7 +134,30 @@ void guest_smp_boot(void)
 	if (!guest_smp())
 		return;
 	apic_init();
-	MB->smp_apic_id[0] = apic_read(APIC_ID) >> 24;
+	MB->smp_apic_id[0] = guest_apic_id();
+}
+
+/* The xAPIC's own word on who we are (an MMIO read the host emulates). */
+unsigned guest_apic_id(void)
+{
+	return apic_read(APIC_ID) >> 24;
+}
+
+/* An idle application processor: halted until the wake-up IPI, or, where
+ * the host left smp_idle_halt 0 (the smp_shootdown scenario, as it always
+ * ran), polling, which the IPI then only interrupts.  Interrupts stay
+ * deliverable either way: a TLB shootdown may come at any time. */
+static void ap_wait_for_work(volatile struct ap_work *w)
+{
+	if (!MB->smp_idle_halt) {
+		while (w->seq == w->done)
+			cpu_relax();
+		return;
+	}
+	__asm__ volatile("cli" ::: "memory");
+	while (w->seq == w->done)
+		safe_halt_cli();
+	__asm__ volatile("sti" ::: "memory");
 }
 
 /* An application processor, from entry.S: paging on, in the direct map. */
@@ -104,49 +171,80 @@ void guest_ap_main(unsigned cpu)
 			    HM_SMP_MAX_CPUS);
 	guest_idt_load(MB->paging_mode);
 	apic_init();
-	MB->smp_apic_id[cpu] = apic_read(APIC_ID) >> 24;
+	MB->smp_apic_id[cpu] = guest_apic_id();
 	__atomic_add_fetch(&MB->smp_online, 1, __ATOMIC_SEQ_CST);
 	__asm__ volatile("sti");
 	for (;;) {
-		while (w->seq == w->done) {
-			if (MB->smp_idle_halt)
-				__asm__ volatile("sti; hlt" ::: "memory");
-			else
-				cpu_relax();
-		}
+		ap_wait_for_work(w);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (w->op == AP_READ32)
-			w->result = *(volatile uint32_t *)w->arg;
+		w->func(w->info);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		w->done = w->seq;
+		send_ipi(w->caller, HM_SMP_WAKE_VECTOR);
 	}
+}
+
+/*
+ * smp_call_function_single(cpu, func, info, wait = 1): run func(info) on
+ * application processor @cpu and return when it is done.  Meanwhile the
+ * caller sleeps with interrupts on: @func may flush a range, and the
+ * shootdown IPI it sends us must be taken and acknowledged (a caller
+ * spinning with interrupts off would deadlock it).  No time limit here:
+ * the host's watchdog is the limit, and smp_wait says what we waited for.
+ */
+void guest_smp_call_function_single(unsigned cpu, void (*func)(void *info),
+				    void *info)
+{
+	volatile struct ap_work *w = &ap_work[cpu];
+	unsigned me = guest_this_cpu();
+	uint32_t seq = w->seq + 1, flags;
+
+	if (cpu == me || cpu == 0 || cpu >= MB->smp_nr_cpus)
+		guest_panic("cpu %u: a call to cpu %u: only to another "
+			    "application processor", me, cpu);
+	w->caller = me;
+	w->func = func;
+	w->info = info;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	w->seq = seq;
+	send_ipi(cpu, HM_SMP_WAKE_VECTOR);
+	MB->smp_wait[me] = HM_SMP_WAIT_CALL | cpu;
+	flags = irq_save();
+	while (w->done != seq)
+		safe_halt_cli();
+	irq_restore(flags);
+	MB->smp_wait[me] = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+struct read_req {
+	hm_vaddr_t vaddr;
+	uint32_t val;
+};
+
+static void read_fn(void *info)
+{
+	struct read_req *r = info;
+
+	r->val = *(volatile uint32_t *)r->vaddr;
 }
 
 /* cpu 0: have @cpu read the word at @vaddr, through its own TLB. */
 static uint32_t ap_read32(unsigned cpu, hm_vaddr_t vaddr)
 {
-	volatile struct ap_work *w = &ap_work[cpu];
-	uint32_t seq = w->seq + 1;
+	struct read_req r = { vaddr, 0 };
 
-	w->op = AP_READ32;
-	w->arg = vaddr;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	w->seq = seq;
-	for (uint32_t n = 0; w->done != seq; n++) {
-		if (n == SPIN_LIMIT)
-			guest_panic("cpu %u did not read %#x", cpu, vaddr);
-		cpu_relax();
-	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return w->result;
+	guest_smp_call_function_single(cpu, read_fn, &r);
+	return r.val;
 }
 
 /* flush_tlb_kernel_range()'s on_each_cpu(): this CPU has flushed; now
- * every other online CPU, by IPI, and wait for each one's ack. */
+ * every other online CPU, by IPI, and wait for each one's ack.  Whichever
+ * CPU runs the core initiates (ops run one at a time: never two at once,
+ * so the hm_smp_flush_* words are this shootdown's). */
 void guest_smp_shootdown(hm_vaddr_t start, hm_vaddr_t end, bool full)
 {
-	/* Only cpu 0 runs the core: the initiator. */
-	unsigned n = MB->smp_nr_cpus, me = 0;
+	unsigned n = MB->smp_nr_cpus, me = guest_this_cpu();
 	uint32_t before[HM_SMP_MAX_CPUS];
 
 	if (n < 2 || MB->smp_online != n - 1)
@@ -159,26 +257,32 @@ void guest_smp_shootdown(hm_vaddr_t start, hm_vaddr_t end, bool full)
 		if (cpu == me)
 			continue;
 		before[cpu] = hm_smp_acks[cpu];
-		apic_write(APIC_ICR_HI, cpu << 24);
-		apic_write(APIC_ICR_LO, APIC_ICR_ASSERT | HM_SMP_IPI_VECTOR);
-		for (uint32_t k = 0; apic_read(APIC_ICR_LO) & APIC_ICR_BUSY;
-		     k++)
-			if (k == SPIN_LIMIT)
-				guest_panic("the IPI to cpu %u stays pending",
-					    cpu);
+		send_ipi(cpu, HM_SMP_IPI_VECTOR);
 		MB->smp_ipis_sent[cpu]++;
 	}
 	for (unsigned cpu = 0; cpu < n; cpu++) {
 		if (cpu == me)
 			continue;
+		MB->smp_wait[me] = HM_SMP_WAIT_ACK | cpu;
 		for (uint32_t k = 0; hm_smp_acks[cpu] == before[cpu]; k++) {
 			if (k == SPIN_LIMIT)
-				guest_panic("cpu %u did not acknowledge the TLB "
-					    "shootdown IPI", cpu);
+				guest_panic("cpu %u did not acknowledge cpu "
+					    "%u's TLB shootdown IPI", cpu, me);
 			cpu_relax();
 		}
 	}
+	MB->smp_wait[me] = 0;
 	MB->smp_shootdowns++;
+	MB->smp_shootdowns_by[me]++;
+}
+
+/* The per-sequence SMP counts, zeroed before its first op. */
+void guest_smp_counts_reset(struct hm_mailbox *mb)
+{
+	mb->smp_shootdowns = 0;
+	for (unsigned i = 0; i < HM_SMP_MAX_CPUS; i++)
+		mb->smp_ipis_sent[i] = mb->smp_acks[i] =
+			mb->smp_shootdowns_by[i] = mb->smp_wait[i] = 0;
 }
 
 /*
@@ -198,9 +302,7 @@ void guest_smp_scenario(struct hm_mailbox *mb)
 	uint32_t i;
 
 	guest_core_prepare(mb->smp_nr_cpus, HM_MB_SMALL_WINDOW);
-	mb->smp_shootdowns = 0;
-	for (i = 0; i < HM_SMP_MAX_CPUS; i++)
-		mb->smp_ipis_sent[i] = mb->smp_acks[i] = 0;
+	guest_smp_counts_reset(mb);
 	hm_stats_reset(ctx);
 
 	v = hm_kmap(ctx, hm_pfn_to_page(ctx, first));

@@ -121,6 +121,12 @@ static void vcpu_destroy(struct kvm *kvm);
 
 void kvm__teardown(struct kvm *kvm)
 {
+	char why[256];
+
+	/* The application processors first: their threads run the VM. */
+	smp__stop_aps(kvm->aps, why, sizeof(why));
+	kvm->aps = NULL;
+	kvm->kicked = 0;
 	vcpu_destroy(kvm);
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
@@ -343,6 +349,13 @@ int vcpu__run(struct kvm *kvm, unsigned timeout_ms, struct vcpu_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	watchdog_arm(kvm, timeout_ms ? timeout_ms : 1);
 	for (;;) {
+		/* An application processor stopped (kvm->aps): before
+		 * KVM_RUN, since the kick may have come before the watchdog
+		 * cleared immediate_exit. */
+		if (__atomic_load_n(&kvm->kicked, __ATOMIC_SEQ_CST)) {
+			ev->kind = EV_KICK;
+			break;
+		}
 		if (ioctl(kvm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR && watchdog_fired) {
 				ev->kind = EV_TIMEOUT;

@@ -19,6 +19,9 @@
 
 extern uint64_t verify_guest_ns;
 extern unsigned verify_sequences;
+extern unsigned verify_sequences_on[HM_SMP_MAX_CPUS + 1];
+extern uint64_t verify_guest_ns_on[HM_SMP_MAX_CPUS + 1];
+extern uint64_t verify_ipis_acked;
 
 static void usage(FILE *f)
 {
@@ -30,6 +33,8 @@ static void usage(FILE *f)
 "\n"
 "WHAT: a built-in scenario (--list), 'all' (every scenario), an op-sequence\n"
 "file (fuzz/ops.h, text or binary), or a folder of them.  Default: all.\n"
+"A sequence of N CPUs (2..4) runs on N vCPUs, each op on the vCPU of its\n"
+"CPU, a range flush a real TLB shootdown IPI to the others.\n"
 "Or, alone, smp_shootdown: several vCPUs (one host thread each, in-kernel\n"
 "irqchip); cpu 0 wraps the PKMAP window and shoots down cpu 1's TLB by\n"
 "IPI; the host checks what cpu 1 read before and after, and the IPIs.\n"
@@ -41,6 +46,8 @@ static void usage(FILE *f)
 "                    compat), legacy, or compat\n"
 "  --list            list the scenarios and exit\n"
 "  --smp-cpus N      vCPUs for smp_shootdown (2..4, default 2)\n"
+"  --one-vcpu        run sequences of several CPUs on one vCPU that plays\n"
+"                    each CPU in turn (as where KVM makes no SMP guest)\n"
 "  --bench           benchmark mode instead of sequences: time each op of\n"
 "                    the core in the guest with rdtsc, beside the floor\n"
 "                    (PTE write + invlpg + one load); no WHAT\n"
@@ -224,6 +231,7 @@ int main(int argc, char **argv)
 		{ "bench", no_argument, NULL, 'b' },
 		{ "bench-iterations", required_argument, NULL, 'i' },
 		{ "smp-cpus", required_argument, NULL, 's' },
+		{ "one-vcpu", no_argument, NULL, '1' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -234,7 +242,8 @@ int main(int argc, char **argv)
 	size_t njobs = 0;
 	unsigned passed = 0, failed = 0, skipped = 0;
 	uint64_t t_start = now_ns(), t_jobs;
-	struct kvm kvm;
+	struct vms vms;
+	struct kvm *kvm = &vms.vm[1];
 	struct rusage ru;
 	char why[512];
 	int c, rc = 0;
@@ -305,6 +314,9 @@ int main(int argc, char **argv)
 			       "alone: several vCPUs, a PKMAP wrap on cpu 0 "
 			       "shoots down cpu 1's TLB by IPI");
 			return HM_EXIT_PASS;
+		case '1':
+			o.one_vcpu = true;
+			break;
 		case 'v':
 			o.verbose = true;
 			break;
@@ -355,21 +367,27 @@ int main(int argc, char **argv)
 		}
 	}
 
-	rc = kvm__open(&kvm, dev, why, sizeof(why));
+	/* The one-vCPU VM now; those of several vCPUs when a sequence of
+	 * several CPUs comes (vms.c). */
+	memset(&vms, 0, sizeof(vms));
+	vms.dev = dev;
+	vms.o = &o;
+	rc = kvm__open(kvm, dev, why, sizeof(why));
 	if (rc) {
 		printf("SKIPPED: no usable KVM: %s\n", why);
 		return rc;
 	}
-	kvm.verbose = o.verbose;
-	rc = boot(&kvm, paging, &o);
+	vms.opened[1] = true;
+	kvm->verbose = o.verbose;
+	rc = boot(kvm, paging, &o);
 	if (rc) {
-		kvm__close(&kvm);
+		kvm__close(kvm);
 		return rc == HM_EXIT_SKIP ? HM_EXIT_SKIP : HM_EXIT_INTERNAL;
 	}
 
 	t_jobs = now_ns();
 	for (size_t i = 0; i < njobs; i++) {
-		int r = verify__job(&kvm, &o, &jobs[i]);
+		int r = verify__job(&vms, &o, &jobs[i]);
 
 		if (r == HM_EXIT_PASS)
 			passed++;
@@ -393,6 +411,21 @@ int main(int argc, char **argv)
 	       (now_ns() - t_start) / 1e6, verify_sequences, t_jobs / 1e6,
 	       t_jobs ? verify_sequences / (t_jobs / 1e9) : 0.0,
 	       verify_guest_ns / 1e6, ru.ru_maxrss / 1024.0);
+	if (verify_sequences_on[1] != verify_sequences) {
+		const char *sep = "";
+
+		printf("vCPUs:");
+		for (unsigned n = 1; n <= HM_SMP_MAX_CPUS; n++) {
+			if (!verify_sequences_on[n])
+				continue;
+			printf("%s %u: %u sequences, %.1f ms in the guest",
+			       sep, n, verify_sequences_on[n],
+			       verify_guest_ns_on[n] / 1e6);
+			sep = ";";
+		}
+		printf("; %llu shootdown IPIs acknowledged\n",
+		       (unsigned long long)verify_ipis_acked);
+	}
 	if (skipped)
 		printf("%u passed, %u failed, %u skipped\n", passed, failed,
 		       skipped);
@@ -401,7 +434,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < njobs; i++)
 		job__free(&jobs[i]);
 	free(jobs);
-	kvm__close(&kvm);
+	vms__close(&vms);
 	if (rc)
 		return rc;
 	return failed ? HM_EXIT_FAIL : HM_EXIT_PASS;

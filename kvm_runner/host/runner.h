@@ -6,6 +6,9 @@
  *   x86.c       sregs, the paging-mode probe, register and page-table dumps
  *   guest_mem.c guest memory: image, page tables, GDT, mailbox, scans
  *   verify.c    one sequence: simulator run, guest run, the checks
+ *   verify_smp.c  the checks a run on several vCPUs adds
+ *   smp.c       application-processor vCPUs, one host thread each
+ *   vms.c       the VMs of a run, one per vCPU count
  *   scenarios.c the built-in scenarios
  *   input.c     op-sequence files and folders (fuzz/ops.h) to jobs
  *   main.c      the command line
@@ -14,6 +17,7 @@
 #define HM_KVM_RUNNER_H
 
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +48,15 @@ struct kvm {
 	struct hm_layout layout;	/* of the tables, for 1 CPU */
 	bool alive;			/* booted and waiting for a sequence */
 	unsigned nr_vcpus;		/* > 1: SMP, in-kernel irqchip (smp.c) */
+	/* The application processors this VM owns (vms.c), stopped by
+	 * kvm__teardown().  With kick_on_ap_stop, one that stops on its own
+	 * (a fault, a panic) kicks cpu 0's vcpu__run() out with EV_KICK, so
+	 * nobody waits for the watchdog: it sets kicked and cpu 0's
+	 * immediate_exit, and signals bsp_thread (the one in vcpu__run). */
+	struct smp_aps *aps;
+	bool kick_on_ap_stop;
+	pthread_t bsp_thread;
+	volatile int kicked;
 	char fallback_why[256];		/* why AUTO did not get legacy PAE */
 	bool verbose;
 	char console[256];		/* the guest's current console line */
@@ -60,6 +73,8 @@ enum vcpu_event_kind {
 	EV_INTERNAL_ERROR,
 	EV_OTHER,		/* any other exit reason */
 	EV_ERROR,		/* KVM_RUN itself failed */
+	EV_KICK,		/* an application processor of kvm->aps
+				 * stopped: smp__stopped() says why */
 };
 
 struct vcpu_event {
@@ -103,6 +118,7 @@ int x86__setup_sregs_fd(struct kvm *kvm, int vcpu_fd,
 			enum hm_paging_mode mode, bool *stuck, char *why,
 			size_t whysz);
 void x86__dump_regs(struct kvm *kvm, FILE *f);
+void x86__dump_regs_fd(int vcpu_fd, FILE *f);	/* any vCPU's */
 void x86__dump_walk(struct kvm *kvm, uint32_t vaddr, FILE *f);
 const char *x86__mode_name(enum hm_paging_mode mode);
 /* "name+0x12" for a guest address, into @buf. */
@@ -146,17 +162,54 @@ struct job {
 	char error[256];		/* input error: the job fails with it */
 };
 
-/* verify.c */
 struct run_opts {
 	unsigned timeout_ms;
 	bool verbose;
 	enum hm_paging_mode mode;
+	bool one_vcpu;		/* several CPUs on one vCPU, playing each */
 };
-/* Run @job in the VM (rebooting it if the last job killed it) and check
- * it.  Prints one PASS/FAIL/SKIP line.  Returns 0 pass, 1 fail, 77 skip,
- * or HM_EXIT_INTERNAL. */
-int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job);
+
+/* vms.c: the VMs of one run.  vm[1] is the one-vCPU VM main() boots, for
+ * every sequence of one CPU; vm[N], 2 <= N <= HM_SMP_MAX_CPUS, has N
+ * vCPUs and runs the sequences of N CPUs, each op on the vCPU of its CPU.
+ * Booted the first time a sequence needs one (and again after a sequence
+ * killed it).  Where KVM makes no SMP guest, or with o->one_vcpu, vm[1]
+ * plays every CPU instead (no_smp says why). */
+struct vms {
+	const char *dev;
+	const struct run_opts *o;
+	struct kvm vm[HM_SMP_MAX_CPUS + 1];
+	bool opened[HM_SMP_MAX_CPUS + 1];
+	char no_smp[320];
+};
+/* The VM for a sequence of @nr_cpus CPUs, booted; NULL with @why and an
+ * HM_EXIT_* in *@rc. */
+struct kvm *vms__get(struct vms *v, unsigned nr_cpus, int *rc, char *why,
+		     size_t whysz);
+void vms__close(struct vms *v);
+
+/* verify.c */
+/* Run @job in its VM (vms__get) and check it.  Prints one PASS/FAIL/SKIP
+ * line.  Returns 0 pass, 1 fail, 77 skip, or HM_EXIT_INTERNAL. */
+int verify__job(struct vms *v, const struct run_opts *o, struct job *job);
 const char *kop__name(uint32_t code);
+/* A failed check of the sequence being verified: the first is the FAIL
+ * line's reason, a few more are printed as "also:". */
+struct checker;
+void checker__fail(struct checker *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* verify_smp.c: a sequence that ran on several vCPUs.  Check each op's
+ * vCPU against @sim_op_cpu, and each vCPU's shootdown acks against the
+ * range flushes the simulator made on the others (@flushes_by, by CPU);
+ * append to the verdict's @buf the ops and acks by vCPU; or, after the
+ * watchdog, what each vCPU was waiting for. */
+void verify_smp__check(struct kvm *kvm, const struct job *job,
+		       const uint8_t *sim_op_cpu, const uint64_t *flushes_by,
+		       struct checker *c);
+void verify_smp__detail(struct kvm *kvm, const struct job *job,
+			const uint64_t *flushes_by, char *buf, size_t size);
+void verify_smp__waits(struct kvm *kvm, char *buf, size_t size);
 
 /* smp.c: kvm_runner smp_shootdown, @nr_cpus vCPUs.  Prints its lines;
  * returns an HM_EXIT_*. */
@@ -171,6 +224,11 @@ struct smp_aps;
 int smp__start_aps(struct kvm *kvm, unsigned nr_cpus, unsigned timeout_ms,
 		   struct smp_aps **aps, char *why, size_t whysz);
 int smp__stop_aps(struct smp_aps *aps, char *why, size_t whysz);
+/* The first application processor of @aps that stopped on its own: true,
+ * with its cpu number, how it stopped and its vCPU fd (for its registers),
+ * and a one-line description in @why. */
+bool smp__stopped(struct smp_aps *aps, unsigned *cpu, struct vcpu_event *ev,
+		  int *fd, char *why, size_t whysz);
 
 /* scenarios.c */
 struct scenario {

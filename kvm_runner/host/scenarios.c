@@ -137,6 +137,34 @@ static void mixed(struct job *j)
 	job__add(j, HM_KOP_KUNMAP, HIGH(407), 0);
 }
 
+/* Four CPUs take turns wrapping a 16-entry PKMAP window: every CPU makes
+ * a range flush (flush_all_zero_pkmaps), which on four vCPUs is a real
+ * shootdown IPI to each of the three others.  Each CPU also nests a
+ * temporary map in its own slots, and reads and kunmaps the kmap the CPU
+ * before it left. */
+static void smp_wraps(struct job *j)
+{
+	j->nr_cpus = 4;
+	j->flags |= HM_MB_SMALL_WINDOW;
+	for (uint32_t cpu = 0; cpu < 4; cpu++) {
+		uint32_t base = 1000 + 100 * cpu;
+
+		job__add(j, HM_KOP_CPU, cpu, 0);
+		if (cpu) {
+			job__add(j, HM_KOP_READ, 0, 0);
+			job__add(j, HM_KOP_KUNMAP, HIGH(base - 100 + 99), 0);
+		}
+		job__add(j, HM_KOP_KMAP_ATOMIC, HIGH(base), 0);
+		job__add(j, HM_KOP_WRITE, 0, 0xc0de0000u + cpu);
+		job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);
+		for (uint32_t i = 1; i <= 17; i++) {
+			job__add(j, HM_KOP_KMAP, HIGH(base + i), 0);
+			job__add(j, HM_KOP_KUNMAP, HIGH(base + i), 0);
+		}
+		job__add(j, HM_KOP_KMAP, HIGH(base + 99), 0);
+	}
+}
+
 /* Misuse the core reports and survives; the reports must match. */
 static void misuse(struct job *j)
 {
@@ -180,6 +208,29 @@ static void fault_hang(struct job *j)
 	job__add(j, HM_KOP_HANG, 0, 0);
 }
 
+/* Two CPUs; cpu 1 reads an empty PKMAP entry.  On two vCPUs the #PF is
+ * cpu 1's: reported with its registers, and cpu 0, halted waiting for
+ * the op, is kicked out at once rather than by the watchdog. */
+static void fault_ap_pagefault(struct job *j)
+{
+	j->nr_cpus = 2;
+	job__add(j, HM_KOP_KMAP, HIGH(1500), 0);
+	job__add(j, HM_KOP_CPU, 1, 0);
+	job__add(j, HM_KOP_TOUCH, 0xFFC00000u + 100 * 4096, 0);
+	job__add(j, HM_KOP_KUNMAP, HIGH(1500), 0);
+}
+
+/* Two CPUs; cpu 1 never finishes its op.  The watchdog ends it and says
+ * who waited on whom. */
+static void fault_ap_hang(struct job *j)
+{
+	j->nr_cpus = 2;
+	j->timeout_ms = 300;
+	job__add(j, HM_KOP_KMAP, HIGH(1600), 0);
+	job__add(j, HM_KOP_CPU, 1, 0);
+	job__add(j, HM_KOP_HANG, 0, 0);
+}
+
 const struct scenario hm_scenarios[] = {
 	{ "boot", "kmap, write, read, page_address, kunmap of one page", boot },
 	{ "kmap_wrap", "1128 kmap/kunmap pairs: two wraps of the 512 pkmap "
@@ -191,6 +242,9 @@ const struct scenario hm_scenarios[] = {
 			"kmap inside", kmap_local },
 	{ "mixed", "kmap, kmap_high_get, typed and plain kmap_atomic, "
 		   "kmap_local, two CPUs, flush_unused, reset", mixed },
+	{ "smp_wraps", "four CPUs each wrap a 16-entry window: a range flush "
+		       "from every CPU, a shootdown IPI to the three others "
+		       "on four vCPUs", smp_wraps },
 	{ "misuse", "misuse the core reports and survives: the BUG reports "
 		    "of guest and simulator must match", misuse },
 	{ "bug", "one kunmap too many: the guest's BUG() reaches the host",
@@ -200,5 +254,10 @@ const struct scenario hm_scenarios[] = {
 	{ "fault_triple", "#UD with an empty IDT: triple fault, "
 			  "KVM_EXIT_SHUTDOWN", fault_triple },
 	{ "fault_hang", "an endless loop: the watchdog ends it", fault_hang },
+	{ "fault_ap_pagefault", "two CPUs, a #PF on cpu 1: reported from its "
+				"vCPU, no waiting for the watchdog",
+	  fault_ap_pagefault },
+	{ "fault_ap_hang", "two CPUs, cpu 1 spins: the watchdog says cpu 0 "
+			   "waits for it", fault_ap_hang },
 };
 const size_t hm_nr_scenarios = sizeof(hm_scenarios) / sizeof(hm_scenarios[0]);

@@ -41,6 +41,20 @@ static void kick_handler(int sig)
 	(void)sig;
 }
 
+/* This AP stopped on its own: get cpu 0 out of KVM_RUN now, rather than
+ * at the watchdog (it may be waiting for us, halted). */
+static void kick_bsp(struct kvm *kvm)
+{
+	struct kvm_run *run = kvm->run;
+
+	if (!kvm->kick_on_ap_stop)
+		return;
+	__atomic_store_n(&kvm->kicked, 1, __ATOMIC_SEQ_CST);
+	if (run)
+		run->immediate_exit = 1;
+	pthread_kill(kvm->bsp_thread, SIGUSR1);
+}
+
 /* An application processor's run loop: console output, and anything else
  * ends it (a fault or panic report, a stop).  SIGALRM stays with the main
  * thread's watchdog; SIGUSR1 kicks us out of KVM_RUN. */
@@ -87,6 +101,8 @@ static void *ap_thread(void *arg)
 		break;
 	}
 	ap->exited = true;
+	if (ap->died)
+		kick_bsp(ap->kvm);
 	return NULL;
 }
 
@@ -198,6 +214,24 @@ struct smp_aps {
 	unsigned nr;
 	struct ap ap[HM_SMP_MAX_CPUS];
 };
+
+bool smp__stopped(struct smp_aps *s, unsigned *cpu, struct vcpu_event *ev,
+		  int *fd, char *why, size_t whysz)
+{
+	for (unsigned c = 1; s && c < s->nr; c++) {
+		struct ap *ap = &s->ap[c];
+
+		if (!__atomic_load_n(&ap->exited, __ATOMIC_SEQ_CST) ||
+		    !ap->died)
+			continue;
+		*cpu = c;
+		*ev = ap->ev;
+		*fd = ap->fd;
+		ap_describe(ap, why, whysz);
+		return true;
+	}
+	return false;
+}
 
 /* Stop the application processors; 0, or -1 with why one stopped on its
  * own (a fault, a panic). */

@@ -12,7 +12,11 @@
  *   - every PKMAP and temporary-map PTE, read from the guest's tables;
  *   - memory, in our own view of guest physical memory: every tagged
  *     write is in the frame the op meant, and no other word of any data
- *     frame the guest touched is non-zero.
+ *     frame the guest touched is non-zero;
+ *   - on several vCPUs (a sequence of several CPUs, vms.c): every op ran
+ *     on the vCPU of the CPU the simulator had current, and each vCPU
+ *     acknowledged one shootdown IPI per range flush of the other CPUs
+ *     (verify_smp.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -76,6 +80,8 @@ struct sim_run {
 	uint64_t fix_pte[KM_TYPE_NR * 4];
 	struct logged_write *log;
 	size_t nlog, caplog;
+	uint8_t *op_cpu;		/* the CPU current at each op */
+	uint64_t flushes_by[HM_SMP_MAX_CPUS];	/* range flushes, by CPU */
 };
 
 static void sim_bug(void *arg, const struct hm_bug *bug)
@@ -177,6 +183,41 @@ static struct hm_ctx *sim_run(const struct job *job, struct sim_run *s,
 	return ctx;
 }
 
+/*
+ * The reference run, op by op, noting the CPU current at each op and the
+ * range flushes (flush_tlb_kernel_range, tlb_flush_range) each CPU made:
+ * with several vCPUs, each is a shootdown IPI to every other one.  A reset
+ * flushes everything once (hm_core_reset) and then zeroes the counters
+ * that would show it: one flush, by the CPU that reset.
+ */
+static void sim_exec(struct sim_run *s, const struct job *job)
+{
+	struct hm_ctx *ctx = s->x.ctx;
+	struct hm_stats st;
+	uint64_t last = 0;
+	uint32_t i;
+
+	s->outcome = HM_EXEC_DONE;
+	for (i = 0; i < job->n; i++) {
+		unsigned cpu = hm_smp_processor_id(ctx);
+		int rc;
+
+		s->op_cpu[i] = (uint8_t)cpu;
+		rc = hm_exec_step(&s->x, job->ops, i, s->res);
+		hm_stats(ctx, &st);
+		if (cpu < HM_SMP_MAX_CPUS)
+			s->flushes_by[cpu] +=
+				job->ops[i].code == HM_KOP_RESET ?
+					1 : st.tlb_flush_range - last;
+		last = st.tlb_flush_range;
+		if (rc != HM_EXEC_NEXT) {
+			s->outcome = rc;
+			break;
+		}
+	}
+	s->stopped = i;
+}
+
 static void sim_finish(struct sim_run *s, const struct job *job)
 {
 	struct hm_ctx *ctx = s->x.ctx;
@@ -200,20 +241,36 @@ struct checker {
 	char first[512];	/* the first failure, for the FAIL line */
 };
 
+static void vfailf(struct checker *c, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (!c->failures++)
+		snprintf(c->first, sizeof(c->first), "%s", buf);
+	else if (c->failures <= 8)
+		printf("    also: %s\n", buf);
+}
+
 static void failf(struct checker *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void failf(struct checker *c, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[512];
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vfailf(c, fmt, ap);
 	va_end(ap);
-	if (!c->failures++)
-		snprintf(c->first, sizeof(c->first), "%s", buf);
-	else if (c->failures <= 8)
-		printf("    also: %s\n", buf);
+}
+
+/* failf() for the other files of the check (verify_smp.c). */
+void checker__fail(struct checker *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfailf(c, fmt, ap);
+	va_end(ap);
 }
 
 /* "kernel BUG at F:L in ..." without the "at F:L ". */
@@ -425,6 +482,11 @@ static const char *const outcome_names[] = {
 
 uint64_t verify_guest_ns;	/* time spent in KVM_RUN for sequences */
 unsigned verify_sequences;
+/* By the vCPUs a sequence ran on: sequences, time in KVM_RUN; and the
+ * shootdown IPIs acknowledged in all. */
+unsigned verify_sequences_on[HM_SMP_MAX_CPUS + 1];
+uint64_t verify_guest_ns_on[HM_SMP_MAX_CPUS + 1];
+uint64_t verify_ipis_acked;
 
 static uint64_t now_ns(void)
 {
@@ -434,7 +496,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
+int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
 {
 	static uint32_t seq_no;
 	struct checker c = { .job = job };
@@ -442,11 +504,13 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 	struct sim_run *s;
 	struct hm_ctx *sim;
 	struct vcpu_event ev;
-	char why[512], t[96], detail[640] = "";
+	struct kvm *kvm;
+	char why[512], t[96], detail[1024] = "", on[32] = "";
 	uint64_t t0;
-	int rc = 0;
-	bool dump = false, do_walk = false;
+	int rc = 0, fd;
+	bool dump = false, do_walk = false, smp;
 	uint32_t walk_va = 0;
+	unsigned cpu = 0;
 
 	if (job->skip) {
 		printf("SKIP %s: %s\n", job->name, job->error[0] ? job->error :
@@ -462,22 +526,27 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 		       job->n, HM_MB_MAX_OPS);
 		return HM_EXIT_FAIL;
 	}
-	if (!kvm->alive) {
-		rc = kvm__boot(kvm, o->mode, why, sizeof(why));
-		if (rc) {
-			printf("FAIL %s: could not restart the VM: %s\n",
-			       job->name, why);
-			return HM_EXIT_INTERNAL;
-		}
+	kvm = vms__get(v, job->nr_cpus, &rc, why, sizeof(why));
+	if (!kvm) {
+		printf("FAIL %s: could not %s the VM: %s\n", job->name,
+		       job->nr_cpus > 1 ? "start" : "restart", why);
+		return HM_EXIT_INTERNAL;
 	}
+	smp = kvm->nr_vcpus > 1;
+	fd = kvm->vcpu_fd;
 
 	s = calloc(1, sizeof(*s));
-	if (s)
+	if (s) {
 		s->res = calloc(job->n ? job->n : 1, sizeof(*s->res));
-	if (!s || !s->res) {
+		s->op_cpu = calloc(job->n ? job->n : 1, 1);
+	}
+	if (!s || !s->res || !s->op_cpu) {
 		fprintf(stderr, "kvm_runner: out of memory\n");
-		if (s)
+		if (s) {
+			free(s->res);
+			free(s->op_cpu);
 			free(s);
+		}
 		return HM_EXIT_INTERNAL;
 	}
 	seq_no++;
@@ -485,11 +554,12 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 	if (!sim) {
 		fprintf(stderr, "kvm_runner: simulator: %s\n", why);
 		free(s->res);
+		free(s->op_cpu);
 		free(s);
 		return HM_EXIT_INTERNAL;
 	}
 	s->x.seq_no = seq_no;
-	s->outcome = hm_exec_run(&s->x, job->ops, job->n, s->res, &s->stopped);
+	sim_exec(s, job);
 	sim_finish(s, job);
 
 	/* The guest's turn. */
@@ -500,6 +570,7 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 	mb->flags = job->flags | (o->verbose ? HM_MB_VERBOSE : 0);
 	memcpy(mb->ops, job->ops, job->n * sizeof(*job->ops));
 	memset(mb->results, 0, job->n * sizeof(*mb->results));
+	memset(mb->op_cpu, 0xff, job->n);	/* not run */
 	mb->ops_done = 0;
 	t0 = now_ns();
 	rc = vcpu__run(kvm, job->timeout_ms ? job->timeout_ms : o->timeout_ms,
@@ -507,8 +578,20 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 	t0 = now_ns() - t0;
 	verify_guest_ns += t0;
 	verify_sequences++;
+	verify_guest_ns_on[kvm->nr_vcpus > 1 ? kvm->nr_vcpus : 1] += t0;
+	verify_sequences_on[kvm->nr_vcpus > 1 ? kvm->nr_vcpus : 1]++;
 	if (rc)
 		goto out;
+	/* An application processor stopped: its event, its registers. */
+	if (ev.kind == EV_KICK &&
+	    !smp__stopped(kvm->aps, &cpu, &ev, &fd, why, sizeof(why))) {
+		fprintf(stderr, "kvm_runner: cpu 0 kicked, but no application "
+			"processor stopped\n");
+		rc = HM_EXIT_INTERNAL;
+		goto out;
+	}
+	if (smp)
+		snprintf(on, sizeof(on), " on cpu %u", cpu);
 
 	if (ev.kind == EV_PORT && ev.port == HM_PORT_DONE) {
 		if (s->outcome != HM_EXEC_DONE)
@@ -516,13 +599,31 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 			      "predicted a %s at op #%u",
 			      outcome_names[s->outcome], s->stopped);
 		check_results(kvm, job, s, &c);
+		if (smp)
+			verify_smp__check(kvm, job, s->op_cpu, s->flushes_by,
+					  &c);
 		rc = check_memory(kvm, sim, s, &c);
-		snprintf(detail, sizeof(detail), "%u ops, %.1f ms in the guest",
-			 job->n, t0 / 1e6);
+		if (smp)
+			snprintf(detail, sizeof(detail), "%u ops on %u vCPUs, "
+				 "%.1f ms in the guest", job->n, kvm->nr_vcpus,
+				 t0 / 1e6);
+		else if (job->nr_cpus > 1)
+			snprintf(detail, sizeof(detail), "%u ops, 1 vCPU "
+				 "playing %u CPUs, %.1f ms in the guest",
+				 job->n, job->nr_cpus, t0 / 1e6);
+		else
+			snprintf(detail, sizeof(detail), "%u ops, %.1f ms in "
+				 "the guest", job->n, t0 / 1e6);
 		if (s->bug_count)
 			snprintf(detail + strlen(detail),
 				 sizeof(detail) - strlen(detail),
 				 ", %u BUG reports as predicted", s->bug_count);
+		if (smp) {
+			verify_smp__detail(kvm, job, s->flushes_by, detail,
+					   sizeof(detail));
+			for (unsigned k = 0; k < kvm->nr_vcpus; k++)
+				verify_ipis_acked += mb->smp_acks[k];
+		}
 		goto out;
 	}
 
@@ -535,7 +636,7 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 			uint32_t vec, err, cr2, eip;
 			char sym[96], e[64];
 
-			if (ioctl(kvm->vcpu_fd, KVM_GET_REGS, &r) < 0) {
+			if (ioctl(fd, KVM_GET_REGS, &r) < 0) {
 				fprintf(stderr, "kvm_runner: KVM_GET_REGS: "
 					"%s\n", strerror(errno));
 				rc = HM_EXIT_INTERNAL;
@@ -546,9 +647,9 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 			cr2 = (uint32_t)r.rcx;
 			eip = (uint32_t)r.rdx;
 			snprintf(detail, sizeof(detail),
-				 "guest exception %u%s, error code %#x%s%s%s, "
-				 "CR2 %#x, EIP %#x <%s>, at op #%u %s", vec,
-				 vec == 14 ? " (#PF)" : "", err,
+				 "guest exception %u%s%s, error code %#x%s%s%s"
+				 ", CR2 %#x, EIP %#x <%s>, at op #%u %s", vec,
+				 vec == 14 ? " (#PF)" : "", on, err,
 				 vec == 14 ? " (" : "",
 				 vec == 14 ? pf_error_text(err, e, sizeof(e)) : "",
 				 vec == 14 ? ")" : "", cr2, eip,
@@ -580,18 +681,18 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 				failf(&c, "%s; the simulator's: %s", detail,
 				      s->bug_msg);
 		} else if (ev.port == HM_PORT_PANIC) {
-			failf(&c, "guest panic: %.*s", HM_MB_MSG_LEN,
+			failf(&c, "guest panic%s: %.*s", on, HM_MB_MSG_LEN,
 			      mb->panic_msg);
 			dump = true;
 		} else {
-			failf(&c, "OUT to unknown port %#x (value %#x)",
-			      ev.port, ev.value);
+			failf(&c, "OUT to unknown port %#x (value %#x)%s",
+			      ev.port, ev.value, on);
 			dump = true;
 		}
 		break;
 	case EV_SHUTDOWN:
 		snprintf(detail, sizeof(detail), "KVM_EXIT_SHUTDOWN: triple "
-			 "fault at op #%u %s", mb->ops_done,
+			 "fault%s at op #%u %s", on, mb->ops_done,
 			 mb->ops_done < job->n ?
 			 op_text(&job->ops[mb->ops_done], t, sizeof(t)) : "");
 		if (s->outcome != HM_EXEC_TRIPLE)
@@ -603,25 +704,36 @@ int verify__job(struct kvm *kvm, const struct run_opts *o, struct job *job)
 			 "finish within %u ms (at op #%u)",
 			 job->timeout_ms ? job->timeout_ms : o->timeout_ms,
 			 mb->ops_done);
+		if (smp && mb->ops_done < job->n &&
+		    mb->op_cpu[mb->ops_done] < HM_SMP_MAX_CPUS)
+			snprintf(detail + strlen(detail) - 1,
+				 sizeof(detail) - strlen(detail) + 1,
+				 " on cpu %u)", mb->op_cpu[mb->ops_done]);
+		if (smp)
+			verify_smp__waits(kvm, detail, sizeof(detail));
 		if (s->outcome != HM_EXEC_HANG)
 			failf(&c, "%s", detail);
 		dump = true;
 		break;
 	case EV_FAIL_ENTRY:
 		failf(&c, "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason "
-		      "%#llx", (unsigned long long)ev.detail);
+		      "%#llx%s", (unsigned long long)ev.detail, on);
 		dump = true;
 		break;
 	case EV_INTERNAL_ERROR:
-		failf(&c, "KVM_EXIT_INTERNAL_ERROR: suberror %llu%s",
+		failf(&c, "KVM_EXIT_INTERNAL_ERROR: suberror %llu%s%s",
 		      (unsigned long long)ev.detail,
 		      ev.detail == KVM_INTERNAL_ERROR_EMULATION ?
-		      " (KVM could not emulate an instruction)" : "");
+		      " (KVM could not emulate an instruction)" : "", on);
 		dump = true;
 		break;
+	case EV_ERROR:
+		/* An application processor's KVM_RUN failed. */
+		failf(&c, "%s", why);
+		break;
 	default:
-		failf(&c, "unexpected exit %s (%u)",
-		      kvm__exit_name(ev.exit_reason), ev.exit_reason);
+		failf(&c, "unexpected exit %s (%u)%s",
+		      kvm__exit_name(ev.exit_reason), ev.exit_reason, on);
 		dump = true;
 	}
 out:
@@ -637,13 +749,13 @@ out:
 	if (dump) {
 		if (ev.kind == EV_SHUTDOWN || ev.kind == EV_TIMEOUT)
 			printf("  %s\n", detail);
-		x86__dump_regs(kvm, stdout);
+		x86__dump_regs_fd(fd, stdout);
 		if (do_walk)
 			x86__dump_walk(kvm, walk_va, stdout);
 		if (ev.kind == EV_SHUTDOWN) {
 			struct kvm_regs r;
 
-			if (ioctl(kvm->vcpu_fd, KVM_GET_REGS, &r) == 0)
+			if (ioctl(fd, KVM_GET_REGS, &r) == 0)
 				x86__dump_walk(kvm, (uint32_t)r.rip, stdout);
 		}
 	}
@@ -651,6 +763,7 @@ out:
 	hm_destroy(sim);
 	free(s->log);
 	free(s->res);
+	free(s->op_cpu);
 	free(s);
 	return rc;
 }

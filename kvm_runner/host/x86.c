@@ -159,12 +159,17 @@ static void dump_segment(FILE *f, const char *name,
 
 void x86__dump_regs(struct kvm *kvm, FILE *f)
 {
+	x86__dump_regs_fd(kvm->vcpu_fd, f);
+}
+
+void x86__dump_regs_fd(int vcpu_fd, FILE *f)
+{
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	char sym[96];
 
-	if (ioctl(kvm->vcpu_fd, KVM_GET_REGS, &r) < 0 ||
-	    ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+	if (ioctl(vcpu_fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(vcpu_fd, KVM_GET_SREGS, &s) < 0) {
 		fprintf(f, "  (registers unavailable: %s)\n", strerror(errno));
 		return;
 	}
