@@ -326,7 +326,7 @@ static void wait_ack(struct hm_ctx *ctx, struct sim_tlb *t, unsigned me,
 	uint64_t now = now_ns(), next = now + 1000000u;
 	uint64_t deadline = now + (uint64_t)ms * 1000000u;
 
-	while (__atomic_load_n(&r->ack, __ATOMIC_ACQUIRE) != want) {
+	while ((int32_t)(__atomic_load_n(&r->ack, __ATOMIC_ACQUIRE) - want) < 0) {
 		sched_yield();
 		now = now_ns();
 		if (now < next)
@@ -341,8 +341,8 @@ static void wait_ack(struct hm_ctx *ctx, struct sim_tlb *t, unsigned me,
 			continue;
 		}
 		sim_tlb_lock(t);
-		if (__atomic_load_n(&r->ack, __ATOMIC_RELAXED) != want &&
-		    !send_ipi(t))
+		if ((int32_t)(__atomic_load_n(&r->ack, __ATOMIC_RELAXED) -
+			      want) < 0 && !send_ipi(t))
 			serve_locked(t, false);
 		sim_tlb_unlock(t);
 	}
@@ -371,8 +371,18 @@ void sim_ipi_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 		if (cpu == me)
 			continue;
 		sim_tlb_lock(t);
-		r->start = start;
-		r->end = end;
+		/* Two threads acting as one CPU (a misuse, or a thread that
+		 * never chose a CPU and so is cpu 0 too) may both post: the
+		 * later request then covers the earlier one's range. */
+		if (r->req == __atomic_load_n(&r->ack, __ATOMIC_RELAXED)) {
+			r->start = start;
+			r->end = end;
+		} else {
+			if (start < r->start)
+				r->start = start;
+			if (end > r->end)
+				r->end = end;
+		}
 		want[cpu] = r->req + 1;
 		__atomic_store_n(&r->req, want[cpu], __ATOMIC_RELEASE);
 		sent[cpu] = send_ipi(t);
