@@ -167,6 +167,8 @@ for f in stream working_set cpus; do
 	done
 done
 check "kmap_atomic \+ kunmap_atomic" "$tmp/plots/summary.txt"
+check "^The stream over 4096 pages against CPUs" "$tmp/plots/summary.txt"
+[ -s "$tmp/plots/cpus_sim_kmap_stream_smp.dat" ] || { echo "FAIL: the cpus plot has no sim/ threads series"; fail=1; }
 if [ $guest_ran = 1 ]; then
 	check "^In the guest \(kvm_runner" "$tmp/plots/summary.txt"
 	check "^  target \(hardware virtualization\): kmap_atomic pair within 1.30x" "$tmp/plots/summary.txt"
