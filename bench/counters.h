@@ -18,6 +18,12 @@
 	X("wraps", pkmap_flushes)	/* flush_all_zero_pkmaps() runs */  \
 	X("ipis", tlb_ipis)		/* other CPUs a flush reached */
 
+/* One more, not a field of struct hm_stats: of those IPIs, the ones the
+ * target CPU's own thread served (the simulator's per-CPU hm_tlb_stats;
+ * fixture.h).  Every user-space row reports it, zero where no thread runs
+ * the other CPUs, so the console keeps one table. */
+#define BENCH_IPIS_BY_THREAD "ipis_by_thread"
+
 /* Report them all as zero: rows with nothing to count (the loop's own
  * cost), or that did not run. */
 static inline void bench_zero_counters(bench_state *st)
@@ -25,6 +31,7 @@ static inline void bench_zero_counters(bench_state *st)
 #define ZERO(name, field) bench_counter(st, name, 0);
 	BENCH_COUNTERS(ZERO)
 #undef ZERO
+	bench_counter(st, BENCH_IPIS_BY_THREAD, 0);
 }
 
 /* The subjects, each in its own file and compiled once per backend into

@@ -55,6 +55,7 @@ struct fx {
 	unsigned nr_pages;
 	struct hm_stats before;	/* at fx_stats_begin() */
 	struct hm_stats sum;	/* over every begin/end pair */
+	uint64_t by_thread_before, by_thread_sum;	/* fx_ipis_by_thread() */
 };
 
 /* "sim/kmap_hit": a row name with this build's prefix (static buffer). */
@@ -139,10 +140,34 @@ static inline unsigned fx_last_pkmap(struct fx *fx)
 	return hm_layout(fx->ctx)->last_pkmap;
 }
 
+/*
+ * Shootdown requests served by the target CPU's own thread, summed over
+ * CPUs: the IPIs really delivered (ipis counts those sent; the rest the
+ * initiator served for idle CPUs).  Zero on the minimal backend, which has
+ * no threads and no IPIs to deliver.
+ */
+static inline uint64_t fx_ipis_by_thread(struct fx *fx)
+{
+#ifdef BENCH_SIM
+	struct hm_tlb_stats ts;
+	uint64_t n = 0;
+
+	for (unsigned cpu = 0; cpu < hm_config(fx->ctx)->nr_cpus; cpu++) {
+		hm_sim_tlb_stats(fx->ctx, cpu, &ts);
+		n += ts.ipis_handled;
+	}
+	return n;
+#else
+	(void)fx;
+	return 0;
+#endif
+}
+
 /* Count events from here... */
 static inline void fx_stats_begin(struct fx *fx)
 {
 	hm_stats(fx->ctx, &fx->before);
+	fx->by_thread_before = fx_ipis_by_thread(fx);
 }
 
 /* ...to here (several pairs add up). */
@@ -154,6 +179,7 @@ static inline void fx_stats_end(struct fx *fx)
 #define ADD(name, field) fx->sum.field += now.field - fx->before.field;
 	BENCH_COUNTERS(ADD)
 #undef ADD
+	fx->by_thread_sum += fx_ipis_by_thread(fx) - fx->by_thread_before;
 }
 
 /* The counters per operation, one operation per iteration. */
@@ -162,6 +188,7 @@ static inline void fx_report(struct fx *fx, bench_state *st)
 #define REPORT(name, field) bench_counter(st, name, (double)fx->sum.field);
 	BENCH_COUNTERS(REPORT)
 #undef REPORT
+	bench_counter(st, BENCH_IPIS_BY_THREAD, (double)fx->by_thread_sum);
 	bench_items(st, (int64_t)bench_iterations(st));
 }
 

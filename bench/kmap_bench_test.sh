@@ -1,6 +1,7 @@
 #!/bin/bash
 # kmap_bench_test.sh - kmap_bench runs and prints one table with the rows and
-# counters it should; the guest/ rows run in a KVM guest where /dev/kvm is
+# counters it should; the threaded sim/ stream delivers its IPIs; the
+# guest/ rows run in a KVM guest where /dev/kvm is
 # usable and are skipped with the reason where it is not (and with a bad
 # --bench_kvm_dev); the JSON feeds report.py's plots and summary; callgrind
 # counts one tiny row.  Timings are printed, never checked.
@@ -14,17 +15,18 @@ fail=0
 check() { grep -qE -- "$1" "$2" || { echo "FAIL: no '$1' in $2"; fail=1; }; }
 
 "$bench" --benchmark_min_time=0.001 \
-	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest/)' \
+	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream(_smp)?/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest/)' \
 	--benchmark_out="$tmp/bench.json" --benchmark_out_format=json \
 	>"$tmp/table.txt" 2>&1 || { echo "FAIL: kmap_bench exited $?"; cat "$tmp/table.txt"; exit 1; }
 cat "$tmp/table.txt"
 for row in core/kmap_hit/pages:1 sim/kmap_hit/pages:512 core/kmap_miss/manual_time \
-	   sim/kmap_stream/pages:4096/cpus:2 core/kmap_atomic/pages:1 \
+	   sim/kmap_stream/pages:4096/cpus:2 sim/kmap_stream_smp/pages:4096/cpus:2 \
+	   core/kmap_atomic/pages:1 \
 	   sim/kmap_atomic_debug/pages:1 core/kmap_local/pages:1 \
 	   sim/page_address_lowmem core/page_address_high/pages:512 loop/noop; do
 	check "^$row " "$tmp/table.txt"
 done
-for counter in pte_writes invlpg flush_all tlb_flushed hash_steps wraps items_per_second; do
+for counter in pte_writes invlpg flush_all tlb_flushed hash_steps wraps ipis ipis_by_thread items_per_second; do
 	check "^Benchmark .* $counter" "$tmp/table.txt"
 done
 # The guest rows: run (KVM usable) or skipped with the reason (not).
@@ -115,6 +117,45 @@ n = b["iterations"]
 sys.exit(0 if abs(b["wraps"] * n - n / 512) <= 1 else 1)
 PY
 
+# The stream with a thread per CPU (sim/kmap_stream_smp): each wrap's flush
+# is an IPI to each of the C - 1 other CPUs, and their own threads serve
+# every one; with one thread playing every CPU (sim/kmap_stream) the same
+# IPIs are counted but the initiator serves them all.  Fixed iterations
+# (4 wrap periods), so every row has wraps however loaded the machine.
+"$bench" --bench_iterations=2048 --bench_no_perf \
+	--benchmark_filter='^sim/kmap_stream(_smp)?/pages:4096/cpus:[1248]/iterations' \
+	--benchmark_out="$tmp/smp.json" --benchmark_out_format=json \
+	>"$tmp/smp.txt" 2>&1 || { echo "FAIL: kmap_bench (smp rows) exited $?"; cat "$tmp/smp.txt"; fail=1; }
+cat "$tmp/smp.txt"
+for c in 1 2 4 8; do
+	check "^sim/kmap_stream_smp/pages:4096/cpus:$c/iterations:2048 " "$tmp/smp.txt"
+done
+python3 - "$tmp/smp.json" <<'PY' || fail=1
+import json, sys
+rows = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+bad = []
+for c in (1, 2, 4, 8):
+    for subject, by_thread in (("kmap_stream_smp", True), ("kmap_stream", False)):
+        name = f"sim/{subject}/pages:4096/cpus:{c}"
+        b = rows.get(name + "/iterations:2048")
+        if not b or b.get("error_occurred"):
+            bad.append(f"{name}: {b.get('error_message') if b else 'missing'}")
+            continue
+        n = b["iterations"]
+        wraps, ipis, mine = (round(b[k] * n) for k in ("wraps", "ipis", "ipis_by_thread"))
+        if wraps < 1:
+            bad.append(f"{name}: no wrap in {n} maps")
+        if ipis != (c - 1) * wraps:
+            bad.append(f"{name}: {ipis} IPIs for {wraps} wraps, not {c - 1} each")
+        if c > 1 and not ipis:
+            bad.append(f"{name}: no IPI")
+        if mine != (ipis if by_thread else 0):
+            bad.append(f"{name}: {mine} of {ipis} IPIs served by the target's thread")
+for m in bad:
+    print("FAIL:", m)
+sys.exit(1 if bad else 0)
+PY
+
 "$trace" --calls 1100 --runs 2 --out "$tmp/stream.tsv" 2>"$tmp/trace.txt" ||
 	{ echo "FAIL: kmap_trace"; cat "$tmp/trace.txt"; fail=1; }
 [ "$(grep -vc '^#' "$tmp/stream.tsv")" = 1100 ] || { echo "FAIL: stream.tsv has not 1100 rows"; fail=1; }
@@ -126,6 +167,8 @@ for f in stream working_set cpus; do
 	done
 done
 check "kmap_atomic \+ kunmap_atomic" "$tmp/plots/summary.txt"
+check "^The stream over 4096 pages against CPUs" "$tmp/plots/summary.txt"
+[ -s "$tmp/plots/cpus_sim_kmap_stream_smp.dat" ] || { echo "FAIL: the cpus plot has no sim/ threads series"; fail=1; }
 if [ $guest_ran = 1 ]; then
 	check "^In the guest \(kvm_runner" "$tmp/plots/summary.txt"
 	check "^  target \(hardware virtualization\): kmap_atomic pair within 1.30x" "$tmp/plots/summary.txt"
