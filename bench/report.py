@@ -172,8 +172,9 @@ plot """ + ", \\\n     ".join(lines) + "\n"
 # runs, so it is measured by its best cycles; every series is then plotted
 # against its own cpus:1 row.
 CPU_SERIES = (
-    ("sim", "kmap_stream", "sim/ one thread playing C CPUs (no IPI sent)",
-     1, "ns"),
+    ("sim", "kmap_stream",
+     "sim/ one thread playing C CPUs (the others idle: flushed by the "
+     "initiator)", 1, "ns"),
     ("sim", "kmap_stream_smp",
      "sim/ C threads: each wrap signals C-1 parked threads", 4, "ns"),
     ("core", "kmap_stream", "core/ one thread playing C CPUs", 2, "ns"),
