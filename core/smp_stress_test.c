@@ -9,8 +9,10 @@
  * stale in its CPU's TLB by a missing or partial flush shows as a wrong
  * word.  No thread holds more than one kmap, so the exhaustion always
  * ends (the kernel's rule against nested kmaps, for the same reason).
- * Run it under --config=tsan as well: the core's locks and the simulated
- * TLBs must be free of data races.
+ * A third run uses the real 512-entry window, exhausted by a hog thread
+ * that holds 510 entries and gives them back while the workers run.
+ * Run it under --config=tsan as well: the core's locks, the simulated
+ * TLBs and the shootdown IPIs must be free of data races.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -23,6 +25,8 @@
 #define THREADS		8
 #define PAGES		24	/* shared highmem pages */
 #define ROUNDS		3000
+
+static unsigned rounds_done;	/* by all workers, for the hog's pace */
 
 struct worker {
 	struct hm_ctx *ctx;
@@ -74,6 +78,7 @@ static void *work(void *arg)
 	hm_set_cpu(ctx, w->cpu);
 	pthread_barrier_wait(w->start);
 	for (int round = 0; round < ROUNDS && !w->failure[0]; round++) {
+		__atomic_add_fetch(&rounds_done, 1, __ATOMIC_RELAXED);
 		unsigned a = rand_r(&w->seed) % PAGES;
 		unsigned b = rand_r(&w->seed) % PAGES;
 		struct page *pa = shared_page(ctx, a), *pb = shared_page(ctx, b);
@@ -121,6 +126,47 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/*
+ * The full 512-entry window: a hog on a CPU of its own kmaps all but two
+ * entries' worth of pages of its own before the workers start, then gives
+ * them back one by one while they run.  Meanwhile the workers' 24 pages
+ * share what is left, so they exhaust the real window, sleep, and are
+ * woken as the hog lets go.  The hog never maps while it holds, so it
+ * cannot join a deadlock.
+ */
+struct hog {
+	struct hm_ctx *ctx;
+	pthread_barrier_t *start;
+	unsigned cpu, held;
+	struct page *pages[512];
+};
+
+static void *hog_main(void *arg)
+{
+	struct hog *h = arg;
+	unsigned i;
+
+	hm_set_cpu(h->ctx, h->cpu);
+	for (i = 0; i < h->held; i++) {
+		h->pages[i] = hm_pfn_to_page(h->ctx,
+					     hm_max_low_pfn(h->ctx) + 4096 + i);
+		if (!hm_kmap(h->ctx, h->pages[i]))
+			break;
+	}
+	h->held = i;
+	pthread_barrier_wait(h->start);
+	/* Paced by the workers, not the clock (TSan slows them 10x): all
+	 * given back by half their rounds. */
+	for (i = 0; i < h->held; i++) {
+		unsigned due = i * (THREADS * ROUNDS / 2) / h->held;
+
+		while (__atomic_load_n(&rounds_done, __ATOMIC_RELAXED) < due)
+			sched_yield();
+		hm_kunmap(h->ctx, h->pages[i]);
+	}
+	return NULL;
+}
+
 static void count_bug(void *arg, const struct hm_bug *bug)
 {
 	int *bugs = arg;
@@ -129,10 +175,12 @@ static void count_bug(void *arg, const struct hm_bug *bug)
 	__atomic_add_fetch(bugs, 1, __ATOMIC_RELAXED);
 }
 
-static void stress(bool debug, bool pae)
+static void stress(bool debug, bool pae, bool full_window)
 {
 	struct worker w[THREADS];
-	pthread_t tid[THREADS];
+	pthread_t tid[THREADS], hog_tid;
+	struct hog hog = { 0 };
+	unsigned window = full_window ? 512 : 4;
 	struct hm_config cfg;
 	struct hm_stats s;
 	struct hm_ctx *ctx;
@@ -142,17 +190,26 @@ static void stress(bool debug, bool pae)
 	char err[200];
 
 	hm_config_default(&cfg);
-	cfg.nr_cpus = THREADS;
+	cfg.nr_cpus = THREADS + full_window;
 	cfg.pae = pae;
 	cfg.debug_highmem = debug;
-	cfg.last_pkmap = 4;		/* fewer entries than threads */
+	cfg.last_pkmap = full_window ? 0 : 4;	/* 4: fewer entries than threads */
 	cfg.wait_timeout_ms = 20000;	/* a deadlock fails, it does not hang */
 	ctx = hm_create(&cfg, err, sizeof(err));
 	assert_non_null(ctx);
 	hm_set_bug_handler(ctx, count_bug, &bugs);
 
 	memset(w, 0, sizeof(w));
-	pthread_barrier_init(&start, NULL, THREADS);
+	rounds_done = 0;
+	pthread_barrier_init(&start, NULL, THREADS + full_window);
+	if (full_window) {
+		hog.ctx = ctx;
+		hog.start = &start;
+		hog.cpu = THREADS;
+		hog.held = window - 2;
+		assert_int_equal(pthread_create(&hog_tid, NULL, hog_main, &hog),
+				 0);
+	}
 	for (unsigned i = 0; i < THREADS; i++) {
 		w[i].ctx = ctx;
 		w[i].start = &start;
@@ -162,6 +219,10 @@ static void stress(bool debug, bool pae)
 	}
 	for (unsigned i = 0; i < THREADS; i++)
 		pthread_join(tid[i], NULL);
+	if (full_window) {
+		pthread_join(hog_tid, NULL);
+		assert_int_equal(hog.held, window - 2);
+	}
 	pthread_barrier_destroy(&start);
 	for (unsigned i = 0; i < THREADS; i++)
 		if (w[i].failure[0])
@@ -169,10 +230,10 @@ static void stress(bool debug, bool pae)
 	assert_int_equal(bugs, 0);
 
 	/* Everything was unmapped: no entry has a user, nobody waits. */
-	for (unsigned nr = 0; nr < 4; nr++)
+	for (unsigned nr = 0; nr < window; nr++)
 		assert_true(hm_pkmap_count(ctx, nr) <= 1);
 	assert_int_equal(hm_pkmap_waiters(ctx), 0);
-	for (unsigned cpu = 0; cpu < THREADS; cpu++) {
+	for (unsigned cpu = 0; cpu < cfg.nr_cpus; cpu++) {
 		struct hm_cpu_state cs;
 
 		hm_cpu_state(ctx, cpu, &cs);
@@ -182,13 +243,13 @@ static void stress(bool debug, bool pae)
 	hm_stats(ctx, &s);
 	/* the window was exhausted and the wrap's flush reached every CPU */
 	assert_true(s.pkmap_flushes > 0);
-	assert_int_equal(s.tlb_ipis, s.tlb_flush_range * (THREADS - 1));
+	assert_int_equal(s.tlb_ipis, s.tlb_flush_range * (cfg.nr_cpus - 1));
 	assert_true(s.pkmap_sleeps > 0);
 	assert_true(s.pkmap_wakeups > 0);
 	/* Each IPI was served exactly once: by the target CPU's thread, or
 	 * (a CPU whose thread had finished) by the initiator.  The threads
 	 * overlap for most of the run, so most are their own. */
-	for (unsigned cpu = 0; cpu < THREADS; cpu++) {
+	for (unsigned cpu = 0; cpu < cfg.nr_cpus; cpu++) {
 		struct hm_tlb_stats ts;
 
 		hm_sim_tlb_stats(ctx, cpu, &ts);
@@ -197,9 +258,10 @@ static void stress(bool debug, bool pae)
 	}
 	assert_int_equal(handled + idle, s.tlb_ipis);
 	assert_true(handled > idle);
-	print_message("debug %d pae %d: %llu sleeps, %llu wake-ups, %llu "
+	print_message("window %u debug %d pae %d: %llu sleeps, %llu wake-ups, %llu "
 		      "flushes, %llu contended locks, IPIs %llu handled by "
-		      "their CPU's thread, %llu for idle CPUs\n", debug, pae,
+		      "their CPU's thread, %llu for idle CPUs\n", window, debug,
+		      pae,
 		      (unsigned long long)s.pkmap_sleeps,
 		      (unsigned long long)s.pkmap_wakeups,
 		      (unsigned long long)s.pkmap_flushes,
@@ -211,13 +273,20 @@ static void stress(bool debug, bool pae)
 static void stress_default(void **state)
 {
 	(void)state;
-	stress(false, true);
+	stress(false, true, false);
 }
 
 static void stress_debug_nopae(void **state)
 {
 	(void)state;
-	stress(true, false);
+	stress(true, false, false);
+}
+
+/* The real 512 entries, exhausted by a hog and the workers together. */
+static void stress_full_window(void **state)
+{
+	(void)state;
+	stress(false, true, true);
 }
 
 int main(void)
@@ -225,6 +294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stress_default),
 		cmocka_unit_test(stress_debug_nopae),
+		cmocka_unit_test(stress_full_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
