@@ -37,6 +37,9 @@ load("//tools:copts.bzl", "HM_COPTS")
 # AFL++'s runtime for clang's trace-pc-guard coverage (Debian's afl++).
 AFL_RUNTIME = "/usr/lib/afl/afl-compiler-rt.o"
 
+# What run_libfuzzer.sh and run_afl.sh share, sourced by both.
+RUN_COMMON = "//fuzz:run_common.sh"
+
 # The libFuzzer scripts add it to TSAN_OPTIONS (--config=tsan).
 TSAN_SUPP = "//fuzz:tsan.supp"
 TSAN_SUPP_ARG = "--tsan-supp=$(rootpath %s)" % TSAN_SUPP
@@ -239,7 +242,8 @@ def hm_fuzz_target(
             "--name=" + name,
             "--bin=$(rootpath :%s_libfuzzer)" % name,
         ] + common_args + [TSAN_SUPP_ARG, "--"],
-        data = [":%s_libfuzzer" % name, seeds, dict_files, TSAN_SUPP],
+        data = [":%s_libfuzzer" % name, seeds, dict_files, TSAN_SUPP,
+                RUN_COMMON],
         target_compatible_with = _clang_only(),
         visibility = visibility,
     )
@@ -252,7 +256,7 @@ def hm_fuzz_target(
             "--name=%s_afl" % name,
             "--bin=$(rootpath :%s_afl_bin)" % name,
         ] + common_args + ["--"],
-        data = [":%s_afl_bin" % name, seeds, dict_files],
+        data = [":%s_afl_bin" % name, seeds, dict_files, RUN_COMMON],
         target_compatible_with = _clang_only(),
         visibility = visibility,
     )

@@ -29,35 +29,12 @@
 # halt_on_error=1) is appended.
 set -euo pipefail
 
-name= bin= dict= seeds=
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --name=*) name=${1#*=} ;;
-    --bin=*) bin=${1#*=} ;;
-    --dict=*) dict=${1#*=} ;;
-    --seeds-dir=*) seeds=${1#*=} ;;
-    --) shift; break ;;
-    *) echo "run_afl.sh: unexpected $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-abs() { [[ -z "$1" || "$1" == /* ]] && echo "$1" || echo "$PWD/$1"; }
-bin=$(abs "$bin") dict=$(abs "$dict") seeds=$(abs "$seeds")
+. fuzz/run_common.sh   # options, work folder, cd (see there)
 
 command -v afl-fuzz >/dev/null || {
   echo "run_afl.sh: afl-fuzz not found (tools/bootstrap installs afl++)" >&2
   exit 1
 }
-
-if [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then
-  work="$BUILD_WORKSPACE_DIRECTORY/.fuzz/$name"
-else
-  work="${TMPDIR:-/tmp}/hm-fuzz/$name"
-fi
-
-# User arguments are relative to where `bazel run` was started.
-cd "${BUILD_WORKING_DIRECTORY:-.}"
 
 have_i=0 have_o=0 have_x=0
 for a in "$@"; do

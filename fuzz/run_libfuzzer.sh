@@ -16,32 +16,9 @@
 # before the first `--`.
 set -euo pipefail
 
-name= bin= dict= seeds= tsan_supp=
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --name=*) name=${1#*=} ;;
-    --bin=*) bin=${1#*=} ;;
-    --dict=*) dict=${1#*=} ;;
-    --seeds-dir=*) seeds=${1#*=} ;;
-    --tsan-supp=*) tsan_supp=${1#*=} ;;
-    --) shift; break ;;
-    *) echo "run_libfuzzer.sh: unexpected $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+. fuzz/run_common.sh   # options, work folder, cd (see there)
 
-abs() { [[ -z "$1" || "$1" == /* ]] && echo "$1" || echo "$PWD/$1"; }
-bin=$(abs "$bin") dict=$(abs "$dict") seeds=$(abs "$seeds") tsan_supp=$(abs "$tsan_supp")
-
-if [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]]; then
-  work="$BUILD_WORKSPACE_DIRECTORY/.fuzz/$name"
-else
-  work="${TMPDIR:-/tmp}/hm-fuzz/$name"
-fi
 mkdir -p "$work/corpus" "$work/artifacts"
-
-# User arguments are relative to where `bazel run` was started.
-cd "${BUILD_WORKING_DIRECTORY:-.}"
 
 inputs=0
 for a in "$@"; do
