@@ -212,6 +212,9 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
 #define HM_INJECT_BUG 0
 #endif
 
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
 /* ---- BUG() ---------------------------------------------------------------- */
 
 void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,
@@ -223,7 +226,7 @@ void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,
 /* Evaluates to @cond; reports when it holds.  The caller then backs out,
  * since a test's handler returns where the kernel's BUG() would not. */
 #define BUG_ON_MSG(ctx, cond, ...) \
-	(__builtin_expect(!!(cond), 0) ? (BUG_MSG(ctx, __VA_ARGS__), 1) : 0)
+	(unlikely(cond) ? (BUG_MSG(ctx, __VA_ARGS__), 1) : 0)
 
 /* A small vsnprintf for freestanding builds: %c %s %d %u %x %llu %llx %lld,
  * with '#', '0' and a width.  Always terminates @buf; returns the length

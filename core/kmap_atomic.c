@@ -37,9 +37,6 @@ static const char *const slot_kind_name[] = {
 	[KMAP_SLOT_GUARD] = "nothing",
 };
 
-#define likely(x)	__builtin_expect(!!(x), 1)
-#define unlikely(x)	__builtin_expect(!!(x), 0)
-
 static inline unsigned cpu_of(const struct hm_ctx *ctx,
 			      const struct hm_percpu *c)
 {

@@ -49,7 +49,7 @@ unsigned hm_arch_smp_processor_id(struct hm_ctx *ctx)
 	struct hm_sim *sim = sim_of(ctx);
 	struct sim_tlb *t = pthread_getspecific(sim->cpu_key);
 
-	if (__builtin_expect(!t, 0)) {
+	if (unlikely(!t)) {
 		t = &sim->tlb[0];
 		sim_cpu_bind(t);
 		pthread_setspecific(sim->cpu_key, t);
