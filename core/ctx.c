@@ -17,6 +17,27 @@ void hm_config_default(struct hm_config *cfg)
 	cfg->last_pkmap = 0;
 }
 
+/* Every CPU's window, for as many CPUs as a context can have (the guest
+ * changes nr_cpus between sequences); the injected bug 5 gives them all
+ * cpu 0's.  The guards have no address and no PTE. */
+static void kmap_windows_init(struct hm_ctx *ctx)
+{
+	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
+		struct hm_percpu *c = &ctx->cpu[cpu];
+		unsigned first = HM_INJECT_BUG == 5 ? 0 : KM_TYPE_NR * cpu;
+
+		for (unsigned type = 0; type < KM_TYPE_NR; type++) {
+			struct kmap_slot *s = kmap_slot(c, type);
+
+			s->vaddr = __fix_to_virt(FIX_KMAP_BEGIN + first + type);
+			s->ptep = pte_offset(ctx->kmap_pte,
+					     -(long)(first + type), ctx->pae);
+		}
+		c->slots[0].vaddr = c->slots[KM_TYPE_NR + 1].vaddr = 0;
+		c->slots[0].ptep = c->slots[KM_TYPE_NR + 1].ptep = 0;
+	}
+}
+
 static void percpu_init(struct hm_ctx *ctx)
 {
 	unsigned cpu, i;
@@ -24,14 +45,15 @@ static void percpu_init(struct hm_ctx *ctx)
 	for (cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
 		struct hm_percpu *c = &ctx->cpu[cpu];
 
+		c->kmap_top = &c->slots[0];
 		c->preempt_count = 0;
 		c->pagefault_disabled = 0;
 		c->migrate_disabled = 0;
-		c->kmap_atomic_idx = 0;
+		c->lowmem_atomic = 0;
 		for (i = 0; i < KM_TYPE_NR; i++)
-			slot_kind(c, i) = KMAP_SLOT_FREE;
-		c->slot_kinds[0] = KMAP_SLOT_GUARD;
-		c->slot_kinds[KM_TYPE_NR + 1] = KMAP_SLOT_GUARD;
+			kmap_slot(c, i)->kind = KMAP_SLOT_FREE;
+		c->slots[0].kind = KMAP_SLOT_GUARD;
+		c->slots[KM_TYPE_NR + 1].kind = KMAP_SLOT_GUARD;
 	}
 }
 
@@ -59,16 +81,8 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 	ctx->highmem_map = ctx->mem_map + ctx->max_low_pfn;
 	ctx->highmem_map_bytes = (uintptr_t)(ctx->max_pfn - ctx->max_low_pfn) *
 				 sizeof(struct page);
-	/* Every CPU's window, for as many CPUs as a context can have (the
-	 * guest changes nr_cpus between sequences); the injected bug 5 gives
-	 * them all cpu 0's. */
-	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
-		unsigned first = HM_INJECT_BUG == 5 ? 0 : KM_TYPE_NR * cpu;
-
-		ctx->cpu[cpu].kmap_vaddr = __fix_to_virt(FIX_KMAP_BEGIN + first);
-		ctx->cpu[cpu].kmap_pte = pte_offset(ctx->kmap_pte, -(long)first,
-						    ctx->pae);
-	}
+	ctx->highmem_pte = pfn_pte(ctx->max_low_pfn, ctx->kmap_prot);
+	kmap_windows_init(ctx);
 	percpu_init(ctx);
 	hm_stats_reset(ctx);
 }
@@ -225,7 +239,7 @@ void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
 	out->preempt_count = c->preempt_count;
 	out->pagefault_disabled = c->pagefault_disabled;
 	out->migrate_disabled = c->migrate_disabled;
-	out->kmap_atomic_idx = c->kmap_atomic_idx;
+	out->kmap_atomic_idx = kmap_atomic_idx(c);
 }
 
 void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)

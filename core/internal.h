@@ -73,27 +73,56 @@ enum kmap_slot_kind {
 	KMAP_SLOT_GUARD,	/* the bounds of slot_kinds[], never a slot */
 };
 
+/*
+ * One slot of a CPU's temporary-map window, with what the fast paths need at
+ * hand: its address and PTE, fixed at init (the kernel's
+ * __fix_to_virt(FIX_KMAP_BEGIN + idx) and kmap_pte - idx, computed once),
+ * and who holds it (enum kmap_slot_kind).
+ */
+struct kmap_slot {
+	void *ptep;
+	hm_vaddr_t vaddr;
+	uint8_t kind;
+};
+
 /* Per-CPU state.  Touched only by the CPU it belongs to, so no lock. */
 struct hm_percpu {
-	/* This CPU's window, fixed at init: slot 0's address and PTE. */
-	hm_vaddr_t kmap_vaddr;
-	void *kmap_pte;
+	/* The top of the index stack (the kernel's __kmap_atomic_idx, as a
+	 * pointer): the slot the innermost kmap_atomic or kmap_local_page
+	 * holds, or slots[0] when there is none.  kmap_atomic_idx() is the
+	 * depth. */
+	struct kmap_slot *kmap_top;
 	int preempt_count;
 	int pagefault_disabled;
 	int migrate_disabled;
-	int kmap_atomic_idx;		/* __kmap_atomic_idx: stack depth */
-	/* slot_kinds[type + 1]: who holds slot @type (enum kmap_slot_kind).
-	 * [0] and [KM_TYPE_NR + 1] stay KMAP_SLOT_GUARD, so "is the next
-	 * slot free" also says "is the stack not full", and "is the top of
-	 * the stack a kmap_atomic" also says "is the stack not empty": one
-	 * compare each on the fast paths.  Use slot_kind(). */
-	uint8_t slot_kinds[KM_TYPE_NR + 2];
+	/* kmap_atomic()s (plain or typed) of lowmem pages not yet undone.
+	 * They take no slot, so this is how kunmap_atomic() of a lowmem
+	 * address tells an unmap that matches one from a stray one.  With
+	 * it every count above is accounted for, preempt_count and
+	 * pagefault_disabled being the kmap_atomic and typed slots held
+	 * plus this, so neither can be 0 while a kmap_atomic slot is on top
+	 * of the stack: kunmap_atomic()'s fast path need not check. */
+	int lowmem_atomic;
+	/* slots[type + 1] is slot @type (use kmap_slot()).  slots[0] and
+	 * slots[KM_TYPE_NR + 1] are guards, KMAP_SLOT_GUARD for good, so
+	 * "is the slot above the top free" also says "is the stack not
+	 * full", and "is the top a kmap_atomic" also says "is the stack not
+	 * empty": one compare each on the fast paths. */
+	struct kmap_slot slots[KM_TYPE_NR + 2];
 	struct hm_stats stats;
 } __attribute__((aligned(64)));
 
-#define slot_kind(c, type)	((c)->slot_kinds[(type) + 1])
+#define kmap_slot(c, type)	(&(c)->slots[(type) + 1])
+
+/* __kmap_atomic_idx: how many slots the stack holds. */
+static inline int kmap_atomic_idx(const struct hm_percpu *c)
+{
+	return (int)(c->kmap_top - c->slots);
+}
 
 struct hm_ctx {
+	/* First, so the fast paths reach a CPU's state at ctx + cpu * size. */
+	struct hm_percpu cpu[HM_MAX_CPUS];
 	struct hm_config cfg;
 	struct hm_layout layout;
 	bool pae;			/* cfg.pae, read on every PTE access */
@@ -103,9 +132,12 @@ struct hm_ctx {
 	struct page *mem_map;
 	/* Derived at init for the temporary maps' fast paths, where a page
 	 * check is one subtract and one compare: mem_map + max_low_pfn,
-	 * and the bytes of mem_map from there to max_pfn. */
+	 * and the bytes of mem_map from there to max_pfn; and the PTE of
+	 * the first highmem frame, to which a highmem page's PTE adds its
+	 * offset from highmem_map (see highmem_pte()). */
 	const struct page *highmem_map;
 	uintptr_t highmem_map_bytes;
+	pte_t highmem_pte;
 
 	/*
 	 * Persistent maps.  kmap_lock protects pkmap_count, last_pkmap_nr,
@@ -131,7 +163,6 @@ struct hm_ctx {
 	 * slot idx's PTE is kmap_pte - idx, as the fixmap grows downwards. */
 	void *kmap_pte;
 	pte_t kmap_prot;		/* PAGE_KERNEL for the PAE setting */
-	struct hm_percpu cpu[HM_MAX_CPUS];
 
 	hm_bug_fn bug_fn;		/* NULL: the arch's default */
 	void *bug_arg;

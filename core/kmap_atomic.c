@@ -18,14 +18,16 @@
  * mm/highmem.c does since 5.11.
  *
  * This is the path callers take most, so it is written for speed the way
- * the kernel's is.  Each CPU's window base is computed once (hm_percpu's
- * kmap_vaddr and kmap_pte); "is this a highmem page of ours" is one
- * compare (ctx->highmem_map), and so are "is the next slot free and the
- * stack not full" and "is the top of the stack this kind of map" (the
- * guards of slot_kinds[]); the PTE width is decided once per call, so the
- * compiler lays out a PAE and a 2-level body; nothing changes before the
- * checks pass, so a report needs no undoing and is a tail call.  What
- * reports a misuse, and the lowmem cases, live out of line below.
+ * the kernel's is.  Each slot's address and PTE are computed once, at init
+ * (struct kmap_slot), and the index stack is a pointer to its top slot;
+ * "is this a highmem page of ours" is one compare (ctx->highmem_map), and
+ * so are "is the next slot free and the stack not full" and "is the top of
+ * the stack this kind of map" (the guard slots at both ends); a highmem
+ * page's PTE is one shift and one add from that compare's subtraction; the
+ * PTE width is decided once per call, so the compiler lays out a PAE and a
+ * 2-level body; nothing changes before the checks pass, so a report needs
+ * no undoing and is a tail call.  What reports a misuse, and the lowmem
+ * cases, live out of line below.
  */
 #include "core/internal.h"
 
@@ -43,26 +45,34 @@ static inline unsigned cpu_of(const struct hm_ctx *ctx,
 	return (unsigned)(c - ctx->cpu);
 }
 
-/* Slot @type of the CPU @c: its address, and its PTE (the fixmap grows
- * downwards, so both go down as @type goes up). */
-static inline hm_vaddr_t slot_vaddr(const struct hm_percpu *c, unsigned type)
+/* The type (the index in the window) of slot @s of CPU @c. */
+static inline int slot_type(const struct hm_percpu *c,
+			    const struct kmap_slot *s)
 {
-	return c->kmap_vaddr - (type << PAGE_SHIFT);
-}
-
-static inline void *slot_pte(const struct hm_percpu *c, unsigned type,
-			     bool pae)
-{
-	return (char *)c->kmap_pte - ((size_t)type << (pae ? 3 : 2));
+	return (int)(s - c->slots) - 1;
 }
 
 /* Is @page a highmem page of this context?  False too for NULL and for
- * anything outside mem_map, in one compare. */
-static inline bool highmem_page_ok(const struct hm_ctx *ctx,
-				   const struct page *page)
+ * anything outside mem_map, in one compare.  @off is the page's offset
+ * from the first highmem struct page, which highmem_pte() takes. */
+static inline bool highmem_page_ok(const struct hm_ctx *ctx, uintptr_t off)
 {
-	return (uintptr_t)page - (uintptr_t)ctx->highmem_map <
-	       ctx->highmem_map_bytes;
+	return off < ctx->highmem_map_bytes;
+}
+
+static inline uintptr_t highmem_off(const struct hm_ctx *ctx,
+				    const struct page *page)
+{
+	return (uintptr_t)page - (uintptr_t)ctx->highmem_map;
+}
+
+/* mk_pte(page, kmap_prot) of the highmem page at @off: no pfn to work out,
+ * as the page's frame is max_low_pfn plus its index from there. */
+static inline pte_t highmem_pte(const struct hm_ctx *ctx, uintptr_t off)
+{
+	_Static_assert(PAGE_SIZE % sizeof(struct page) == 0,
+		       "a struct page's size divides PAGE_SIZE");
+	return ctx->highmem_pte + (pte_t)off * (PAGE_SIZE / sizeof(struct page));
 }
 
 /* Is @vaddr inside some CPU's temporary-map window? */
@@ -98,23 +108,23 @@ bad_page_bug(struct hm_ctx *ctx, const char *what)
 static __attribute__((noinline, cold)) hm_vaddr_t
 slot_push_bug(struct hm_ctx *ctx, const struct hm_percpu *c)
 {
-	int idx = c->kmap_atomic_idx;
+	int idx = kmap_atomic_idx(c);
 
 	if (idx >= KM_TYPE_NR)
 		BUG_MSG(ctx, "more than KM_TYPE_NR (%d) nested temporary maps "
 			"on cpu %u", KM_TYPE_NR, cpu_of(ctx, c));
 	else
 		BUG_MSG(ctx, "temporary-map slot %d on cpu %u is held by a %s",
-			idx, cpu_of(ctx, c), slot_kind_name[slot_kind(c, idx)]);
+			idx, cpu_of(ctx, c), slot_kind_name[c->kmap_top[1].kind]);
 	return 0;
 }
 
 static __attribute__((noinline, cold)) hm_vaddr_t
 slot_not_empty_bug(struct hm_ctx *ctx, const struct hm_percpu *c,
-		   unsigned type, pte_t old)
+		   const struct kmap_slot *s, pte_t old)
 {
-	BUG_MSG(ctx, "temporary-map slot %u of cpu %u is not empty (pte %#llx): "
-		"a kunmap is missing", type, cpu_of(ctx, c),
+	BUG_MSG(ctx, "temporary-map slot %d of cpu %u is not empty (pte %#llx): "
+		"a kunmap is missing", slot_type(c, s), cpu_of(ctx, c),
 		(unsigned long long)old);
 	return 0;
 }
@@ -124,18 +134,18 @@ static __attribute__((noinline, cold)) void
 slot_pop_bug(struct hm_ctx *ctx, const struct hm_percpu *c, hm_vaddr_t vaddr,
 	     const char *what)
 {
-	int type = c->kmap_atomic_idx - 1;
+	const struct kmap_slot *top = c->kmap_top;
 
-	if (type < 0)
+	if (top == c->slots)
 		BUG_MSG(ctx, "%s(%#x) on cpu %u, which has no temporary map",
 			what, vaddr, cpu_of(ctx, c));
-	else if (vaddr != slot_vaddr(c, (unsigned)type))
+	else if (vaddr != top->vaddr)
 		BUG_MSG(ctx, "%s(%#x) out of order on cpu %u: the last map "
 			"there is slot %d at %#x", what, vaddr, cpu_of(ctx, c),
-			type, slot_vaddr(c, (unsigned)type));
+			slot_type(c, top), top->vaddr);
 	else
 		BUG_MSG(ctx, "%s(%#x) of a slot mapped by %s", what, vaddr,
-			slot_kind_name[slot_kind(c, type)]);
+			slot_kind_name[top->kind]);
 }
 
 static __attribute__((noinline, cold)) void
@@ -145,6 +155,14 @@ unbalanced_bug(struct hm_ctx *ctx, const struct hm_percpu *c,
 	BUG_MSG(ctx, "%s(%#x) on cpu %u without a kmap_atomic: preempt_count "
 		"%d, pagefault_disabled %d", what, vaddr, cpu_of(ctx, c),
 		c->preempt_count, c->pagefault_disabled);
+}
+
+static __attribute__((noinline, cold)) void
+stray_lowmem_bug(struct hm_ctx *ctx, const struct hm_percpu *c,
+		 hm_vaddr_t vaddr, const char *what)
+{
+	BUG_MSG(ctx, "%s(%#x) of a lowmem address on cpu %u, which holds no "
+		"kmap_atomic of a lowmem page", what, vaddr, cpu_of(ctx, c));
 }
 
 static __attribute__((noinline, cold)) void
@@ -158,78 +176,76 @@ static __attribute__((noinline, cold)) hm_vaddr_t
 typed_bug(struct hm_ctx *ctx, const struct hm_percpu *c, int type,
 	  hm_vaddr_t vaddr, const char *what)
 {
-	if ((unsigned)type >= KM_LEGACY_TYPES)
+	const struct kmap_slot *s;
+
+	if ((unsigned)type >= KM_LEGACY_TYPES) {
 		BUG_MSG(ctx, "%s with unknown km_type %d", what, type);
-	else if (!vaddr)
+		return 0;
+	}
+	s = kmap_slot(c, type);
+	if (!vaddr)
 		BUG_MSG(ctx, "kmap_atomic(.., %d) on cpu %u: the slot is held "
-			"by a %s", type, cpu_of(ctx, c),
-			slot_kind_name[slot_kind(c, type)]);
-	else if (vaddr != slot_vaddr(c, (unsigned)type))
+			"by a %s", type, cpu_of(ctx, c), slot_kind_name[s->kind]);
+	else if (vaddr != s->vaddr)
 		BUG_MSG(ctx, "kunmap_atomic(%#x, %d) on cpu %u: that type's "
-			"slot is at %#x", vaddr, type, cpu_of(ctx, c),
-			slot_vaddr(c, (unsigned)type));
+			"slot is at %#x", vaddr, type, cpu_of(ctx, c), s->vaddr);
 	else
 		BUG_MSG(ctx, "kunmap_atomic(%#x, %d) of a slot mapped by %s",
-			vaddr, type, slot_kind_name[slot_kind(c, type)]);
+			vaddr, type, slot_kind_name[s->kind]);
 	return 0;
 }
 
 /* ---- Slots ------------------------------------------------------------------ */
 
 /*
- * Point slot @type of CPU @c at @page for a map of @kind, and account for
- * it: the index stack for kmap_atomic and kmap_local_page, the counts
- * each kind disables.  The caller has made every check.  With @kind and
- * @pae constants (the fast paths) the compiler lays out one body per kind
- * and PTE width, without tests of either.
+ * Point slot @s of CPU @c at the frame of @pte for a map of @kind, and
+ * account for it: the index stack for kmap_atomic and kmap_local_page, the
+ * counts each kind disables.  The caller has made every check.  With @kind
+ * and @pae constants (the fast paths) the compiler lays out one body per
+ * kind and PTE width, without tests of either.
  */
 static __attribute__((always_inline)) inline hm_vaddr_t
-slot_map(struct hm_ctx *ctx, struct hm_percpu *c, unsigned type,
-	 const struct page *page, enum kmap_slot_kind kind, bool pae)
+slot_map(struct hm_ctx *ctx, struct hm_percpu *c, struct kmap_slot *s,
+	 pte_t pte, enum kmap_slot_kind kind, bool pae)
 {
-	hm_vaddr_t vaddr = slot_vaddr(c, type);
-	void *ptep = slot_pte(c, type, pae);
-	pte_t old = pte_read(ptep, pae);
+	pte_t old = pte_read(s->ptep, pae);
 
 	c->stats.pte_writes++;
-	hm_arch_set_pte(ctx, vaddr, ptep,
-			pfn_pte(page_to_pfn(ctx, page), ctx->kmap_prot));
+	hm_arch_set_pte(ctx, s->vaddr, s->ptep, pte);
 	/* A slot left mapped by a lazy kunmap_atomic() may still be in this
 	 * CPU's TLB with its old frame. */
 	if (!pte_none(old)) {
 		c->stats.tlb_flush_one++;
-		hm_arch_flush_tlb_one(ctx, vaddr);
+		hm_arch_flush_tlb_one(ctx, s->vaddr);
 	}
-	slot_kind(c, type) = (uint8_t)kind;
+	s->kind = (uint8_t)kind;
 	if (kind != KMAP_SLOT_TYPED)
-		c->kmap_atomic_idx = (int)type + 1;	/* kmap_atomic_idx_push() */
+		c->kmap_top = s;		/* kmap_atomic_idx_push() */
 	if (kind == KMAP_SLOT_LOCAL) {
 		c->migrate_disabled++;		/* migrate_disable() */
 	} else {
 		c->preempt_count++;		/* preempt_disable() */
 		c->pagefault_disabled++;	/* pagefault_disable() */
 	}
-	return vaddr;
+	return s->vaddr;
 }
 
 static __attribute__((always_inline)) inline hm_vaddr_t
-slot_map_any(struct hm_ctx *ctx, struct hm_percpu *c, unsigned type,
-	     const struct page *page, enum kmap_slot_kind kind)
+slot_map_any(struct hm_ctx *ctx, struct hm_percpu *c, struct kmap_slot *s,
+	     pte_t pte, enum kmap_slot_kind kind)
 {
-	return ctx->pae ? slot_map(ctx, c, type, page, kind, true)
-			: slot_map(ctx, c, type, page, kind, false);
+	return ctx->pae ? slot_map(ctx, c, s, pte, kind, true)
+			: slot_map(ctx, c, s, pte, kind, false);
 }
 
-/* The fast path of kmap_atomic and kmap_local_page: a highmem page, the
- * next slot free (the guard above the last slot makes that "and the stack
- * not full" too), and no debug mode to look at the slot's PTE first. */
-static inline bool slot_push_fast(const struct hm_ctx *ctx,
-				  const struct hm_percpu *c,
-				  const struct page *page)
+/* Clear slot @s's PTE and drop it from this CPU's TLB. */
+static inline void slot_clear(struct hm_ctx *ctx, struct hm_percpu *c,
+			      struct kmap_slot *s)
 {
-	return highmem_page_ok(ctx, page) &&
-	       slot_kind(c, c->kmap_atomic_idx) == KMAP_SLOT_FREE &&
-	       !ctx->cfg.debug_highmem;
+	c->stats.pte_writes++;
+	hm_arch_set_pte(ctx, s->vaddr, s->ptep, 0);
+	c->stats.tlb_flush_one++;
+	hm_arch_flush_tlb_one(ctx, s->vaddr);
 }
 
 /* Is the top of the stack @vaddr and of @kind?  The guard below slot 0
@@ -237,45 +253,54 @@ static inline bool slot_push_fast(const struct hm_ctx *ctx,
 static inline bool slot_on_top(const struct hm_percpu *c, hm_vaddr_t vaddr,
 			       enum kmap_slot_kind kind)
 {
-	unsigned type = (unsigned)(c->kmap_atomic_idx - 1);
-
-	return slot_kind(c, type) == kind && vaddr == slot_vaddr(c, type);
-}
-
-/* Clear slot @type's PTE and drop it from this CPU's TLB. */
-static inline void slot_clear(struct hm_ctx *ctx, struct hm_percpu *c,
-			      unsigned type, hm_vaddr_t vaddr)
-{
-	c->stats.pte_writes++;
-	hm_arch_set_pte(ctx, vaddr, slot_pte(c, type, ctx->pae), 0);
-	c->stats.tlb_flush_one++;
-	hm_arch_flush_tlb_one(ctx, vaddr);
+	return c->kmap_top->kind == kind && c->kmap_top->vaddr == vaddr;
 }
 
 /* kmap_atomic_idx_pop() and the unmap of the top of the stack, which
  * slot_on_top() said is the one.  @clear: also clear its PTE. */
 static inline void slot_pop(struct hm_ctx *ctx, struct hm_percpu *c,
-			    hm_vaddr_t vaddr, bool clear)
+			    bool clear)
 {
-	unsigned type = (unsigned)(c->kmap_atomic_idx - 1);
+	struct kmap_slot *s = c->kmap_top;
 
 	if (clear)
-		slot_clear(ctx, c, type, vaddr);
-	slot_kind(c, type) = KMAP_SLOT_FREE;
-	c->kmap_atomic_idx = (int)type;
+		slot_clear(ctx, c, s);
+	c->kmap_top = s - 1;
+	s->kind = KMAP_SLOT_FREE;
 }
 
 /* In debug mode a slot's PTE must be clear when it is mapped: else a
  * kunmap was missed (or, injected bug 4, did not clear). */
 static inline bool slot_pte_clear(struct hm_ctx *ctx, struct hm_percpu *c,
-				  unsigned type)
+				  const struct kmap_slot *s)
 {
-	pte_t old = pte_read(slot_pte(c, type, ctx->pae), ctx->pae);
+	pte_t old = pte_read(s->ptep, ctx->pae);
 
 	if (!ctx->cfg.debug_highmem || pte_none(old))
 		return true;
-	slot_not_empty_bug(ctx, c, type, old);
+	slot_not_empty_bug(ctx, c, s, old);
 	return false;
+}
+
+/* kmap_atomic() of a lowmem page: no slot, only the counts. */
+static inline void lowmem_atomic_map(struct hm_percpu *c)
+{
+	c->lowmem_atomic++;
+	c->preempt_count++;
+	c->pagefault_disabled++;
+}
+
+/* kunmap_atomic() of a lowmem address: it must undo one of those. */
+static inline bool lowmem_atomic_unmap(struct hm_ctx *ctx,
+				       struct hm_percpu *c, hm_vaddr_t vaddr,
+				       const char *what)
+{
+	if (unlikely(c->lowmem_atomic <= 0)) {
+		stray_lowmem_bug(ctx, c, vaddr, what);
+		return false;
+	}
+	c->lowmem_atomic--;
+	return true;
 }
 
 /* ---- The slow paths, out of line ----------------------------------------- */
@@ -289,43 +314,47 @@ static const char *const map_name[] = {
  * direct-map address, no slot), a report, or debug mode's check of the
  * slot's PTE before the map. */
 static __attribute__((noinline)) hm_vaddr_t
-slot_push_slow(struct hm_ctx *ctx, struct hm_percpu *c, const struct page *page,
+slot_push_slow(struct hm_ctx *ctx, const struct page *page,
 	       enum kmap_slot_kind kind)
 {
-	unsigned type = (unsigned)c->kmap_atomic_idx;
+	struct hm_percpu *c = this_cpu(ctx);
+	struct kmap_slot *s = c->kmap_top + 1;
+	uintptr_t off = highmem_off(ctx, page);
 
-	if (!highmem_page_ok(ctx, page)) {
+	if (!highmem_page_ok(ctx, off)) {
 		if (unlikely(!page_valid(ctx, page)))
 			return bad_page_bug(ctx, map_name[kind]);
-		if (kind == KMAP_SLOT_ATOMIC) {
-			c->preempt_count++;
-			c->pagefault_disabled++;
-		}
+		if (kind == KMAP_SLOT_ATOMIC)
+			lowmem_atomic_map(c);
 		return lowmem_page_address(ctx, page);
 	}
-	if (unlikely(slot_kind(c, type) != KMAP_SLOT_FREE))
+	if (unlikely(s->kind != KMAP_SLOT_FREE))
 		return slot_push_bug(ctx, c);
-	if (unlikely(!slot_pte_clear(ctx, c, type)))
+	if (unlikely(!slot_pte_clear(ctx, c, s)))
 		return 0;
-	return slot_map_any(ctx, c, type, page, kind);
+	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), kind);
 }
 
 /* kunmap_atomic() off the fast path: a lowmem address, debug mode's clear,
  * or a report. */
 static __attribute__((noinline)) void
-kunmap_atomic_slow(struct hm_ctx *ctx, struct hm_percpu *c, hm_vaddr_t vaddr)
+kunmap_atomic_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
+	struct hm_percpu *c = this_cpu(ctx);
+
 	if (unlikely(c->preempt_count <= 0 || c->pagefault_disabled <= 0)) {
 		unbalanced_bug(ctx, c, vaddr, "kunmap_atomic");
 		return;
 	}
 	if (slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC)) {
-		slot_pop(ctx, c, vaddr, clear_on_unmap(ctx));
+		slot_pop(ctx, c, clear_on_unmap(ctx));
 	} else if (unlikely(in_kmap_window(ctx, vaddr))) {
 		slot_pop_bug(ctx, c, vaddr, "kunmap_atomic");
 		return;
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
 		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic");
+		return;
+	} else if (!lowmem_atomic_unmap(ctx, c, vaddr, "kunmap_atomic")) {
 		return;
 	}
 	c->pagefault_disabled--;	/* pagefault_enable() */
@@ -335,8 +364,10 @@ kunmap_atomic_slow(struct hm_ctx *ctx, struct hm_percpu *c, hm_vaddr_t vaddr)
 /* kunmap_local() of anything but the top of the stack: nothing to do for
  * a lowmem address, else a report. */
 static __attribute__((noinline)) void
-kunmap_local_slow(struct hm_ctx *ctx, struct hm_percpu *c, hm_vaddr_t vaddr)
+kunmap_local_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
+	const struct hm_percpu *c = this_cpu(ctx);
+
 	if (unlikely(in_kmap_window(ctx, vaddr)))
 		slot_pop_bug(ctx, c, vaddr, "kunmap_local");
 	else if (unlikely(!lowmem_vaddr(ctx, vaddr)))
@@ -357,11 +388,16 @@ kunmap_local_slow(struct hm_ctx *ctx, struct hm_percpu *c, hm_vaddr_t vaddr)
 hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page)
 {
 	struct hm_percpu *c = this_cpu(ctx);
+	struct kmap_slot *s = c->kmap_top + 1;
+	uintptr_t off = highmem_off(ctx, page);
 
-	if (unlikely(!slot_push_fast(ctx, c, page)))
-		return slot_push_slow(ctx, c, page, KMAP_SLOT_ATOMIC);
-	return slot_map_any(ctx, c, (unsigned)c->kmap_atomic_idx, page,
-			    KMAP_SLOT_ATOMIC);
+	/* A highmem page, the next slot free (the guard above the last
+	 * slot makes that "and the stack not full" too), and no debug mode
+	 * to look at the slot's PTE first. */
+	if (unlikely(!highmem_page_ok(ctx, off) || s->kind != KMAP_SLOT_FREE ||
+		     ctx->cfg.debug_highmem))
+		return slot_push_slow(ctx, page, KMAP_SLOT_ATOMIC);
+	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), KMAP_SLOT_ATOMIC);
 }
 
 /**
@@ -375,14 +411,15 @@ void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
 	struct hm_percpu *c = this_cpu(ctx);
 
+	/* A kmap_atomic slot on top means the counts are not 0 (see
+	 * hm_percpu.lowmem_atomic): the slow path checks them. */
 	vaddr &= PAGE_MASK;
-	if (unlikely(c->preempt_count <= 0 || c->pagefault_disabled <= 0 ||
-		     !slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC) ||
+	if (unlikely(!slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC) ||
 		     ctx->cfg.debug_highmem)) {
-		kunmap_atomic_slow(ctx, c, vaddr);
+		kunmap_atomic_slow(ctx, vaddr);
 		return;
 	}
-	slot_pop(ctx, c, vaddr, false);
+	slot_pop(ctx, c, false);
 	c->pagefault_disabled--;	/* pagefault_enable() */
 	c->preempt_count--;		/* preempt_enable() */
 }
@@ -400,21 +437,23 @@ hm_vaddr_t hm_kmap_atomic_type(struct hm_ctx *ctx, struct page *page,
 			       enum km_type type)
 {
 	struct hm_percpu *c = this_cpu(ctx);
+	uintptr_t off = highmem_off(ctx, page);
+	struct kmap_slot *s;
 
 	if (unlikely(!page_valid(ctx, page)))
 		return bad_page_bug(ctx, "kmap_atomic_type");
 	if (unlikely((unsigned)type >= KM_LEGACY_TYPES))
 		return typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
-	if (!highmem_page_ok(ctx, page)) {
-		c->preempt_count++;
-		c->pagefault_disabled++;
+	if (!highmem_page_ok(ctx, off)) {
+		lowmem_atomic_map(c);
 		return lowmem_page_address(ctx, page);
 	}
-	if (unlikely(slot_kind(c, type) != KMAP_SLOT_FREE))
+	s = kmap_slot(c, type);
+	if (unlikely(s->kind != KMAP_SLOT_FREE))
 		return typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
-	if (unlikely(!slot_pte_clear(ctx, c, type)))
+	if (unlikely(!slot_pte_clear(ctx, c, s)))
 		return 0;
-	return slot_map_any(ctx, c, type, page, KMAP_SLOT_TYPED);
+	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), KMAP_SLOT_TYPED);
 }
 
 /**
@@ -424,6 +463,7 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 			   enum km_type type)
 {
 	struct hm_percpu *c = this_cpu(ctx);
+	struct kmap_slot *s;
 
 	vaddr &= PAGE_MASK;
 	if (unlikely((unsigned)type >= KM_LEGACY_TYPES)) {
@@ -435,16 +475,19 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 		return;
 	}
 	if (in_kmap_window(ctx, vaddr)) {
-		if (unlikely(vaddr != slot_vaddr(c, type) ||
-			     slot_kind(c, type) != KMAP_SLOT_TYPED)) {
+		s = kmap_slot(c, type);
+		if (unlikely(vaddr != s->vaddr ||
+			     s->kind != KMAP_SLOT_TYPED)) {
 			typed_bug(ctx, c, (int)type, vaddr, "kunmap_atomic");
 			return;
 		}
 		if (clear_on_unmap(ctx))
-			slot_clear(ctx, c, type, vaddr);
-		slot_kind(c, type) = KMAP_SLOT_FREE;
+			slot_clear(ctx, c, s);
+		s->kind = KMAP_SLOT_FREE;
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
 		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic_type");
+		return;
+	} else if (!lowmem_atomic_unmap(ctx, c, vaddr, "kunmap_atomic_type")) {
 		return;
 	}
 	c->pagefault_disabled--;
@@ -463,11 +506,13 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 hm_vaddr_t hm_kmap_local_page(struct hm_ctx *ctx, struct page *page)
 {
 	struct hm_percpu *c = this_cpu(ctx);
+	struct kmap_slot *s = c->kmap_top + 1;
+	uintptr_t off = highmem_off(ctx, page);
 
-	if (unlikely(!slot_push_fast(ctx, c, page)))
-		return slot_push_slow(ctx, c, page, KMAP_SLOT_LOCAL);
-	return slot_map_any(ctx, c, (unsigned)c->kmap_atomic_idx, page,
-			    KMAP_SLOT_LOCAL);
+	if (unlikely(!highmem_page_ok(ctx, off) || s->kind != KMAP_SLOT_FREE ||
+		     ctx->cfg.debug_highmem))
+		return slot_push_slow(ctx, page, KMAP_SLOT_LOCAL);
+	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), KMAP_SLOT_LOCAL);
 }
 
 /**
@@ -483,9 +528,9 @@ void hm_kunmap_local(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 
 	vaddr &= PAGE_MASK;
 	if (unlikely(!slot_on_top(c, vaddr, KMAP_SLOT_LOCAL))) {
-		kunmap_local_slow(ctx, c, vaddr);
+		kunmap_local_slow(ctx, vaddr);
 		return;
 	}
-	slot_pop(ctx, c, vaddr, true);
+	slot_pop(ctx, c, true);
 	c->migrate_disabled--;	/* migrate_enable() */
 }

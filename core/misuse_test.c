@@ -498,6 +498,46 @@ static void test_kunmap_atomic_nothing_mapped(void **state)
 	hm_destroy(ctx);
 }
 
+/* kunmap_atomic() of a lowmem address must undo a kmap_atomic() of a lowmem
+ * page.  Passing one while only a slot is held would leave the slot on the
+ * stack with preemption back on: reported, nothing changed.  (It is also
+ * what lets kunmap_atomic()'s fast path skip the balance check.) */
+static void test_kunmap_atomic_stray_lowmem(void **state)
+{
+	struct bug_log log;
+	struct hm_ctx *ctx = test_ctx(NULL, &log);
+	hm_vaddr_t direct = hm_page_address(ctx, low_page(ctx));
+	hm_vaddr_t va, vl;
+	struct snap *s;
+
+	(void)state;
+	va = hm_kmap_atomic(ctx, high_page(ctx, 0));
+	assert_cpu(ctx, 0, 1, 0, 1);
+	s = take_snap(ctx);
+	hm_kunmap_atomic(ctx, direct);
+	assert_one_bug(&log, 0, "stray_lowmem_bug", "holds no kmap_atomic of a lowmem page");
+	hm_kunmap_atomic_type(ctx, direct, KM_USER0);
+	assert_one_bug(&log, 1, "stray_lowmem_bug", "holds no kmap_atomic of a lowmem page");
+	assert_unchanged(ctx, s);
+
+	/* A lowmem map in between, undone out of order, is fine: lowmem
+	 * maps take no slot.  Then the slot's own unmap, on the fast path. */
+	vl = hm_kmap_atomic(ctx, low_page(ctx));
+	assert_int_equal(vl, direct);
+	assert_cpu(ctx, 0, 2, 0, 1);
+	hm_kunmap_atomic(ctx, vl);
+	assert_cpu(ctx, 0, 1, 0, 1);
+	hm_kunmap_atomic(ctx, va);
+	assert_cpu(ctx, 0, 0, 0, 0);
+
+	/* A typed lowmem map is undone by either form. */
+	hm_kmap_atomic_type(ctx, low_page(ctx), KM_USER1);
+	hm_kunmap_atomic(ctx, direct);
+	assert_cpu(ctx, 0, 0, 0, 0);
+	assert_int_equal(log.count, 2);
+	hm_destroy(ctx);
+}
+
 static void test_nesting_limit(void **state)
 {
 	struct bug_log log;
@@ -854,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_kunmap_atomic_out_of_order),
 		cmocka_unit_test(test_kunmap_atomic_wrong_address),
 		cmocka_unit_test(test_kunmap_atomic_nothing_mapped),
+		cmocka_unit_test(test_kunmap_atomic_stray_lowmem),
 		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_kind_mismatch),
 		cmocka_unit_test(test_typed_misuse),

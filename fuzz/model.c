@@ -275,8 +275,10 @@ uint32_t model_kmap_atomic(struct model *m, uint32_t pfn)
 	m->nr_freed = 0;
 	c->preempt_count++;
 	c->pagefault_disabled++;
-	if (!model_highmem(pfn))
+	if (!model_highmem(pfn)) {
+		c->lowmem_atomic++;
 		return model_direct(pfn);
+	}
 	return map_slot(m, (unsigned)c->depth++, pfn, SLOT_ATOMIC);
 }
 
@@ -296,6 +298,18 @@ static const char *check_pop(const struct model *m, uint32_t vaddr,
 	return NULL;
 }
 
+/* A kunmap_atomic of an address outside the window: a lowmem one, undoing
+ * a kmap_atomic of a lowmem page (plain or typed: they take no slot). */
+static const char *check_lowmem_unmap(const struct model_cpu *c,
+				      uint32_t vaddr)
+{
+	if (!lowmem_vaddr(vaddr))
+		return "neither a temporary map nor a lowmem address";
+	if (c->lowmem_atomic <= 0)
+		return "kunmap_atomic of a lowmem address, no lowmem kmap_atomic held";
+	return NULL;
+}
+
 const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr)
 {
 	const struct model_cpu *c = ccur(m);
@@ -305,9 +319,7 @@ const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr)
 		return "kunmap_atomic without kmap_atomic";
 	if (model_in_window(m, vaddr))
 		return check_pop(m, vaddr, SLOT_ATOMIC);
-	if (!lowmem_vaddr(vaddr))
-		return "neither a temporary map nor a lowmem address";
-	return NULL;
+	return check_lowmem_unmap(c, vaddr);
 }
 
 void model_kunmap_atomic(struct model *m, uint32_t vaddr)
@@ -320,6 +332,8 @@ void model_kunmap_atomic(struct model *m, uint32_t vaddr)
 		c->kind[c->depth] = SLOT_FREE;
 		if (m->cfg.debug_highmem)
 			c->slot_pte_pfn[c->depth] = 0;
+	} else {
+		c->lowmem_atomic--;
 	}
 	c->preempt_count--;
 	c->pagefault_disabled--;
@@ -348,8 +362,10 @@ uint32_t model_kmap_atomic_type(struct model *m, uint32_t pfn, unsigned type)
 	m->nr_freed = 0;
 	c->preempt_count++;
 	c->pagefault_disabled++;
-	if (!model_highmem(pfn))
+	if (!model_highmem(pfn)) {
+		c->lowmem_atomic++;
 		return model_direct(pfn);
+	}
 	return map_slot(m, type, pfn, SLOT_TYPED);
 }
 
@@ -370,9 +386,7 @@ const char *model_check_kunmap_atomic_type(const struct model *m,
 			return "the slot holds no typed map";
 		return NULL;
 	}
-	if (!lowmem_vaddr(vaddr))
-		return "neither a temporary map nor a lowmem address";
-	return NULL;
+	return check_lowmem_unmap(c, vaddr);
 }
 
 void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
@@ -384,6 +398,8 @@ void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
 		c->kind[type] = SLOT_FREE;
 		if (m->cfg.debug_highmem)
 			c->slot_pte_pfn[type] = 0;
+	} else {
+		c->lowmem_atomic--;
 	}
 	c->preempt_count--;
 	c->pagefault_disabled--;

@@ -33,6 +33,7 @@ struct model_cpu {
 	int preempt_count;
 	int pagefault_disabled;
 	int migrate_disabled;
+	int lowmem_atomic;			/* kmap_atomics of lowmem pages */
 	int depth;				/* the slot stack */
 	uint8_t kind[MODEL_SLOTS];		/* enum model_slot */
 	uint32_t slot_pte_pfn[MODEL_SLOTS];	/* 0: PTE clear */

@@ -36,8 +36,8 @@ static inline uint32_t load(hm_vaddr_t va)
 static void floor_loop(struct hm_ctx *ctx, uint32_t first_pfn, uint32_t n,
 		       uint32_t np, uint32_t *idx)
 {
-	volatile uint32_t *p = ctx->cpu[0].kmap_pte;
-	hm_vaddr_t va = ctx->cpu[0].kmap_vaddr;
+	volatile uint32_t *p = kmap_slot(&ctx->cpu[0], 0)->ptep;
+	hm_vaddr_t va = kmap_slot(&ctx->cpu[0], 0)->vaddr;
 	pte_t prot = ctx->kmap_prot;
 
 	LOOP(n, np, {
@@ -176,8 +176,8 @@ void guest_bench(struct hm_mailbox *mb)
 		after = before;
 		after.pte_writes += mb->bench_iters;
 		after.tlb_flush_one += mb->bench_iters;
-		guest_set_pte(ctx->cpu[0].kmap_pte, 0);
-		invlpg(ctx->cpu[0].kmap_vaddr);
+		guest_set_pte(kmap_slot(&ctx->cpu[0], 0)->ptep, 0);
+		invlpg(kmap_slot(&ctx->cpu[0], 0)->vaddr);
 	}
 #define DELTA(f) after.f -= before.f;
 	DELTA(pte_writes) DELTA(tlb_flush_one) DELTA(tlb_flush_range)
