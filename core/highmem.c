@@ -173,7 +173,7 @@ start:
 		}
 
 		/* Another task may have mapped this very page meanwhile. */
-		vaddr = page_address(ctx, page);
+		vaddr = page_address_high(ctx, page);
 		if (vaddr)
 			return vaddr;
 
@@ -200,24 +200,15 @@ static bool high_page_ok(struct hm_ctx *ctx, const struct page *page,
 			    (unsigned long long)page_to_pfn(ctx, page)));
 }
 
-/**
- * hm_kmap_high - map a highmem page into memory
- * @page: the highmem page to map
- *
- * Return: the page's PKMAP address, or 0 after a BUG report.
- * Context: may sleep when every entry is in use.
- */
-hm_vaddr_t hm_kmap_high(struct hm_ctx *ctx, struct page *page)
+/* kmap_high(): hm_kmap_high() past its page checks. */
+static hm_vaddr_t kmap_high(struct hm_ctx *ctx, struct page *page)
 {
 	hm_vaddr_t vaddr;
 	unsigned nr;
 
-	if (!high_page_ok(ctx, page, "kmap_high"))
-		return 0;
-
 	/* The page's address can change until we hold kmap_lock. */
 	lock_kmap(ctx);
-	vaddr = page_address(ctx, page);
+	vaddr = page_address_high(ctx, page);
 	if (!vaddr)
 		vaddr = map_new_virtual(ctx, page);
 	if (vaddr) {
@@ -230,6 +221,20 @@ hm_vaddr_t hm_kmap_high(struct hm_ctx *ctx, struct page *page)
 	}
 	unlock_kmap(ctx);
 	return vaddr;
+}
+
+/**
+ * hm_kmap_high - map a highmem page into memory
+ * @page: the highmem page to map
+ *
+ * Return: the page's PKMAP address, or 0 after a BUG report.
+ * Context: may sleep when every entry is in use.
+ */
+hm_vaddr_t hm_kmap_high(struct hm_ctx *ctx, struct page *page)
+{
+	if (!high_page_ok(ctx, page, "kmap_high"))
+		return 0;
+	return kmap_high(ctx, page);
 }
 
 /**
@@ -248,7 +253,7 @@ hm_vaddr_t hm_kmap_high_get(struct hm_ctx *ctx, struct page *page)
 		return 0;
 
 	lock_kmap(ctx);
-	vaddr = page_address(ctx, page);
+	vaddr = page_address_high(ctx, page);
 	if (vaddr) {
 		nr = PKMAP_NR(&ctx->layout, vaddr);
 		if (BUG_ON_MSG(ctx, ctx->pkmap_count[nr] < 1,
@@ -262,25 +267,16 @@ hm_vaddr_t hm_kmap_high_get(struct hm_ctx *ctx, struct page *page)
 	return vaddr;
 }
 
-/**
- * hm_kunmap_high - unmap a highmem page
- * @page: the highmem page to unmap
- *
- * Drops one user.  When the count reaches 1 the entry becomes reusable at
- * the next flush, so sleepers in kmap() are woken to try again.
- */
-void hm_kunmap_high(struct hm_ctx *ctx, struct page *page)
+/* kunmap_high(): hm_kunmap_high() past its page checks. */
+static void kunmap_high(struct hm_ctx *ctx, struct page *page)
 {
 	struct hm_waitqueue *wq = &ctx->pkmap_map_wait;
 	bool need_wakeup = false;
 	hm_vaddr_t vaddr;
 	unsigned nr;
 
-	if (!high_page_ok(ctx, page, "kunmap_high"))
-		return;
-
 	lock_kmap(ctx);
-	vaddr = page_address(ctx, page);
+	vaddr = page_address_high(ctx, page);
 	if (BUG_ON_MSG(ctx, !vaddr,
 		       "kunmap of pfn %#llx, which is not kmapped",
 		       (unsigned long long)page_to_pfn(ctx, page))) {
@@ -315,17 +311,35 @@ void hm_kunmap_high(struct hm_ctx *ctx, struct page *page)
 	}
 }
 
-/* might_sleep(): kmap() may sleep, so atomic context is a bug. */
-static bool kmap_might_sleep(struct hm_ctx *ctx, const char *what,
-			     const struct page *page)
+/**
+ * hm_kunmap_high - unmap a highmem page
+ * @page: the highmem page to unmap
+ *
+ * Drops one user.  When the count reaches 1 the entry becomes reusable at
+ * the next flush, so sleepers in kmap() are woken to try again.
+ */
+void hm_kunmap_high(struct hm_ctx *ctx, struct page *page)
 {
-	const struct hm_percpu *c = this_cpu(ctx);
+	if (high_page_ok(ctx, page, "kunmap_high"))
+		kunmap_high(ctx, page);
+}
 
-	return BUG_ON_MSG(ctx, c->preempt_count > 0,
-			  "%s of pfn %#llx may sleep but preempt_count is %d "
-			  "(inside kmap_atomic?)", what,
-			  (unsigned long long)page_to_pfn(ctx, page),
-			  c->preempt_count);
+static __attribute__((noinline, cold)) bool
+might_sleep_bug(struct hm_ctx *ctx, const char *what, const struct page *page)
+{
+	BUG_MSG(ctx, "%s of pfn %#llx may sleep but preempt_count is %d "
+		"(inside kmap_atomic?)", what,
+		(unsigned long long)page_to_pfn(ctx, page),
+		this_cpu(ctx)->preempt_count);
+	return true;
+}
+
+/* might_sleep(): kmap() may sleep, so atomic context is a bug. */
+static inline bool kmap_might_sleep(struct hm_ctx *ctx, const char *what,
+				    const struct page *page)
+{
+	return unlikely(this_cpu(ctx)->preempt_count > 0) &&
+	       might_sleep_bug(ctx, what, page);
 }
 
 /**
@@ -337,13 +351,15 @@ static bool kmap_might_sleep(struct hm_ctx *ctx, const char *what,
  */
 hm_vaddr_t hm_kmap(struct hm_ctx *ctx, struct page *page)
 {
+	/* A highmem page of ours is valid: one compare says both. */
+	if (highmem_page(ctx, page))
+		return kmap_might_sleep(ctx, "kmap", page) ? 0
+							   : kmap_high(ctx, page);
 	if (BUG_ON_MSG(ctx, !page_valid(ctx, page),
 		       "kmap of a page outside mem_map") ||
 	    kmap_might_sleep(ctx, "kmap", page))
 		return 0;
-	if (!PageHighMem(ctx, page))
-		return page_address(ctx, page);
-	return hm_kmap_high(ctx, page);
+	return lowmem_page_address(ctx, page);
 }
 
 /**
@@ -351,10 +367,9 @@ hm_vaddr_t hm_kmap(struct hm_ctx *ctx, struct page *page)
  */
 void hm_kunmap(struct hm_ctx *ctx, struct page *page)
 {
-	if (BUG_ON_MSG(ctx, !page_valid(ctx, page),
-		       "kunmap of a page outside mem_map"))
-		return;
-	if (!PageHighMem(ctx, page))
-		return;
-	hm_kunmap_high(ctx, page);
+	if (highmem_page(ctx, page))
+		kunmap_high(ctx, page);
+	else
+		BUG_ON_MSG(ctx, !page_valid(ctx, page),
+			   "kunmap of a page outside mem_map");
 }

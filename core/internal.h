@@ -211,6 +211,22 @@ static inline bool page_valid(const struct hm_ctx *ctx, const struct page *p)
 	       (uint64_t)(p - ctx->mem_map) < ctx->max_pfn;
 }
 
+/* @page's offset in bytes from the first highmem struct page.  Below
+ * ctx->highmem_map_bytes exactly when @page is a highmem page of this
+ * context: NULL and pointers outside mem_map wrap around above it, so the
+ * fast paths check a page with one subtract and one compare. */
+static inline uintptr_t highmem_off(const struct hm_ctx *ctx,
+				    const struct page *page)
+{
+	return (uintptr_t)page - (uintptr_t)ctx->highmem_map;
+}
+
+static inline bool highmem_page(const struct hm_ctx *ctx,
+				const struct page *page)
+{
+	return highmem_off(ctx, page) < ctx->highmem_map_bytes;
+}
+
 static inline hm_vaddr_t lowmem_page_address(const struct hm_ctx *ctx,
 					     const struct page *page)
 {
@@ -219,6 +235,7 @@ static inline hm_vaddr_t lowmem_page_address(const struct hm_ctx *ctx,
 
 /* page_address.c */
 hm_vaddr_t page_address(struct hm_ctx *ctx, const struct page *page);
+hm_vaddr_t page_address_high(struct hm_ctx *ctx, const struct page *page);
 void set_page_address(struct hm_ctx *ctx, struct page *page,
 		      hm_vaddr_t virtual);
 void page_address_init(struct hm_ctx *ctx);

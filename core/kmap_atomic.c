@@ -52,18 +52,10 @@ static inline int slot_type(const struct hm_percpu *c,
 	return (int)(s - c->slots) - 1;
 }
 
-/* Is @page a highmem page of this context?  False too for NULL and for
- * anything outside mem_map, in one compare.  @off is the page's offset
- * from the first highmem struct page, which highmem_pte() takes. */
+/* Is the page at @off (highmem_off()) a highmem page of this context? */
 static inline bool highmem_page_ok(const struct hm_ctx *ctx, uintptr_t off)
 {
 	return off < ctx->highmem_map_bytes;
-}
-
-static inline uintptr_t highmem_off(const struct hm_ctx *ctx,
-				    const struct page *page)
-{
-	return (uintptr_t)page - (uintptr_t)ctx->highmem_map;
 }
 
 /* mk_pte(page, kmap_prot) of the highmem page at @off: no pfn to work out,

@@ -155,9 +155,9 @@ static void test_kunmap_not_mapped(void **state)
 
 	(void)state;
 	hm_kunmap(ctx, p);
-	assert_one_bug(&log, 0, "hm_kunmap_high", "not kmapped");
+	assert_one_bug(&log, 0, "kunmap_high", "not kmapped");
 	hm_kunmap_high(ctx, p);
-	assert_one_bug(&log, 1, "hm_kunmap_high", "not kmapped");
+	assert_one_bug(&log, 1, "kunmap_high", "not kmapped");
 	assert_unchanged(ctx, s);
 	assert_int_equal(hm_page_address(ctx, p), 0);
 
@@ -188,7 +188,7 @@ static void test_kunmap_count_to_zero(void **state)
 
 	s = take_snap(ctx);
 	hm_kunmap(ctx, p);
-	assert_one_bug(&log, 0, "hm_kunmap_high", "to 0");
+	assert_one_bug(&log, 0, "kunmap_high", "to 0");
 	assert_unchanged(ctx, s);
 	assert_int_equal(hm_pkmap_count(ctx, nr), 1);
 	assert_int_equal(pte_pfn(hm_pkmap_pte(ctx, nr)),
@@ -207,7 +207,7 @@ static void test_kunmap_count_to_zero(void **state)
 	assert_int_equal(hm_pkmap_count(ctx, nr), 0);
 	assert_int_equal(hm_pkmap_pte(ctx, nr), 0);
 	hm_kunmap(ctx, p);
-	assert_one_bug(&log, 1, "hm_kunmap_high", "not kmapped");
+	assert_one_bug(&log, 1, "kunmap_high", "not kmapped");
 	hm_destroy(ctx);
 }
 
@@ -375,9 +375,9 @@ static void test_kmap_in_atomic(void **state)
 	assert_cpu(ctx, 0, 1, 0, 1);
 	s = take_snap(ctx);
 	assert_int_equal(hm_kmap(ctx, b), 0);
-	assert_one_bug(&log, 0, "kmap_might_sleep", "may sleep");
+	assert_one_bug(&log, 0, "might_sleep_bug", "may sleep");
 	assert_int_equal(hm_kmap(ctx, low_page(ctx)), 0);
-	assert_one_bug(&log, 1, "kmap_might_sleep", "may sleep");
+	assert_one_bug(&log, 1, "might_sleep_bug", "may sleep");
 	assert_unchanged(ctx, s);
 	assert_int_equal(hm_page_address(ctx, b), 0);
 	hm_kunmap_atomic(ctx, va);
@@ -757,7 +757,7 @@ static void test_default_handler_aborts(void **state)
 	if (strncmp(buf, "kernel BUG at core/", 19))
 		fail_msg("stderr: %s", buf);
 	assert_non_null(strstr(buf, "core/highmem.c:"));
-	assert_non_null(strstr(buf, " in hm_kunmap_high() on cpu 0: "));
+	assert_non_null(strstr(buf, " in kunmap_high() on cpu 0: "));
 	assert_non_null(strstr(buf, "not kmapped"));
 	assert_int_equal(buf[len - 1], '\n');
 

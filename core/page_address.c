@@ -30,24 +30,18 @@ void page_address_init(struct hm_ctx *ctx)
 		INIT_LIST_HEAD(&ctx->page_address_maps[i].list);
 }
 
-/**
- * page_address - get the mapped virtual address of a page
- * @page: the page
- *
- * Return: the page's virtual address, or 0 for a highmem page with no
- * persistent map.  Takes the bucket's lock; never sleeps.
+/*
+ * page_address_high - page_address() of a highmem page: its bucket's
+ * chain walked under the bucket's lock.  0 when it has no persistent map.
+ * For callers that know @page is highmem (kmap_high and friends).
  */
-hm_vaddr_t page_address(struct hm_ctx *ctx, const struct page *page)
+hm_vaddr_t page_address_high(struct hm_ctx *ctx, const struct page *page)
 {
-	struct page_address_slot *pas;
+	struct page_address_slot *pas = page_slot(ctx, page);
 	struct list_head *pos;
 	hm_vaddr_t ret = 0;
 	uint64_t steps = 0;
 
-	if (!PageHighMem(ctx, page))
-		return lowmem_page_address(ctx, page);
-
-	pas = page_slot(ctx, page);
 	hm_arch_spin_lock(ctx, &pas->lock);
 	for (pos = pas->lh.next; pos != &pas->lh; pos = pos->next) {
 		struct page_address_map *pam =
@@ -62,6 +56,20 @@ hm_vaddr_t page_address(struct hm_ctx *ctx, const struct page *page)
 	hm_arch_spin_unlock(ctx, &pas->lock);
 	this_cpu(ctx)->stats.hash_steps += steps;
 	return ret;
+}
+
+/**
+ * page_address - get the mapped virtual address of a page
+ * @page: the page
+ *
+ * Return: the page's virtual address, or 0 for a highmem page with no
+ * persistent map.  Takes the bucket's lock; never sleeps.
+ */
+hm_vaddr_t page_address(struct hm_ctx *ctx, const struct page *page)
+{
+	if (!PageHighMem(ctx, page))
+		return lowmem_page_address(ctx, page);
+	return page_address_high(ctx, page);
 }
 
 /**

@@ -730,7 +730,7 @@ static void contexts_side_by_side(void **state)
 
 	/* BUG reports go to their own context's handler. */
 	hm_kunmap(two, high_page(two, 12));
-	assert_one_bug(&log2, 0, "hm_kunmap_high", "not kmapped");
+	assert_one_bug(&log2, 0, "kunmap_high", "not kmapped");
 	assert_int_equal(log1.count, 0);
 
 	/* One goes away; the other carries on. */
