@@ -95,6 +95,7 @@ awk '{ ir[$1] = $3 != "-" ? $3 : $2 }
 	print "the core on the minimal backend (instructions in the core), against its kmap_atomic pair:"
 	show("kmap_atomic + kunmap_atomic", "core/kmap_atomic/pages:1")
 	show("kmap_atomic pair, CONFIG_DEBUG_HIGHMEM", "core/kmap_atomic_debug/pages:1")
+	show("the pair in the kernel'"'"'s shape (kernel_shape.c)", "core/kmap_atomic_kernel_shape/pages:1")
 	show("kmap_local_page + kunmap_local", "core/kmap_local/pages:1")
 	show("kmap + kunmap, hit", "core/kmap_hit/pages:1")
 	show("kmap + kunmap, miss (no flush)", "core/kmap_miss/manual_time")

@@ -15,7 +15,7 @@ fail=0
 check() { grep -qE -- "$1" "$2" || { echo "FAIL: no '$1' in $2"; fail=1; }; }
 
 "$bench" --benchmark_min_time=0.001 \
-	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream(_smp)?/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest/)' \
+	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream(_smp)?/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug|_kernel_shape)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest/)' \
 	--benchmark_out="$tmp/bench.json" --benchmark_out_format=json \
 	>"$tmp/table.txt" 2>&1 || { echo "FAIL: kmap_bench exited $?"; cat "$tmp/table.txt"; exit 1; }
 cat "$tmp/table.txt"
@@ -107,6 +107,9 @@ check "^perf: " "$tmp/table.txt"
 # once per 512 maps (1.95m per op).
 check "^core/kmap_atomic/pages:1 .* 1 +0 +0 *$|^core/kmap_atomic/pages:1 .*M/s +1 " "$tmp/table.txt"
 check "^core/kmap_atomic_debug/pages:1 .*M/s +2 " "$tmp/table.txt"
+# The kernel-shaped pair ran: it maps what the core maps, or the row says
+# why not instead of a time.
+check "^core/kmap_atomic_kernel_shape/pages:1 +[0-9.]+ ns " "$tmp/table.txt"
 # (From the JSON: on a loaded machine Google Benchmark may stop a row
 # before 512 maps, and the table's rounded figure then shows no wrap.)
 python3 - "$tmp/bench.json" <<'PY' || { echo "FAIL: sim/kmap_stream/pages:4096/cpus:1 wraps"; fail=1; }
@@ -187,10 +190,11 @@ done
 
 if command -v valgrind >/dev/null; then
 	"$callgrind" --bench "$bench" --iterations 2000 \
-		--filter '^(core/kmap_atomic/pages:1|loop/noop)$' >"$tmp/callgrind.txt" 2>&1 ||
+		--filter '^(core/kmap_atomic(_kernel_shape)?/pages:1|loop/noop)$' >"$tmp/callgrind.txt" 2>&1 ||
 		{ echo "FAIL: callgrind.sh"; fail=1; }
 	cat "$tmp/callgrind.txt"
 	check "^core/kmap_atomic/pages:1 +[0-9]+\.[0-9]" "$tmp/callgrind.txt"
+	check "^  the pair in the kernel's shape \(kernel_shape.c\) +[0-9]+\.[0-9]+ +[0-9.]+x" "$tmp/callgrind.txt"
 else
 	echo "note: valgrind not installed, callgrind not tried"
 fi

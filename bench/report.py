@@ -347,6 +347,8 @@ def summary(rows, errors, context):
     for what, name in (
             ("kmap_atomic + kunmap_atomic", "core/kmap_atomic/pages:1"),
             ("kmap_atomic pair, CONFIG_DEBUG_HIGHMEM", "core/kmap_atomic_debug/pages:1"),
+            ("the pair in the kernel's shape (kernel_shape.c)",
+             "core/kmap_atomic_kernel_shape/pages:1"),
             ("kmap_local_page + kunmap_local", "core/kmap_local/pages:1"),
             ("kmap + kunmap, hit", "core/kmap_hit/pages:1"),
             ("kmap + kunmap, miss (no flush)", "core/kmap_miss"),
