@@ -70,7 +70,7 @@ enum kmap_slot_kind {
 	KMAP_SLOT_ATOMIC,	/* kmap_atomic(), on the index stack */
 	KMAP_SLOT_LOCAL,	/* kmap_local_page(), on the index stack */
 	KMAP_SLOT_TYPED,	/* kmap_atomic(page, type), at slot @type */
-	KMAP_SLOT_GUARD,	/* the bounds of slot_kinds[], never a slot */
+	KMAP_SLOT_GUARD,	/* the two ends of hm_percpu.slots[], never a slot */
 };
 
 /*
