@@ -43,6 +43,11 @@ if [ -z "${bench:-}" ]; then
 fi
 [ -n "${bench:-}" ] || { echo "callgrind.sh: kmap_bench not found (use --bench PATH)" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed (tools/bootstrap)" >&2; exit 77; }
+# A sanitizer's runtime and valgrind cannot share a process.
+if grep -qaE '__(asan|tsan|msan)_init' "$bench"; then
+	echo "callgrind.sh: $bench is built with a sanitizer (--config=asan or tsan), which valgrind cannot run; use the default configuration or --config=nosan" >&2
+	exit 77
+fi
 
 # With a fixed count Google Benchmark names rows ROW/iterations:N[/manual_time],
 # so a filter anchored with $ is anchored after that.
