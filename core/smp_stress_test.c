@@ -27,6 +27,7 @@
 #define ROUNDS		3000
 
 static unsigned rounds_done;	/* by all workers, for the hog's pace */
+static unsigned workers_done;	/* workers that have finished */
 
 struct worker {
 	struct hm_ctx *ctx;
@@ -123,6 +124,7 @@ static void *work(void *arg)
 			break;
 		}
 	}
+	__atomic_add_fetch(&workers_done, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -144,7 +146,7 @@ struct hog {
 static void *hog_main(void *arg)
 {
 	struct hog *h = arg;
-	unsigned i;
+	unsigned i, first;
 
 	hm_set_cpu(h->ctx, h->cpu);
 	for (i = 0; i < h->held; i++) {
@@ -155,10 +157,21 @@ static void *hog_main(void *arg)
 	}
 	h->held = i;
 	pthread_barrier_wait(h->start);
-	/* Paced by the workers, not the clock (TSan slows them 10x): all
-	 * given back by half their rounds. */
+	/* Nothing is given back before some worker sleeps for an entry:
+	 * that is what this run is for, and how soon the workers overlap
+	 * enough for it depends on the machine's load (a loaded one once
+	 * ran them so far apart that no one slept before the hog had given
+	 * most entries back).  hm_pkmap_waiters() takes kmap_lock, so the
+	 * poll is race-free.  If the workers end without a sleep, the
+	 * test's check of pkmap_sleeps says so. */
+	while (!hm_pkmap_waiters(h->ctx) &&
+	       __atomic_load_n(&workers_done, __ATOMIC_RELAXED) < THREADS)
+		sched_yield();
+	first = __atomic_load_n(&rounds_done, __ATOMIC_RELAXED);
+	/* Then paced by the workers, not the clock (TSan slows them 10x):
+	 * all given back by half their remaining rounds. */
 	for (i = 0; i < h->held; i++) {
-		unsigned due = i * (THREADS * ROUNDS / 2) / h->held;
+		unsigned due = first + i * ((THREADS * ROUNDS - first) / 2) / h->held;
 
 		while (__atomic_load_n(&rounds_done, __ATOMIC_RELAXED) < due)
 			sched_yield();
@@ -201,6 +214,7 @@ static void stress(bool debug, bool pae, bool full_window)
 
 	memset(w, 0, sizeof(w));
 	rounds_done = 0;
+	workers_done = 0;
 	pthread_barrier_init(&start, NULL, THREADS + full_window);
 	if (full_window) {
 		hog.ctx = ctx;
