@@ -327,6 +327,23 @@ slot_push_slow(struct hm_ctx *ctx, const struct page *page,
 	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), kind);
 }
 
+/* The fast path of kmap_atomic and kmap_local_page: a highmem page, the
+ * next slot free (the guard above the last slot makes that "and the stack
+ * not full" too), and no debug mode to look at the slot's PTE first.
+ * Anything else goes out of line. */
+static __attribute__((always_inline)) inline hm_vaddr_t
+slot_push(struct hm_ctx *ctx, struct page *page, enum kmap_slot_kind kind)
+{
+	struct hm_percpu *c = this_cpu(ctx);
+	struct kmap_slot *s = c->kmap_top + 1;
+	uintptr_t off = highmem_off(ctx, page);
+
+	if (unlikely(!highmem_page_ok(ctx, off) || s->kind != KMAP_SLOT_FREE ||
+		     ctx->cfg.debug_highmem))
+		return slot_push_slow(ctx, page, kind);
+	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), kind);
+}
+
 /* kunmap_atomic() off the fast path: a lowmem address, debug mode's clear,
  * or a report. */
 static __attribute__((noinline)) void
@@ -379,17 +396,7 @@ kunmap_local_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
  */
 hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page)
 {
-	struct hm_percpu *c = this_cpu(ctx);
-	struct kmap_slot *s = c->kmap_top + 1;
-	uintptr_t off = highmem_off(ctx, page);
-
-	/* A highmem page, the next slot free (the guard above the last
-	 * slot makes that "and the stack not full" too), and no debug mode
-	 * to look at the slot's PTE first. */
-	if (unlikely(!highmem_page_ok(ctx, off) || s->kind != KMAP_SLOT_FREE ||
-		     ctx->cfg.debug_highmem))
-		return slot_push_slow(ctx, page, KMAP_SLOT_ATOMIC);
-	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), KMAP_SLOT_ATOMIC);
+	return slot_push(ctx, page, KMAP_SLOT_ATOMIC);
 }
 
 /**
@@ -497,14 +504,7 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
  */
 hm_vaddr_t hm_kmap_local_page(struct hm_ctx *ctx, struct page *page)
 {
-	struct hm_percpu *c = this_cpu(ctx);
-	struct kmap_slot *s = c->kmap_top + 1;
-	uintptr_t off = highmem_off(ctx, page);
-
-	if (unlikely(!highmem_page_ok(ctx, off) || s->kind != KMAP_SLOT_FREE ||
-		     ctx->cfg.debug_highmem))
-		return slot_push_slow(ctx, page, KMAP_SLOT_LOCAL);
-	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), KMAP_SLOT_LOCAL);
+	return slot_push(ctx, page, KMAP_SLOT_LOCAL);
 }
 
 /**
