@@ -23,9 +23,9 @@
  * mapped by kmap_atomic (not kmap_local_page or a typed map), else a BUG
  * that leaves the state as it was; the PTE width and debug mode are chosen
  * at run time; PTE writes and flushes are counted per CPU.  Its unmap is
- * the lazy one of the seeds (the PTE stays, the next map flushes it), where
- * this x86 shape clears on unmap: the same single PTE write and invlpg per
- * pair, in the other function.
+ * the lazy one of the seeds (the PTE stays, the next map flushes it): one
+ * PTE write and one invlpg a pair, where this x86 shape clears on unmap:
+ * two PTE writes (set, clear) and its invlpg on unmap.
  *
  * Only the benchmarks call this; it is not part of the core.
  */

@@ -169,11 +169,13 @@ static void *hog_main(void *arg)
 		sched_yield();
 	first = __atomic_load_n(&rounds_done, __ATOMIC_RELAXED);
 	/* Then paced by the workers, not the clock (TSan slows them 10x):
-	 * all given back by half their remaining rounds. */
+	 * all given back by half their remaining rounds, or at once when
+	 * they have stopped (a worker that fails stops early). */
 	for (i = 0; i < h->held; i++) {
 		unsigned due = first + i * ((THREADS * ROUNDS - first) / 2) / h->held;
 
-		while (__atomic_load_n(&rounds_done, __ATOMIC_RELAXED) < due)
+		while (__atomic_load_n(&rounds_done, __ATOMIC_RELAXED) < due &&
+		       __atomic_load_n(&workers_done, __ATOMIC_RELAXED) < THREADS)
 			sched_yield();
 		hm_kunmap(h->ctx, h->pages[i]);
 	}
