@@ -221,10 +221,16 @@ static inline uintptr_t highmem_off(const struct hm_ctx *ctx,
 	return (uintptr_t)page - (uintptr_t)ctx->highmem_map;
 }
 
+/* Is the page at @off (highmem_off()) a highmem page of this context? */
+static inline bool highmem_page_ok(const struct hm_ctx *ctx, uintptr_t off)
+{
+	return off < ctx->highmem_map_bytes;
+}
+
 static inline bool highmem_page(const struct hm_ctx *ctx,
 				const struct page *page)
 {
-	return highmem_off(ctx, page) < ctx->highmem_map_bytes;
+	return highmem_page_ok(ctx, highmem_off(ctx, page));
 }
 
 static inline hm_vaddr_t lowmem_page_address(const struct hm_ctx *ctx,

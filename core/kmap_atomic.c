@@ -52,12 +52,6 @@ static inline int slot_type(const struct hm_percpu *c,
 	return (int)(s - c->slots) - 1;
 }
 
-/* Is the page at @off (highmem_off()) a highmem page of this context? */
-static inline bool highmem_page_ok(const struct hm_ctx *ctx, uintptr_t off)
-{
-	return off < ctx->highmem_map_bytes;
-}
-
 /* mk_pte(page, kmap_prot) of the highmem page at @off: no pfn to work out,
  * as the page's frame is max_low_pfn plus its index from there. */
 static inline pte_t highmem_pte(const struct hm_ctx *ctx, uintptr_t off)
