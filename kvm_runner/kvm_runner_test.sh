@@ -168,7 +168,7 @@ faults)
 	run 0 fault_ap_hang && ! no_smp &&
 		expect '^PASS fault_ap_hang \(watchdog: the guest did not finish within 300 ms \(at op #2 on cpu 1\); cpu 0 waits for cpu 1 to finish the op it handed over\)$'
 	run 0 bug &&
-		expect '^PASS bug \(guest BUG: kernel BUG at core/highmem.c:[0-9]+ in hm_kunmap_high\(\)'
+		expect '^PASS bug \(guest BUG: kernel BUG at core/highmem.c:[0-9]+ in kunmap_high\(\)'
 	# After each death the next sequence gets a new VM.
 	run 0 fault_triple boot fault_pagefault boot &&
 		expect '^4 passed, 0 failed$'
