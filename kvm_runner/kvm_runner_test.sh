@@ -56,9 +56,9 @@ no_smp() {
 
 # A bad device path is the simulated "no /dev/kvm": needs no KVM at all.
 if [ "$part" = nokvm ]; then
-	run 77 --kvm-dev /nonexistent/kvm boot &&
+	run 77 --backend=kvm --kvm-dev /nonexistent/kvm boot &&
 		expect '^SKIPPED: no usable KVM: /nonexistent/kvm: No such file or directory'
-	run 77 --kvm-dev /dev/null boot &&
+	run 77 --backend=kvm --kvm-dev /dev/null boot &&
 		expect '^SKIPPED: no usable KVM: /dev/null: KVM_GET_API_VERSION'
 	run 2 --timeout-ms banana boot && expect 'timeout-ms'
 	run 77 --kvm-dev /nonexistent/kvm --bench &&

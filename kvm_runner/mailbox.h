@@ -17,10 +17,12 @@
 #endif
 
 /*
- * Guest physical memory (1 GiB; 896 MiB of it in the direct map at
- * PAGE_OFFSET, so frames from 0x38000 up are highmem):
+ * Guest physical memory (1 GiB for the core, 896 MiB of it in the direct
+ * map at PAGE_OFFSET, so frames from 0x38000 up are highmem; and 2 MiB
+ * above it for mem_map):
  *
- *   0x000000  mem_map: one 4-byte struct page per frame (1 MiB for 1 GiB)
+ *   0x000000  nothing of ours: the firmware's when QEMU boots us (the
+ *             BIOS data area, the VGA hole and the ROMs live here)
  *   0x100000  the guest image, linked at 0xC0100000 (at most 512 KiB)
  *   0x180000  PDPT, kernel page directory, pkmap and fixmap page tables
  *             (hm_x86_build_tables, HM_X86_TABLE_PAGES pages)
@@ -29,14 +31,21 @@
  *             the instructions after "set CR0.PG" can still be fetched
  *   0x186000  GDT               0x187000  IDT
  *   0x188000  stale-TLB probe frames A and B
+ *   0x18A000  the stale-read check's page table: one entry per vCPU at
+ *             HM_GUEST_SCRATCH_VIRT, a fresh view of a frame
  *   0x190000  the mailbox (struct hm_mailbox)
  *   0x1C0000  the stack, growing down from 0x200000
  *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, the same
  *             as the simulator's, so both refuse the same frames
+ * 0x40000000  mem_map: one 4-byte struct page per frame (1 MiB for 1 GiB),
+ *             mapped by one 2 MiB page at HM_GUEST_MEM_MAP_VIRT: above
+ *             the core's memory, so no op can reach it
  */
 #define HM_GUEST_MEM_BYTES	(1ull << 30)
+#define HM_GUEST_RAM_BYTES	(HM_GUEST_MEM_BYTES + (2ull << 20))
 #define HM_GUEST_PAGE_OFFSET	0xC0000000
-#define HM_GUEST_MEM_MAP_PHYS	0x000000
+#define HM_GUEST_MEM_MAP_PHYS	0x40000000
+#define HM_GUEST_MEM_MAP_VIRT	0xFE000000	/* in the vmalloc gap */
 #define HM_GUEST_IMAGE_PHYS	0x100000
 #define HM_GUEST_IMAGE_MAX	0x080000
 #define HM_GUEST_TABLES_PHYS	0x180000
@@ -46,6 +55,8 @@
 #define HM_GUEST_IDT_PHYS	0x187000
 #define HM_GUEST_PROBE_A_PHYS	0x188000
 #define HM_GUEST_PROBE_B_PHYS	0x189000
+#define HM_GUEST_SCRATCH_PT_PHYS	0x18A000
+#define HM_GUEST_SCRATCH_VIRT	0xFE200000	/* + cpu * 4096 */
 #define HM_GUEST_MAILBOX_PHYS	0x190000
 #define HM_GUEST_MAILBOX_MAX	0x030000
 #define HM_GUEST_STACK_TOP	0x200000
@@ -91,8 +102,29 @@
 #define HM_SMP_WAIT_ACK		0x100u	/* its shootdown IPI's ack */
 #define HM_SMP_WAIT_CALL	0x200u	/* the op it handed over */
 
-/* Where the guest finds CR3 before paging is on: mailbox + this. */
+/* Where the guest finds CR3 before paging is on: mailbox + this; and
+ * boot_flags, which the exception stubs read. */
 #define HM_MB_CR3_OFFSET	8
+#define HM_MB_BOOT_FLAGS_OFFSET	32
+
+/* Boot flags (hm_mailbox.boot_flags), host to guest. */
+#define HM_MB_BOOT_VERBOSE	(1u << 2)	/* = HM_MB_VERBOSE */
+#define HM_MB_BOOT_SERIAL	(1u << 8)	/* QEMU: report through the
+						 * serial doorbell, not OUTs */
+#define HM_MB_BOOT_STALE_CHECK	(1u << 9)	/* check every access for a
+						 * stale translation */
+
+/*
+ * The serial doorbell (QEMU, HM_MB_BOOT_SERIAL).  Where KVM stops the vCPU
+ * at an OUT to one of our ports and reads the registers, under QEMU the
+ * guest writes what it reports into the mailbox (report_*), sends the
+ * port number as one byte on COM1 and polls for one byte back, which
+ * resumes it.  Console text goes to QEMU's debugcon (the same port 0xE9),
+ * and the guest leaves QEMU through isa-debug-exit.
+ */
+#define HM_COM1			0x3F8
+#define HM_SERIAL_HELLO		0x55	/* loaded, paging off: lay me out */
+#define HM_DEBUG_EXIT_PORT	0x501
 
 #ifndef __ASSEMBLER__
 /* Paging modes, host to guest. */
@@ -280,6 +312,22 @@ struct hm_mailbox {
 	uint32_t smp_wait[HM_SMP_MAX_CPUS];
 	uint32_t smp_pad;
 	uint8_t op_cpu[HM_MB_MAX_OPS];
+
+	/* The serial doorbell (HM_MB_BOOT_SERIAL), guest to host: the port
+	 * the guest would have written, its value, the vCPU, and for
+	 * HM_PORT_FAULT what the stub has in EAX..EDI (vector, error code,
+	 * CR2, EIP, CS, EFLAGS). */
+	uint32_t report_port, report_value, report_cpu;
+	uint32_t report_regs[6];
+	/* The stale-read check (HM_MB_BOOT_STALE_CHECK), guest to host, per
+	 * sequence: accesses checked, and the first that went through a
+	 * stale translation: its op, address, whether it was a write, the
+	 * frame the PTE maps, what the access read (or wrote) and what that
+	 * frame holds there, read through a fresh mapping. */
+	uint32_t stale_checked;
+	uint32_t stale_count;
+	uint32_t stale_op, stale_vaddr, stale_write;
+	uint32_t stale_pfn, stale_seen, stale_truth;
 };
 
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");
@@ -294,6 +342,10 @@ _Static_assert(__builtin_offsetof(struct hm_mailbox, bench_cycles) ==
 	       "hm_mailbox layout differs between host and guest");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, cr3) == HM_MB_CR3_OFFSET,
 	       "entry.S reads cr3 here");
+_Static_assert(__builtin_offsetof(struct hm_mailbox, boot_flags) ==
+		       HM_MB_BOOT_FLAGS_OFFSET,
+	       "entry.S reads boot_flags here");
+_Static_assert(HM_MB_BOOT_VERBOSE == HM_MB_VERBOSE, "one verbose bit");
 #endif /* !__ASSEMBLER__ */
 
 #endif /* HM_KVM_MAILBOX_H */

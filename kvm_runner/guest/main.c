@@ -156,9 +156,9 @@ static void ctx_init(const struct hm_mailbox *mb)
 	ctx->max_pfn = mem >> PAGE_SHIFT;
 	ctx->max_low_pfn = lowmem >> PAGE_SHIFT;
 	ctx->first_free_pfn = mb->first_free_pfn;
-	/* mem_map sits at physical 0, read through the direct map; the host
-	 * marked the reserved frames. */
-	ctx->mem_map = (struct page *)GUEST_VA(HM_GUEST_MEM_MAP_PHYS);
+	/* mem_map sits above the core's memory, in a 2 MiB page of its own
+	 * (mailbox.h); the host marked the reserved frames. */
+	ctx->mem_map = (struct page *)HM_GUEST_MEM_MAP_VIRT;
 	hm_layout_compute(&ctx->layout, true, 1, lowmem, 0);
 	hm_core_init(ctx, (void *)GUEST_VA(mb->pkmap_pt_phys),
 		     (void *)GUEST_VA(mb->fixmap_pt_phys));

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "kvm_runner/host/bench_api.h"
-#include "kvm_runner/host/runner.h"
+#include "kvm_runner/host/kvm.h"
 
 struct hm_bench_vm {
 	struct kvm kvm;
@@ -61,40 +61,40 @@ static int boot(struct hm_bench_vm *vm, enum hm_paging_mode want, char *why,
 
 	smp__stop_aps(vm->aps, why, whysz);
 	vm->aps = NULL;
-	vm->kvm.nr_vcpus = vm->nr_cpus;
+	vm->kvm.m.nr_vcpus = vm->nr_cpus;
 	if (vm->nr_cpus > 1) {
 		/* Several vCPUs: compat mode (the IPI gate is a 64-bit one),
 		 * then the application processors, idling until an IPI. */
 		rc = kvm__boot(&vm->kvm, HM_PAGING_COMPAT, why, whysz);
 		if (!rc)
-			guest__mailbox(&vm->kvm)->smp_idle_halt = 1;
+			machine__mailbox(&vm->kvm.m)->smp_idle_halt = 1;
 		if (!rc)
 			rc = smp__start_aps(&vm->kvm, vm->nr_cpus, 5000,
 					    &vm->aps, why, whysz);
 		if (!rc)
-			vm->mode = vm->kvm.mode;
+			vm->mode = vm->kvm.m.mode;
 		return rc;
 	}
 	rc = kvm__boot(&vm->kvm, want, why, whysz);
 
 	if (rc == HM_EXIT_FAIL && want == HM_PAGING_AUTO &&
-	    vm->kvm.mode == HM_PAGING_LEGACY_PAE)
+	    vm->kvm.m.mode == HM_PAGING_LEGACY_PAE)
 		rc = kvm__boot(&vm->kvm, HM_PAGING_COMPAT, why, whysz);
 	if (!rc)
-		vm->mode = vm->kvm.mode;
+		vm->mode = vm->kvm.m.mode;
 	return rc;
 }
 
 static void probe(struct hm_bench_vm *vm)
 {
 	struct hm_bench_info *in = &vm->info;
-	const struct hm_mailbox *mb = guest__mailbox(&vm->kvm);
+	const struct hm_mailbox *mb = machine__mailbox(&vm->kvm.m);
 	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
 	int khz = -1;
 
 	snprintf(in->paging, sizeof(in->paging), "%s",
-		 x86__mode_name(vm->kvm.mode));
-	in->legacy_refused = vm->kvm.fallback_why[0] != '\0';
+		 x86__mode_name(vm->kvm.m.mode));
+	in->legacy_refused = vm->kvm.m.fallback_why[0] != '\0';
 	in->stale_tlb = mb->probe_second == HM_PROBE_A_MAGIC;
 	if (ioctl(vm->kvm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0)
 		khz = ioctl(vm->kvm.vcpu_fd, KVM_GET_TSC_KHZ, 0);
@@ -146,7 +146,7 @@ int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
 	if (!rc)
 		rc = boot(vm, HM_PAGING_AUTO, why, whysz);
 	if (!rc) {
-		mb = guest__mailbox(&vm->kvm);
+		mb = machine__mailbox(&vm->kvm.m);
 		if (mb->probe_first != HM_PROBE_A_MAGIC) {
 			snprintf(why, whysz, "the guest's TLB probe read %#x "
 				 "through a fresh mapping, expected %#x",
@@ -172,7 +172,7 @@ int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
 static void stop_reason(struct hm_bench_vm *vm, const struct vcpu_event *ev,
 			unsigned timeout_ms, char *why, size_t whysz)
 {
-	const struct hm_mailbox *mb = guest__mailbox(&vm->kvm);
+	const struct hm_mailbox *mb = machine__mailbox(&vm->kvm.m);
 
 	if (ev->kind == EV_PORT && ev->port == HM_PORT_BUG)
 		snprintf(why, whysz, "guest BUG: %.*s", HM_MB_MSG_LEN,
@@ -181,16 +181,13 @@ static void stop_reason(struct hm_bench_vm *vm, const struct vcpu_event *ev,
 		snprintf(why, whysz, "guest panic: %.*s", HM_MB_MSG_LEN,
 			 mb->panic_msg);
 	else if (ev->kind == EV_PORT && ev->port == HM_PORT_FAULT) {
-		struct kvm_regs r;
+		uint32_t r[5];
 		char sym[96] = "?";
 
-		if (ioctl(vm->kvm.vcpu_fd, KVM_GET_REGS, &r) == 0)
-			snprintf(why, whysz, "guest exception %u, CR2 %#llx, "
-				 "EIP %#llx <%s>", ev->value,
-				 (unsigned long long)r.rcx,
-				 (unsigned long long)r.rdx,
-				 x86__guest_symbol((uint32_t)r.rdx, sym,
-						   sizeof(sym)));
+		if (x86__get_regs(vm->kvm.vcpu_fd, r))
+			snprintf(why, whysz, "guest exception %u, CR2 %#x, "
+				 "EIP %#x <%s>", ev->value, r[2], r[3],
+				 x86__guest_symbol(r[3], sym, sizeof(sym)));
 		else
 			snprintf(why, whysz, "guest exception %u", ev->value);
 	} else if (ev->kind == EV_TIMEOUT)
@@ -236,7 +233,7 @@ static int resume(struct hm_bench_vm *vm, unsigned timeout_ms, uint64_t *count,
 			continue;
 		}
 		if (ev.kind == EV_PORT && ev.port == HM_PORT_DONE &&
-		    !guest__mailbox(&vm->kvm)->outcome)
+		    !machine__mailbox(&vm->kvm.m)->outcome)
 			rc = no_step ? 1 : 0;
 		else
 			stop_reason(vm, &ev, timeout_ms, why, whysz);
@@ -263,9 +260,9 @@ static int command(struct hm_bench_vm *vm, enum hm_bench_op op,
 		snprintf(why, whysz, "no benchmark op %d", (int)op);
 		return -1;
 	}
-	if (!vm->kvm.alive && boot(vm, vm->mode, why, whysz))
+	if (!vm->kvm.m.alive && boot(vm, vm->mode, why, whysz))
 		return -1;
-	mb = guest__mailbox(&vm->kvm);
+	mb = machine__mailbox(&vm->kvm.m);
 	mb->command = HM_MB_CMD_BENCH;
 	mb->bench_op = (uint32_t)op;
 	mb->bench_iters = iters;
@@ -307,7 +304,7 @@ int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
 		    whysz))
 		return -1;
 	t1 = now_s();
-	mb = guest__mailbox(&vm->kvm);
+	mb = machine__mailbox(&vm->kvm.m);
 	r->iters = iters;
 	r->pages = pages;
 	r->cycles = mb->bench_cycles;

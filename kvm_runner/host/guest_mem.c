@@ -1,43 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guest_mem.c - guest physical memory, seen from the host: allocation,
- * the layout of mailbox.h (image, page tables, GDT, mailbox), and the
- * scans behind "every write landed in the right frame and nowhere else".
+ * guest_mem.c - guest physical memory, seen from the host: the layout of
+ * mailbox.h (image, page tables, GDT, mailbox, mem_map), the PTE reads,
+ * and the scans behind "every write landed in the right frame and
+ * nowhere else".  The same for every backend: only where the memory comes
+ * from differs (anonymous for KVM, a shared file for QEMU).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/internal.h"
-#include "kvm_runner/host/runner.h"
-
-int guest__alloc(struct kvm *kvm, char *why, size_t whysz)
-{
-	kvm->mem_size = HM_GUEST_MEM_BYTES;
-	/* Backed on first touch only: the runner's RSS is what the guest
-	 * writes, not 1 GiB. */
-	kvm->mem = mmap(NULL, kvm->mem_size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (kvm->mem == MAP_FAILED) {
-		kvm->mem = NULL;
-		snprintf(why, whysz, "mmap of %llu MiB of guest memory: %s",
-			 (unsigned long long)(kvm->mem_size >> 20),
-			 strerror(errno));
-		return -1;
-	}
-	/* Huge pages would back 2 MiB per touched frame, and a discard of
-	 * one frame would split them. */
-	madvise(kvm->mem, kvm->mem_size, MADV_NOHUGEPAGE);
-	return 0;
-}
-
-void guest__free(struct kvm *kvm)
-{
-	if (kvm->mem)
-		munmap(kvm->mem, kvm->mem_size);
-	kvm->mem = NULL;
-}
+#include "kvm_runner/host/guest_image.h"
+#include "kvm_runner/host/machine.h"
 
 static void gdt_init(uint64_t *gdt)
 {
@@ -48,13 +26,45 @@ static void gdt_init(uint64_t *gdt)
 	gdt[HM_GUEST_DS / 8] = 0x00cf93000000ffffull;	/* data */
 }
 
-int guest__layout(struct kvm *kvm, enum hm_paging_mode mode, char *why,
-		  size_t whysz)
+/* Directory entries of our own beside the kernel's: mem_map above the
+ * core's memory in one 2 MiB page, and the stale-read check's table. */
+static void extra_mappings(struct hm_machine *m)
 {
-	struct hm_mailbox *mb = guest__mailbox(kvm);
-	uint8_t *m = kvm->mem;
-	struct page *mem_map = (struct page *)(m + HM_GUEST_MEM_MAP_PHYS);
-	uint64_t lowmem = kvm->mem_size < MAXMEM ? kvm->mem_size : MAXMEM;
+	uint8_t *mem = m->mem;
+	uint64_t *pd = (uint64_t *)(mem + m->tables.kernel_pd);
+	unsigned mm = (HM_GUEST_MEM_MAP_VIRT - HM_GUEST_PAGE_OFFSET) >> 21;
+	unsigned sc = (HM_GUEST_SCRATCH_VIRT - HM_GUEST_PAGE_OFFSET) >> 21;
+
+	pd[mm] = HM_GUEST_MEM_MAP_PHYS | HM_KERNPG_LARGE;
+	pd[sc] = HM_GUEST_SCRATCH_PT_PHYS | HM_KERNPG_TABLE;
+	memset(mem + HM_GUEST_SCRATCH_PT_PHYS, 0, 4096);
+}
+
+static void mailbox_init(struct hm_machine *m, enum hm_paging_mode mode)
+{
+	struct hm_mailbox *mb = machine__mailbox(m);
+
+	memset(mb, 0, sizeof(*mb));
+	mb->magic = HM_MB_MAGIC;
+	mb->paging_mode = mode;
+	mb->cr3 = mode == HM_PAGING_COMPAT ? HM_GUEST_PML4_PHYS :
+					     (uint32_t)m->tables.cr3;
+	mb->pdpt_phys = (uint32_t)m->tables.cr3;
+	mb->pkmap_pt_phys = (uint32_t)m->tables.pkmap_pt_pa;
+	mb->fixmap_pt_phys = (uint32_t)m->tables.fixmap_pt_pa;
+	mb->mem_mib = (uint32_t)(HM_GUEST_MEM_BYTES >> 20);
+	mb->first_free_pfn = HM_GUEST_FIRST_FREE_PFN;
+	mb->boot_flags = m->boot_flags | (m->verbose ? HM_MB_BOOT_VERBOSE : 0);
+	mb->smp_nr_cpus = m->nr_vcpus > 1 ? m->nr_vcpus : 0;
+}
+
+int guest__layout(struct hm_machine *m, enum hm_paging_mode mode, bool image,
+		  char *why, size_t whysz)
+{
+	uint8_t *mem = m->mem;
+	struct page *mem_map = (struct page *)(mem + HM_GUEST_MEM_MAP_PHYS);
+	uint64_t lowmem = HM_GUEST_MEM_BYTES < MAXMEM ? HM_GUEST_MEM_BYTES :
+							 MAXMEM;
 	uint64_t *pdpt, *pml4, *boot_pd;
 
 	if (hm_guest_image_size > HM_GUEST_IMAGE_MAX) {
@@ -63,75 +73,71 @@ int guest__layout(struct kvm *kvm, enum hm_paging_mode mode, char *why,
 			 HM_GUEST_IMAGE_MAX);
 		return -1;
 	}
-	memcpy(m + HM_GUEST_IMAGE_PHYS, hm_guest_image, hm_guest_image_size);
+	if (image)
+		memcpy(mem + HM_GUEST_IMAGE_PHYS, hm_guest_image,
+		       hm_guest_image_size);
 
-	/* mem_map: the frames below the first free one are the kernel's. */
+	/* mem_map: the frames below the first free one are the kernel's;
+	 * whatever firmware left there goes. */
+	memset(mem_map, 0, (HM_GUEST_MEM_BYTES >> PAGE_SHIFT) * sizeof(*mem_map));
 	for (uint64_t pfn = 0; pfn < HM_GUEST_FIRST_FREE_PFN; pfn++)
 		mem_map[pfn].flags = PG_reserved;
 
 	/* The kernel's tables, built by the same code the simulator uses,
 	 * straight into guest memory. */
-	hm_layout_compute(&kvm->layout, true, 1, lowmem, 0);
-	if (!hm_x86_build_tables(&kvm->layout, true, m + HM_GUEST_TABLES_PHYS,
-				 HM_GUEST_TABLES_PHYS, &kvm->tables)) {
+	hm_layout_compute(&m->layout, true, 1, lowmem, 0);
+	if (!hm_x86_build_tables(&m->layout, true, mem + HM_GUEST_TABLES_PHYS,
+				 HM_GUEST_TABLES_PHYS, &m->tables)) {
 		snprintf(why, whysz, "hm_x86_build_tables refused the layout");
 		return -1;
 	}
+	extra_mappings(m);
 	/* The boot identity map of the first 2 MiB (the guest drops it),
 	 * and for compat mode the PML4 whose one entry holds the PDPT. */
-	pdpt = (uint64_t *)(m + HM_GUEST_TABLES_PHYS);
-	boot_pd = (uint64_t *)(m + HM_GUEST_BOOT_PD_PHYS);
-	pml4 = (uint64_t *)(m + HM_GUEST_PML4_PHYS);
+	pdpt = (uint64_t *)(mem + HM_GUEST_TABLES_PHYS);
+	boot_pd = (uint64_t *)(mem + HM_GUEST_BOOT_PD_PHYS);
+	pml4 = (uint64_t *)(mem + HM_GUEST_PML4_PHYS);
+	memset(boot_pd, 0, 4096);
+	memset(pml4, 0, 4096);
 	boot_pd[0] = 0 | _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE;
 	pdpt[0] = HM_GUEST_BOOT_PD_PHYS | _PAGE_PRESENT;
 	pml4[0] = HM_GUEST_TABLES_PHYS | _PAGE_PRESENT | _PAGE_RW;
 
-	gdt_init((uint64_t *)(m + HM_GUEST_GDT_PHYS));
-	memcpy(m + HM_GUEST_PROBE_A_PHYS, &(uint32_t){ HM_PROBE_A_MAGIC }, 4);
-	memcpy(m + HM_GUEST_PROBE_B_PHYS, &(uint32_t){ HM_PROBE_B_MAGIC }, 4);
-
-	memset(mb, 0, sizeof(*mb));
-	mb->magic = HM_MB_MAGIC;
-	mb->paging_mode = mode;
-	mb->cr3 = mode == HM_PAGING_COMPAT ? HM_GUEST_PML4_PHYS :
-					     (uint32_t)kvm->tables.cr3;
-	mb->pdpt_phys = (uint32_t)kvm->tables.cr3;
-	mb->pkmap_pt_phys = (uint32_t)kvm->tables.pkmap_pt_pa;
-	mb->fixmap_pt_phys = (uint32_t)kvm->tables.fixmap_pt_pa;
-	mb->mem_mib = (uint32_t)(kvm->mem_size >> 20);
-	mb->first_free_pfn = HM_GUEST_FIRST_FREE_PFN;
-	mb->boot_flags = kvm->verbose ? HM_MB_VERBOSE : 0;
-	mb->smp_nr_cpus = kvm->nr_vcpus > 1 ? kvm->nr_vcpus : 0;
+	gdt_init((uint64_t *)(mem + HM_GUEST_GDT_PHYS));
+	memcpy(mem + HM_GUEST_PROBE_A_PHYS, &(uint32_t){ HM_PROBE_A_MAGIC }, 4);
+	memcpy(mem + HM_GUEST_PROBE_B_PHYS, &(uint32_t){ HM_PROBE_B_MAGIC }, 4);
+	mailbox_init(m, mode);
 	return 0;
 }
 
-uint64_t guest__pkmap_pte(struct kvm *kvm, unsigned nr)
+
+uint64_t guest__pkmap_pte(struct hm_machine *m, unsigned nr)
 {
 	uint64_t e;
 
-	memcpy(&e, kvm->mem + kvm->tables.pkmap_pt_pa + nr * 8ull, 8);
+	memcpy(&e, m->mem + m->tables.pkmap_pt_pa + nr * 8ull, 8);
 	return e;
 }
 
 /* Slot @idx's PTE is kmap_pte - idx, kmap_pte being the entry of
  * __fix_to_virt(FIX_KMAP_BEGIN): the fixmap grows down. */
-uint64_t guest__fixmap_pte(struct kvm *kvm, unsigned idx)
+uint64_t guest__fixmap_pte(struct hm_machine *m, unsigned idx)
 {
 	unsigned top = (__fix_to_virt(FIX_KMAP_BEGIN) >> PAGE_SHIFT) & 511;
 	uint64_t e;
 
-	memcpy(&e, kvm->mem + kvm->tables.fixmap_pt_pa + (top - idx) * 8ull, 8);
+	memcpy(&e, m->mem + m->tables.fixmap_pt_pa + (top - idx) * 8ull, 8);
 	return e;
 }
 
-size_t guest__resident(struct kvm *kvm, uint64_t first, uint64_t *pfns,
+size_t guest__resident(struct hm_machine *m, uint64_t first, uint64_t *pfns,
 		       size_t max)
 {
 	static unsigned char vec[HM_GUEST_MEM_BYTES >> 12];
-	uint64_t npages = kvm->mem_size >> 12;
+	uint64_t npages = HM_GUEST_MEM_BYTES >> 12;
 	size_t n = 0;
 
-	if (mincore(kvm->mem, kvm->mem_size, vec) < 0)
+	if (mincore(m->mem, HM_GUEST_MEM_BYTES, vec) < 0)
 		return (size_t)-1;
 	for (uint64_t pfn = first; pfn < npages && n < max; pfn++)
 		if (vec[pfn] & 1)
@@ -139,7 +145,13 @@ size_t guest__resident(struct kvm *kvm, uint64_t first, uint64_t *pfns,
 	return n;
 }
 
-void guest__discard(struct kvm *kvm, uint64_t pfn)
+/* A shared file mapping keeps its data through MADV_DONTNEED: punch the
+ * frame out of the file instead (the guest's view reads zeros too). */
+void guest__discard(struct hm_machine *m, uint64_t pfn)
 {
-	madvise(kvm->mem + (pfn << 12), 4096, MADV_DONTNEED);
+	if (m->mem_fd >= 0)
+		fallocate(m->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  (off_t)(pfn << 12), 4096);
+	else
+		madvise(m->mem + (pfn << 12), 4096, MADV_DONTNEED);
 }

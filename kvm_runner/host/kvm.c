@@ -16,9 +16,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "kvm_runner/host/runner.h"
+#include "kvm_runner/host/kvm.h"
 
-const char *const kvm_exit_names[] = {
+static const char *const kvm_exit_names[] = {
 	[KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
 	[KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
 	[KVM_EXIT_IO] = "KVM_EXIT_IO",
@@ -57,16 +57,6 @@ const char *kvm__exit_name(uint32_t reason)
 	return "KVM_EXIT_(unknown to this runner)";
 }
 
-int kvm__ioctl(int fd, unsigned long req, void *arg, const char *name,
-	       char *why, size_t whysz)
-{
-	int rc = ioctl(fd, req, arg);
-
-	if (rc < 0)
-		snprintf(why, whysz, "%s: %s", name, strerror(errno));
-	return rc;
-}
-
 /* What the runner needs beyond API version 12. */
 static const struct {
 	int cap;
@@ -83,6 +73,7 @@ int kvm__open(struct kvm *kvm, const char *dev, char *why, size_t whysz)
 
 	memset(kvm, 0, sizeof(*kvm));
 	kvm->sys_fd = kvm->vm_fd = kvm->vcpu_fd = -1;
+	kvm->m.mem_fd = -1;
 	kvm->dev = dev;
 	kvm->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (kvm->sys_fd < 0) {
@@ -119,20 +110,39 @@ int kvm__open(struct kvm *kvm, const char *dev, char *why, size_t whysz)
 
 static void vcpu_destroy(struct kvm *kvm);
 
+/* Guest memory: anonymous, backed on first touch only, so the runner's
+ * RSS is what the guest writes, not 1 GiB. */
+static int mem_alloc(struct kvm *kvm, char *why, size_t whysz)
+{
+	struct hm_machine *m = &kvm->m;
+
+	m->mem_size = HM_GUEST_RAM_BYTES;
+	m->mem = mmap(NULL, m->mem_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->mem == MAP_FAILED) {
+		m->mem = NULL;
+		snprintf(why, whysz, "mmap of %llu MiB of guest memory: %s",
+			 (unsigned long long)(m->mem_size >> 20),
+			 strerror(errno));
+		return -1;
+	}
+	/* Huge pages would back 2 MiB per touched frame, and a discard of
+	 * one frame would split them. */
+	madvise(m->mem, m->mem_size, MADV_NOHUGEPAGE);
+	return 0;
+}
+
 void kvm__teardown(struct kvm *kvm)
 {
-	char why[256];
-
-	/* The application processors first: their threads run the VM. */
-	smp__stop_aps(kvm->aps, why, sizeof(why));
-	kvm->aps = NULL;
 	kvm->kicked = 0;
 	vcpu_destroy(kvm);
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
 	kvm->vm_fd = -1;
-	guest__free(kvm);
-	kvm->alive = false;
+	if (kvm->m.mem)
+		munmap(kvm->m.mem, kvm->m.mem_size);
+	kvm->m.mem = NULL;
+	kvm->m.alive = false;
 }
 
 void kvm__close(struct kvm *kvm)
@@ -144,29 +154,38 @@ void kvm__close(struct kvm *kvm)
 }
 
 /* A vCPU with its kvm_run page and CPUID. */
-static int vcpu_create(struct kvm *kvm, unsigned long id, char *why,
-		       size_t whysz)
+int vcpu__create(struct kvm *kvm, unsigned long id, int *fd,
+		 struct kvm_run **run, size_t *run_size, char *why,
+		 size_t whysz)
 {
 	int sz;
 
-	kvm->vcpu_fd = KVM_IOCTL(kvm->vm_fd, KVM_CREATE_VCPU, (void *)id, why,
-				 whysz);
-	if (kvm->vcpu_fd < 0)
-		return HM_EXIT_INTERNAL;
+	*fd = KVM_IOCTL(kvm->vm_fd, KVM_CREATE_VCPU, (void *)id, why, whysz);
+	if (*fd < 0)
+		return HM_EXIT_SKIP;	/* an SMP VM this KVM will not make */
 	sz = KVM_IOCTL(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0, why, whysz);
 	if (sz < 0)
 		return HM_EXIT_INTERNAL;
-	kvm->run_size = (size_t)sz;
-	kvm->run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE,
-			MAP_SHARED, kvm->vcpu_fd, 0);
-	if (kvm->run == MAP_FAILED) {
-		kvm->run = NULL;
-		snprintf(why, whysz, "mmap of the vCPU's kvm_run: %s",
+	*run_size = (size_t)sz;
+	*run = mmap(NULL, *run_size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd,
+		    0);
+	if (*run == MAP_FAILED) {
+		*run = NULL;
+		snprintf(why, whysz, "mmap of vCPU %lu's kvm_run: %s", id,
 			 strerror(errno));
 		return HM_EXIT_INTERNAL;
 	}
-	return x86__setup_cpuid(kvm, kvm->vcpu_fd, why, whysz) ?
+	return x86__setup_cpuid(kvm->sys_fd, *fd, why, whysz) ?
 	       HM_EXIT_INTERNAL : 0;
+}
+
+static int vcpu_create(struct kvm *kvm, unsigned long id, char *why,
+		       size_t whysz)
+{
+	int rc = vcpu__create(kvm, id, &kvm->vcpu_fd, &kvm->run,
+			      &kvm->run_size, why, whysz);
+
+	return rc == HM_EXIT_SKIP ? HM_EXIT_INTERNAL : rc;
 }
 
 static void vcpu_destroy(struct kvm *kvm)
@@ -186,57 +205,53 @@ static int vm_create(struct kvm *kvm, char *why, size_t whysz)
 	kvm->vm_fd = KVM_IOCTL(kvm->sys_fd, KVM_CREATE_VM, 0, why, whysz);
 	if (kvm->vm_fd < 0)
 		return HM_EXIT_SKIP;	/* the device cannot make VMs here */
-	if (guest__alloc(kvm, why, whysz))
+	if (mem_alloc(kvm, why, whysz))
 		return HM_EXIT_INTERNAL;
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = 0,
-		.memory_size = kvm->mem_size,
-		.userspace_addr = (uintptr_t)kvm->mem,
+		.memory_size = kvm->m.mem_size,
+		.userspace_addr = (uintptr_t)kvm->m.mem,
 	};
 	if (KVM_IOCTL(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region, why,
 		      whysz) < 0)
 		return HM_EXIT_INTERNAL;
 	/* Several vCPUs: the in-kernel local APICs, before any vCPU. */
-	if (kvm->nr_vcpus > 1 &&
+	if (kvm->m.nr_vcpus > 1 &&
 	    KVM_IOCTL(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0, why, whysz) < 0)
 		return HM_EXIT_SKIP;
 	return vcpu_create(kvm, 0, why, whysz);
 }
 
-int kvm__boot(struct kvm *kvm, enum hm_paging_mode mode, char *why,
-	      size_t whysz)
+/* Lay the guest out and set the boot vCPU's registers for @mode; AUTO
+ * falls back to compat mode when KVM drops CR0.PG. */
+static int setup_mode(struct kvm *kvm, enum hm_paging_mode mode, char *why,
+		      size_t whysz)
 {
-	struct kvm_regs regs;
-	struct vcpu_event ev;
+	struct hm_machine *m = &kvm->m;
 	bool stuck;
 	int rc;
 
-	kvm__teardown(kvm);
-	kvm->fallback_why[0] = '\0';
-	kvm->mode = mode == HM_PAGING_AUTO ? HM_PAGING_LEGACY_PAE : mode;
-	rc = vm_create(kvm, why, whysz);
-	if (rc)
-		return rc;
-	if (guest__layout(kvm, kvm->mode, why, whysz))
-		return HM_EXIT_INTERNAL;
-	if (x86__setup_sregs(kvm, kvm->mode, &stuck, why, whysz))
+	if (guest__layout(m, m->mode, true, why, whysz) ||
+	    x86__setup_sregs(kvm->vcpu_fd, m->mode, m->tables.cr3, &stuck, why,
+			     whysz))
 		return HM_EXIT_INTERNAL;
 	if (!stuck && mode == HM_PAGING_AUTO) {
 		/* Same VM, other mode: the memory slot alone costs
 		 * milliseconds to set up again on some hosts. */
-		snprintf(kvm->fallback_why, sizeof(kvm->fallback_why),
+		snprintf(m->fallback_why, sizeof(m->fallback_why),
 			 "KVM_SET_SREGS dropped CR0.PG: this KVM refuses "
 			 "legacy paging");
-		kvm->mode = HM_PAGING_COMPAT;
+		m->mode = HM_PAGING_COMPAT;
 		/* A new vCPU too: the refused one shuts down at its first
 		 * instruction whatever it is given next. */
 		vcpu_destroy(kvm);
 		rc = vcpu_create(kvm, 1, why, whysz);
 		if (rc)
 			return rc;
-		if (guest__layout(kvm, kvm->mode, why, whysz) ||
-		    x86__setup_sregs(kvm, kvm->mode, &stuck, why, whysz))
+		if (guest__layout(m, m->mode, true, why, whysz) ||
+		    x86__setup_sregs(kvm->vcpu_fd, m->mode, m->tables.cr3,
+				     &stuck, why, whysz))
 			return HM_EXIT_INTERNAL;
 	}
 	if (!stuck) {
@@ -244,6 +259,47 @@ int kvm__boot(struct kvm *kvm, enum hm_paging_mode mode, char *why,
 			 "stick in KVM_SET_SREGS");
 		return HM_EXIT_FAIL;
 	}
+	return 0;
+}
+
+/* Why the guest did not say "ready". */
+static void boot_failure(struct kvm *kvm, const struct vcpu_event *ev,
+			 char *why, size_t whysz)
+{
+	uint32_t r[5] = { 0 };
+
+	if (ev->kind == EV_PORT && ev->port == HM_PORT_PANIC)
+		snprintf(why, whysz, "the guest panicked while booting: %.*s",
+			 HM_MB_MSG_LEN, machine__mailbox(&kvm->m)->panic_msg);
+	else if (ev->kind == EV_PORT && ev->port == HM_PORT_FAULT &&
+		 x86__get_regs(kvm->vcpu_fd, r))
+		snprintf(why, whysz, "the guest took exception %u while "
+			 "booting (error code %#x, CR2 %#x, EIP %#x)",
+			 ev->value, r[1], r[2], r[3]);
+	else if (ev->kind == EV_TIMEOUT)
+		snprintf(why, whysz, "the guest did not finish booting in 5 s");
+	else
+		snprintf(why, whysz, "the guest stopped while booting: %s",
+			 kvm__exit_name(ev->exit_reason));
+	if (kvm->m.verbose)
+		x86__dump_regs(kvm->vcpu_fd, stderr);
+}
+
+int kvm__boot(struct kvm *kvm, enum hm_paging_mode mode, char *why,
+	      size_t whysz)
+{
+	struct kvm_regs regs;
+	struct vcpu_event ev;
+	int rc;
+
+	kvm__teardown(kvm);
+	kvm->m.fallback_why[0] = '\0';
+	kvm->m.mode = mode == HM_PAGING_AUTO ? HM_PAGING_LEGACY_PAE : mode;
+	rc = vm_create(kvm, why, whysz);
+	if (!rc)
+		rc = setup_mode(kvm, mode, why, whysz);
+	if (rc)
+		return rc;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = HM_GUEST_IMAGE_PHYS;
 	regs.rflags = 0x2;	/* bit 1 is always set; IF clear */
@@ -256,27 +312,10 @@ int kvm__boot(struct kvm *kvm, enum hm_paging_mode mode, char *why,
 	if (rc)
 		return rc;
 	if (ev.kind == EV_PORT && ev.port == HM_PORT_READY) {
-		kvm->alive = true;
+		kvm->m.alive = true;
 		return 0;
 	}
-	if (ev.kind == EV_PORT && ev.port == HM_PORT_PANIC)
-		snprintf(why, whysz, "the guest panicked while booting: %.*s",
-			 HM_MB_MSG_LEN, guest__mailbox(kvm)->panic_msg);
-	else if (ev.kind == EV_PORT && ev.port == HM_PORT_FAULT) {
-		struct kvm_regs r;
-
-		ioctl(kvm->vcpu_fd, KVM_GET_REGS, &r);
-		snprintf(why, whysz, "the guest took exception %u while "
-			 "booting (error code %#llx, CR2 %#llx, EIP %#llx)",
-			 ev.value, (unsigned long long)r.rbx,
-			 (unsigned long long)r.rcx, (unsigned long long)r.rdx);
-	} else if (ev.kind == EV_TIMEOUT)
-		snprintf(why, whysz, "the guest did not finish booting in 5 s");
-	else
-		snprintf(why, whysz, "the guest stopped while booting: %s",
-			 kvm__exit_name(ev.exit_reason));
-	if (kvm->verbose)
-		x86__dump_regs(kvm, stderr);
+	boot_failure(kvm, &ev, why, whysz);
 	return HM_EXIT_FAIL;
 }
 
@@ -336,6 +375,55 @@ static void console_putc(struct kvm *kvm, char c)
 	kvm->console[kvm->console_len++] = c;
 }
 
+/* One exit of KVM_RUN: true if the caller must see it (@ev filled),
+ * false to run on (console output, an IN, an interrupted run). */
+static bool exit_event(struct kvm *kvm, struct vcpu_event *ev)
+{
+	struct kvm_run *run = kvm->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	ev->exit_reason = run->exit_reason;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.direction != KVM_EXIT_IO_OUT) {
+			/* Nothing here to read: all ones, as an empty bus
+			 * would answer. */
+			memset(data, 0xff, run->io.size * run->io.count);
+			return false;
+		}
+		if (run->io.port == HM_PORT_PUTC) {
+			for (uint32_t i = 0; i < run->io.count; i++)
+				console_putc(kvm, (char)data[i * run->io.size]);
+			return false;
+		}
+		ev->kind = EV_PORT;
+		ev->port = run->io.port;
+		ev->value = 0;
+		memcpy(&ev->value, data, run->io.size < 4 ? run->io.size : 4);
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		ev->kind = EV_SHUTDOWN;
+		return true;
+	case KVM_EXIT_HLT:
+		ev->kind = EV_HLT;
+		return true;
+	case KVM_EXIT_FAIL_ENTRY:
+		ev->kind = EV_FAIL_ENTRY;
+		ev->detail = run->fail_entry.hardware_entry_failure_reason;
+		return true;
+	case KVM_EXIT_INTERNAL_ERROR:
+		ev->kind = EV_INTERNAL_ERROR;
+		ev->detail = run->internal.suberror;
+		return true;
+	case KVM_EXIT_INTR:
+		ev->kind = EV_TIMEOUT;
+		return watchdog_fired;
+	default:
+		ev->kind = EV_OTHER;
+		return true;
+	}
+}
+
 /*
  * Run until the guest does something the caller must see: an OUT to one
  * of our ports (other than the console), a stop, or the watchdog.
@@ -343,9 +431,6 @@ static void console_putc(struct kvm *kvm, char c)
  */
 int vcpu__run(struct kvm *kvm, unsigned timeout_ms, struct vcpu_event *ev)
 {
-	struct kvm_run *run = kvm->run;
-	int rc = 0;
-
 	memset(ev, 0, sizeof(*ev));
 	watchdog_arm(kvm, timeout_ms ? timeout_ms : 1);
 	for (;;) {
@@ -367,61 +452,13 @@ int vcpu__run(struct kvm *kvm, unsigned timeout_ms, struct vcpu_event *ev)
 			ev->err = errno;
 			break;
 		}
-		ev->exit_reason = run->exit_reason;
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO: {
-			uint8_t *data = (uint8_t *)run + run->io.data_offset;
-
-			if (run->io.direction != KVM_EXIT_IO_OUT) {
-				/* Nothing here to read: all ones, as an
-				 * empty bus would answer. */
-				memset(data, 0xff, run->io.size * run->io.count);
-				continue;
-			}
-			if (run->io.port == HM_PORT_PUTC) {
-				for (uint32_t i = 0; i < run->io.count; i++)
-					console_putc(kvm, (char)data[i *
-							   run->io.size]);
-				continue;
-			}
-			ev->kind = EV_PORT;
-			ev->port = run->io.port;
-			ev->value = 0;
-			memcpy(&ev->value, data,
-			       run->io.size < 4 ? run->io.size : 4);
-			goto out;
-		}
-		case KVM_EXIT_SHUTDOWN:
-			ev->kind = EV_SHUTDOWN;
-			goto out;
-		case KVM_EXIT_HLT:
-			ev->kind = EV_HLT;
-			goto out;
-		case KVM_EXIT_FAIL_ENTRY:
-			ev->kind = EV_FAIL_ENTRY;
-			ev->detail =
-				run->fail_entry.hardware_entry_failure_reason;
-			goto out;
-		case KVM_EXIT_INTERNAL_ERROR:
-			ev->kind = EV_INTERNAL_ERROR;
-			ev->detail = run->internal.suberror;
-			goto out;
-		case KVM_EXIT_INTR:
-			if (watchdog_fired) {
-				ev->kind = EV_TIMEOUT;
-				goto out;
-			}
-			continue;
-		default:
-			ev->kind = EV_OTHER;
-			goto out;
-		}
+		if (exit_event(kvm, ev))
+			break;
 	}
-out:
 	watchdog_disarm(kvm);
 	if (ev->kind == EV_ERROR) {
 		fprintf(stderr, "kvm_runner: KVM_RUN: %s\n", strerror(ev->err));
-		rc = HM_EXIT_INTERNAL;
+		return HM_EXIT_INTERNAL;
 	}
-	return rc;
+	return 0;
 }

@@ -21,7 +21,7 @@
 
 #include "core/layout.h"
 #include "core/pgtable.h"
-#include "kvm_runner/host/runner.h"
+#include "kvm_runner/host/kvm.h"
 
 struct ap {
 	struct kvm *kvm;
@@ -112,7 +112,7 @@ static void ap_describe(struct ap *ap, char *buf, size_t n)
 
 	if (ap->ev.kind == EV_PORT && ap->ev.port == HM_PORT_PANIC) {
 		snprintf(buf, n, "cpu %u panicked: %.*s", ap->cpu,
-			 HM_MB_MSG_LEN, guest__mailbox(ap->kvm)->panic_msg);
+			 HM_MB_MSG_LEN, machine__mailbox(&ap->kvm->m)->panic_msg);
 	} else if (ap->ev.kind == EV_PORT && ap->ev.port == HM_PORT_FAULT &&
 		   ioctl(ap->fd, KVM_GET_REGS, &r) == 0) {
 		char sym[96];
@@ -137,29 +137,16 @@ static int ap_create(struct kvm *kvm, struct ap *ap, unsigned cpu, char *why,
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct kvm_regs regs;
 	bool stuck;
-	int sz;
+	int rc;
 
 	ap->kvm = kvm;
 	ap->cpu = cpu;
-	ap->fd = KVM_IOCTL(kvm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)cpu,
-			   why, whysz);
-	if (ap->fd < 0)
-		return HM_EXIT_SKIP;
-	sz = KVM_IOCTL(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0, why, whysz);
-	if (sz < 0)
-		return HM_EXIT_INTERNAL;
-	ap->run_size = (size_t)sz;
-	ap->run = mmap(NULL, ap->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       ap->fd, 0);
-	if (ap->run == MAP_FAILED) {
-		ap->run = NULL;
-		snprintf(why, whysz, "mmap of cpu %u's kvm_run: %s", cpu,
-			 strerror(errno));
-		return HM_EXIT_INTERNAL;
-	}
-	if (x86__setup_cpuid(kvm, ap->fd, why, whysz) ||
-	    x86__setup_sregs_fd(kvm, ap->fd, HM_PAGING_COMPAT, &stuck, why,
-				whysz))
+	rc = vcpu__create(kvm, cpu, &ap->fd, &ap->run, &ap->run_size, why,
+			  whysz);
+	if (rc)
+		return rc;
+	if (x86__setup_sregs(ap->fd, HM_PAGING_COMPAT, kvm->m.tables.cr3,
+			     &stuck, why, whysz))
 		return HM_EXIT_INTERNAL;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = HM_GUEST_IMAGE_PHYS;
@@ -201,19 +188,18 @@ static double ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-#define CHECK(cond, ...)                                                      \
-	do {                                                                  \
-		if (!(cond) && !failed) {                                     \
-			snprintf(msg, sizeof(msg), __VA_ARGS__);              \
-			failed = true;                                        \
-		}                                                             \
-	} while (0)
-
 struct smp_aps {
 	struct kvm *kvm;
 	unsigned nr;
 	struct ap ap[HM_SMP_MAX_CPUS];
 };
+
+int smp__vcpu_fd(struct kvm *kvm, unsigned cpu)
+{
+	struct smp_aps *s = kvm->aps;
+
+	return cpu && s && cpu < s->nr ? s->ap[cpu].fd : kvm->vcpu_fd;
+}
 
 bool smp__stopped(struct smp_aps *s, unsigned *cpu, struct vcpu_event *ev,
 		  int *fd, char *why, size_t whysz)
@@ -255,7 +241,7 @@ int smp__stop_aps(struct smp_aps *s, char *why, size_t whysz)
 int smp__start_aps(struct kvm *kvm, unsigned nr_cpus, unsigned timeout_ms,
 		   struct smp_aps **out, char *why, size_t whysz)
 {
-	struct hm_mailbox *mb = guest__mailbox(kvm);
+	struct hm_mailbox *mb = machine__mailbox(&kvm->m);
 	struct smp_aps *s = calloc(1, sizeof(*s));
 	struct timespec t0;
 	uint64_t *pdpt;
@@ -272,7 +258,7 @@ int smp__start_aps(struct kvm *kvm, unsigned nr_cpus, unsigned timeout_ms,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* The application processors need the boot identity map cpu 0
 	 * dropped: back for as long as they take to come up. */
-	pdpt = (uint64_t *)(kvm->mem + mb->pdpt_phys);
+	pdpt = (uint64_t *)(kvm->m.mem + mb->pdpt_phys);
 	pdpt[0] = HM_GUEST_BOOT_PD_PHYS | _PAGE_PRESENT;
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
 		struct sigaction sa;
@@ -324,50 +310,129 @@ out:
 	return 0;
 }
 
-int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
-		   bool verbose)
+/* The host's checks of smp_shootdown: the frames' tags, the entry's PTE,
+ * the APIC IDs, both reads of cpu 1, every IPI acknowledged. */
+static bool shootdown_checks(struct kvm *kvm, unsigned nr_cpus, char *msg,
+			     size_t msgsz)
 {
-	struct smp_aps *aps = NULL;
-	struct hm_mailbox *mb;
-	struct vcpu_event ev;
-	struct timespec t0;
-	struct kvm kvm;
-	uint64_t pte;
-	char why[512], msg[512];
+	const struct hm_mailbox *mb = machine__mailbox(&kvm->m);
+	uint32_t old_tag = 0x5A000000u | mb->smp_pfn_old;
+	uint32_t new_tag = 0x5A000000u | mb->smp_pfn_new;
+	uint64_t pte = guest__pkmap_pte(&kvm->m, mb->smp_entry);
 	bool failed = false;
+
+#define CHECK(cond, ...)                                                      \
+	do {                                                                  \
+		if (!(cond) && !failed) {                                     \
+			snprintf(msg, msgsz, __VA_ARGS__);                    \
+			failed = true;                                        \
+		}                                                             \
+	} while (0)
+	for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
+		CHECK(mb->smp_apic_id[cpu] == cpu, "cpu %u has xAPIC ID %u",
+		      cpu, mb->smp_apic_id[cpu]);
+	CHECK(mb->smp_pfn_new, "no kmap reused PKMAP entry %u in %u kmaps",
+	      mb->smp_entry, mb->smp_kmaps);
+	CHECK(machine__read32(&kvm->m, (uint64_t)mb->smp_pfn_old << 12) ==
+		      old_tag, "frame %#x does not hold its tag",
+	      mb->smp_pfn_old);
+	CHECK(machine__read32(&kvm->m, (uint64_t)mb->smp_pfn_new << 12) ==
+		      new_tag, "frame %#x does not hold its tag",
+	      mb->smp_pfn_new);
+	CHECK((pte & PTE_PFN_MASK_PAE) >> 12 == mb->smp_pfn_new &&
+		      (pte & _PAGE_PRESENT),
+	      "PKMAP entry %u's PTE is %#llx, not frame %#x", mb->smp_entry,
+	      (unsigned long long)pte, mb->smp_pfn_new);
+	CHECK(mb->smp_read_before == old_tag, "cpu 1 read %#x through %#x "
+	      "before the wrap, not frame %#x's tag %#x", mb->smp_read_before,
+	      mb->smp_vaddr, mb->smp_pfn_old, old_tag);
+	CHECK(mb->smp_read_after == new_tag, "cpu 1 read %#x through %#x "
+	      "after the wrap: %s (frame %#x's tag is %#x)",
+	      mb->smp_read_after, mb->smp_vaddr,
+	      mb->smp_read_after == old_tag ?
+		      "a stale translation, the old frame" :
+		      "not the new frame", mb->smp_pfn_new, new_tag);
+	CHECK(mb->smp_shootdowns >= 1, "no TLB shootdown was sent");
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+		CHECK(mb->smp_ipis_sent[cpu] == mb->smp_shootdowns,
+		      "%u shootdowns but %u IPIs to cpu %u",
+		      mb->smp_shootdowns, mb->smp_ipis_sent[cpu], cpu);
+		CHECK(mb->smp_acks[cpu] == mb->smp_ipis_sent[cpu],
+		      "cpu %u acknowledged %u of %u IPIs", cpu,
+		      mb->smp_acks[cpu], mb->smp_ipis_sent[cpu]);
+	}
+	CHECK(mb->smp_acks[0] == 0 && mb->smp_ipis_sent[0] == 0,
+	      "cpu 0 sent itself an IPI");
+#undef CHECK
+	return !failed;
+}
+
+static void shootdown_print(struct kvm *kvm, unsigned nr_cpus)
+{
+	const struct hm_mailbox *mb = machine__mailbox(&kvm->m);
+
+	printf("  cpu 1 read %#x through PKMAP entry %u (%#x, frame %#x); "
+	       "cpu 0 wrapped the window in %u kmaps (%llu PKMAP flushes); "
+	       "cpu 1 read %#x (frame %#x)\n",
+	       mb->smp_read_before, mb->smp_entry, mb->smp_vaddr,
+	       mb->smp_pfn_old, mb->smp_kmaps,
+	       (unsigned long long)mb->stats[6], mb->smp_read_after,
+	       mb->smp_pfn_new);
+	printf("  shootdowns %u; IPIs sent/acked:", mb->smp_shootdowns);
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
+		printf(" cpu %u %u/%u", cpu, mb->smp_ipis_sent[cpu],
+		       mb->smp_acks[cpu]);
+	printf("\n");
+}
+
+/* Boot cpu 0 and the others; 0, or the exit status after saying why. */
+static int shootdown_boot(struct kvm *kvm, const char *dev, unsigned nr_cpus,
+			  unsigned timeout_ms, bool verbose)
+{
+	const struct hm_mailbox *mb;
+	char why[512];
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = kvm__open(&kvm, dev, why, sizeof(why));
+	rc = kvm__open(kvm, dev, why, sizeof(why));
 	if (rc) {
 		printf("SKIPPED: no usable KVM: %s\n", why);
 		return rc;
 	}
-	kvm.verbose = verbose;
-	kvm.nr_vcpus = nr_cpus;
+	kvm->m.verbose = verbose;
+	kvm->m.nr_vcpus = nr_cpus;
 	/* Compat mode: the IPI gate is a 64-bit one (guest/main.c). */
-	rc = kvm__boot(&kvm, HM_PAGING_COMPAT, why, sizeof(why));
-	if (rc) {
-		if (rc == HM_EXIT_SKIP)
-			printf("SKIPPED: no SMP guest on this KVM: %s\n", why);
-		else
-			printf("FAIL smp_shootdown: boot: %s\n", why);
-		kvm__close(&kvm);
-		return rc;
+	rc = kvm__boot(kvm, HM_PAGING_COMPAT, why, sizeof(why));
+	if (!rc) {
+		mb = machine__mailbox(&kvm->m);
+		printf("paging: %s\n", x86__mode_name(kvm->m.mode));
+		printf("stale translations observable: %s\n",
+		       mb->probe_second == HM_PROBE_A_MAGIC ? "yes" : "no");
+		rc = smp__start_aps(kvm, nr_cpus, timeout_ms, &kvm->aps, why,
+				    sizeof(why));
 	}
-	mb = guest__mailbox(&kvm);
-	printf("paging: %s\n", x86__mode_name(kvm.mode));
-	printf("stale translations observable: %s\n",
-	       mb->probe_second == HM_PROBE_A_MAGIC ? "yes" : "no");
+	if (rc == HM_EXIT_SKIP)
+		printf("SKIPPED: no SMP guest on this KVM: %s\n", why);
+	else if (rc)
+		printf("FAIL smp_shootdown: %s\n", why);
+	return rc;
+}
 
-	rc = smp__start_aps(&kvm, nr_cpus, timeout_ms, &aps, why, sizeof(why));
-	if (rc) {
-		if (rc == HM_EXIT_SKIP)
-			printf("SKIPPED: no SMP guest on this KVM: %s\n", why);
-		else
-			printf("FAIL smp_shootdown: %s\n", why);
+int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
+		   bool verbose)
+{
+	struct hm_mailbox *mb;
+	struct vcpu_event ev;
+	struct timespec t0;
+	struct kvm kvm;
+	char why[512], msg[512] = "";
+	struct smp_aps *aps;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = shootdown_boot(&kvm, dev, nr_cpus, timeout_ms, verbose);
+	if (rc)
 		goto out;
-	}
+	mb = machine__mailbox(&kvm.m);
 	printf("smp: %u vCPUs, one host thread each, in-kernel irqchip; "
 	       "xAPIC at FIX_APIC_BASE %#x; APIC IDs", nr_cpus,
 	       __fix_to_virt(FIX_APIC_BASE));
@@ -392,84 +457,26 @@ int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
 			       kvm__exit_name(ev.exit_reason), ev.port,
 			       ev.value);
 		if (verbose)
-			x86__dump_regs(&kvm, stdout);
+			x86__dump_regs(kvm.vcpu_fd, stdout);
 		rc = HM_EXIT_FAIL;
 		goto out;
 	}
-	{
-		struct smp_aps *s = aps;
-
-		aps = NULL;
-		if (smp__stop_aps(s, why, sizeof(why)))
-			CHECK(0, "%s", why);
-	}
-
-	/* What the host sees: the frames' tags, the entry's PTE. */
-	{
-		uint32_t old_tag = 0x5A000000u | mb->smp_pfn_old;
-		uint32_t new_tag = 0x5A000000u | mb->smp_pfn_new;
-
-		pte = guest__pkmap_pte(&kvm, mb->smp_entry);
-		for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
-			CHECK(mb->smp_apic_id[cpu] == cpu,
-			      "cpu %u has xAPIC ID %u", cpu,
-			      mb->smp_apic_id[cpu]);
-		CHECK(mb->smp_pfn_new, "no kmap reused PKMAP entry %u in %u "
-		      "kmaps", mb->smp_entry, mb->smp_kmaps);
-		CHECK(guest__read32(&kvm, (uint64_t)mb->smp_pfn_old << 12) ==
-			      old_tag, "frame %#x does not hold its tag",
-		      mb->smp_pfn_old);
-		CHECK(guest__read32(&kvm, (uint64_t)mb->smp_pfn_new << 12) ==
-			      new_tag, "frame %#x does not hold its tag",
-		      mb->smp_pfn_new);
-		CHECK((pte & PTE_PFN_MASK_PAE) >> 12 == mb->smp_pfn_new &&
-			      (pte & _PAGE_PRESENT),
-		      "PKMAP entry %u's PTE is %#llx, not frame %#x",
-		      mb->smp_entry, (unsigned long long)pte,
-		      mb->smp_pfn_new);
-		CHECK(mb->smp_read_before == old_tag, "cpu 1 read %#x through "
-		      "%#x before the wrap, not frame %#x's tag %#x",
-		      mb->smp_read_before, mb->smp_vaddr, mb->smp_pfn_old,
-		      old_tag);
-		CHECK(mb->smp_read_after == new_tag, "cpu 1 read %#x through "
-		      "%#x after the wrap: %s (frame %#x's tag is %#x)",
-		      mb->smp_read_after, mb->smp_vaddr,
-		      mb->smp_read_after == old_tag ?
-			      "a stale translation, the old frame" :
-			      "not the new frame",
-		      mb->smp_pfn_new, new_tag);
-		CHECK(mb->smp_shootdowns >= 1, "no TLB shootdown was sent");
-		for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
-			CHECK(mb->smp_ipis_sent[cpu] == mb->smp_shootdowns,
-			      "%u shootdowns but %u IPIs to cpu %u",
-			      mb->smp_shootdowns, mb->smp_ipis_sent[cpu], cpu);
-			CHECK(mb->smp_acks[cpu] == mb->smp_ipis_sent[cpu],
-			      "cpu %u acknowledged %u of %u IPIs", cpu,
-			      mb->smp_acks[cpu], mb->smp_ipis_sent[cpu]);
-		}
-		CHECK(mb->smp_acks[0] == 0 && mb->smp_ipis_sent[0] == 0,
-		      "cpu 0 sent itself an IPI");
-	}
-	printf("  cpu 1 read %#x through PKMAP entry %u (%#x, frame %#x); "
-	       "cpu 0 wrapped the window in %u kmaps (%llu PKMAP flushes); "
-	       "cpu 1 read %#x (frame %#x)\n",
-	       mb->smp_read_before, mb->smp_entry, mb->smp_vaddr,
-	       mb->smp_pfn_old, mb->smp_kmaps,
-	       (unsigned long long)mb->stats[6], mb->smp_read_after,
-	       mb->smp_pfn_new);
-	printf("  shootdowns %u; IPIs sent/acked:", mb->smp_shootdowns);
-	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
-		printf(" cpu %u %u/%u", cpu, mb->smp_ipis_sent[cpu],
-		       mb->smp_acks[cpu]);
-	printf("\n");
-	if (failed)
+	aps = kvm.aps;
+	kvm.aps = NULL;
+	if (smp__stop_aps(aps, why, sizeof(why)))
+		snprintf(msg, sizeof(msg), "%s", why);
+	else
+		shootdown_checks(&kvm, nr_cpus, msg, sizeof(msg));
+	shootdown_print(&kvm, nr_cpus);
+	if (msg[0])
 		printf("FAIL smp_shootdown: %s\n", msg);
 	else
 		printf("PASS smp_shootdown (%u vCPUs, %.1f ms)\n", nr_cpus,
 		       ms_since(&t0));
-	rc = failed ? HM_EXIT_FAIL : HM_EXIT_PASS;
+	rc = msg[0] ? HM_EXIT_FAIL : HM_EXIT_PASS;
 out:
-	smp__stop_aps(aps, why, sizeof(why));
+	smp__stop_aps(kvm.aps, why, sizeof(why));
+	kvm.aps = NULL;
 	kvm__close(&kvm);
 	return rc;
 }

@@ -1,519 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * verify.c - one sequence, run twice and checked.
- *
- * First on the simulator (//core:highmem_lib) through ops_exec.c: that run
- * is the reference, op by op.  Then in the guest, through the same
- * interpreter over real page tables.  Then the checks:
- *   - how each run ended (a page fault, a BUG, a hang must be predicted
- *     by the simulator, at the same op, with the same address or message);
- *   - every op's result and BUG count, the first BUG message;
- *   - the core's event counters, last_pkmap_nr and the current CPU;
- *   - every PKMAP and temporary-map PTE, read from the guest's tables;
- *   - memory, in our own view of guest physical memory: every tagged
- *     write is in the frame the op meant, and no other word of any data
- *     frame the guest touched is non-zero;
- *   - on several vCPUs (a sequence of several CPUs, vms.c): every op ran
- *     on the vCPU of the CPU the simulator had current, and each vCPU
- *     acknowledged one shootdown IPI per range flush of the other CPUs
- *     (verify_smp.c).
+ * verify.c - one sequence, run twice and checked: on the simulator
+ * (reference.c), then in the guest, on whatever machine runs it
+ * (machine.h); then how the guest's run ended is judged against the
+ * prediction (judge.c), and a run that ended as predicted is compared
+ * (checks.c, verify_smp.c).  One PASS/FAIL/SKIP line, the dumps of a
+ * dead guest after it, and one cleanup path.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
-#include "core/layout.h"
-#include "kvm_runner/host/runner.h"
-#include "kvm_runner/ops_exec.h"
+#include "kvm_runner/host/verify.h"
+#include "kvm_runner/host/verify_parts.h"
 
-static const char *const kop_names[HM_KOP__END] = {
-	[HM_KOP_KMAP] = "kmap",
-	[HM_KOP_KUNMAP] = "kunmap",
-	[HM_KOP_KMAP_ATOMIC] = "kmap_atomic",
-	[HM_KOP_KUNMAP_ATOMIC] = "kunmap_atomic",
-	[HM_KOP_KMAP_ATOMIC_TYPE] = "kmap_atomic_type",
-	[HM_KOP_KUNMAP_ATOMIC_TYPE] = "kunmap_atomic_type",
-	[HM_KOP_KMAP_LOCAL] = "kmap_local_page",
-	[HM_KOP_KUNMAP_LOCAL] = "kunmap_local",
-	[HM_KOP_PAGE_ADDRESS] = "page_address",
-	[HM_KOP_WRITE] = "write",
-	[HM_KOP_READ] = "read",
-	[HM_KOP_CPU] = "cpu",
-	[HM_KOP_FLUSH_UNUSED] = "kmap_flush_unused",
-	[HM_KOP_KMAP_HIGH_GET] = "kmap_high_get",
-	[HM_KOP_RESET] = "reset",
-	[HM_KOP_TOUCH] = "touch",
-	[HM_KOP_HANG] = "hang",
-	[HM_KOP_TRIPLE] = "triple_fault",
-};
-
-const char *kop__name(uint32_t code)
-{
-	return code < HM_KOP__END && kop_names[code] ? kop_names[code] : "?";
-}
-
-static const char *op_text(const struct hm_kop *op, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s %#x %#x", kop__name(op->code), op->a, op->b);
-	return buf;
-}
-
-/* ---- The reference run, on the simulator -------------------------------- */
-
-struct logged_write {
-	uint32_t pfn, off, val, order;
-};
-
-struct sim_run {
-	struct hm_exec x;
-	int outcome;
-	uint32_t stopped;
-	struct hm_kop_result *res;
-	uint32_t bug_count;
-	char bug_msg[HM_MB_MSG_LEN];
-	struct hm_stats stats;
-	uint32_t last_pkmap_nr, cpu;
-	uint64_t pkmap_pte[LAST_PKMAP_PAE];
-	uint64_t fix_pte[KM_TYPE_NR * 4];
-	struct logged_write *log;
-	size_t nlog, caplog;
-	uint8_t *op_cpu;		/* the CPU current at each op */
-	uint64_t flushes_by[HM_SMP_MAX_CPUS];	/* range flushes, by CPU */
-};
-
-static void sim_bug(void *arg, const struct hm_bug *bug)
-{
-	struct sim_run *s = arg;
-
-	s->x.bugs++;
-	if (s->bug_count++ == 0)
-		snprintf(s->bug_msg, sizeof(s->bug_msg),
-			 "kernel BUG at %s:%u in %s() on cpu %u: %s",
-			 bug->file, bug->line, bug->func, bug->cpu, bug->msg);
-}
-
-static void s_write32(struct hm_exec *x, hm_vaddr_t va, uint32_t val)
-{
-	hm_sim_write(x->ctx, va, &val, 4);
-}
-
-static uint32_t s_read32(struct hm_exec *x, hm_vaddr_t va)
-{
-	uint32_t v = 0;
-
-	hm_sim_read(x->ctx, va, &v, 4);
-	return v;
-}
-
-static bool s_touch(struct hm_exec *x, hm_vaddr_t va, uint32_t *val)
-{
-	return hm_sim_read(x->ctx, va, val, 4) == HM_OK;
-}
-
-static void s_set_cpu(struct hm_exec *x, unsigned cpu)
-{
-	hm_set_cpu(x->ctx, cpu);
-}
-
-static void s_reset(struct hm_exec *x)
-{
-	hm_reset(x->ctx);
-}
-
-static void s_nothing(struct hm_exec *x)
-{
-	(void)x;	/* the guest hangs or dies here; the outcome says so */
-}
-
-static void s_log(struct hm_exec *x, uint32_t pfn, uint32_t off, uint32_t val)
-{
-	struct sim_run *s = x->priv;
-
-	if (s->nlog == s->caplog) {
-		size_t cap = s->caplog ? 2 * s->caplog : 256;
-		struct logged_write *l = realloc(s->log, cap * sizeof(*l));
-
-		if (!l)
-			return;	/* the check then reports a stray write */
-		s->log = l;
-		s->caplog = cap;
-	}
-	s->log[s->nlog] = (struct logged_write){ pfn, off, val,
-						 (uint32_t)s->nlog };
-	s->nlog++;
-}
-
-static const struct hm_exec_ops sim_exec_ops = {
-	.write32 = s_write32,
-	.read32 = s_read32,
-	.touch = s_touch,
-	.set_cpu = s_set_cpu,
-	.reset = s_reset,
-	.hang = s_nothing,
-	.triple = s_nothing,
-	.log_write = s_log,
-};
-
-/* Returns the context (for the memory check), or NULL with @why. */
-static struct hm_ctx *sim_run(const struct job *job, struct sim_run *s,
-			      char *why, size_t whysz)
-{
-	struct hm_config cfg;
-	struct hm_ctx *ctx;
-
-	hm_config_default(&cfg);
-	cfg.mem_bytes = HM_GUEST_MEM_BYTES;
-	cfg.nr_cpus = job->nr_cpus;
-	cfg.pae = true;
-	cfg.debug_highmem = (job->flags & HM_MB_DEBUG_HIGHMEM) != 0;
-	cfg.last_pkmap = (job->flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
-	cfg.wait_timeout_ms = 0;	/* as in the one-vCPU guest */
-	ctx = hm_create(&cfg, why, whysz);
-	if (!ctx)
-		return NULL;
-	hm_set_bug_handler(ctx, sim_bug, s);
-	s->x.ctx = ctx;
-	s->x.ops = &sim_exec_ops;
-	s->x.priv = s;
-	s->x.seq_no = 0;	/* set by the caller before running */
-	s->x.flags = job->flags;
-	return ctx;
-}
-
-/*
- * The reference run, op by op, noting the CPU current at each op and the
- * range flushes (flush_tlb_kernel_range, tlb_flush_range) each CPU made:
- * with several vCPUs, each is a shootdown IPI to every other one.  A reset
- * flushes everything once (hm_core_reset) and then zeroes the counters
- * that would show it: one flush, by the CPU that reset.
- */
-static void sim_exec(struct sim_run *s, const struct job *job)
-{
-	struct hm_ctx *ctx = s->x.ctx;
-	struct hm_stats st;
-	uint64_t last = 0;
-	uint32_t i;
-
-	s->outcome = HM_EXEC_DONE;
-	for (i = 0; i < job->n; i++) {
-		unsigned cpu = hm_smp_processor_id(ctx);
-		int rc;
-
-		s->op_cpu[i] = (uint8_t)cpu;
-		rc = hm_exec_step(&s->x, job->ops, i, s->res);
-		hm_stats(ctx, &st);
-		if (cpu < HM_SMP_MAX_CPUS)
-			s->flushes_by[cpu] +=
-				job->ops[i].code == HM_KOP_RESET ?
-					1 : st.tlb_flush_range - last;
-		last = st.tlb_flush_range;
-		if (rc != HM_EXEC_NEXT) {
-			s->outcome = rc;
-			break;
-		}
-	}
-	s->stopped = i;
-}
-
-static void sim_finish(struct sim_run *s, const struct job *job)
-{
-	struct hm_ctx *ctx = s->x.ctx;
-
-	hm_stats(ctx, &s->stats);
-	s->last_pkmap_nr = hm_last_pkmap_nr(ctx);
-	s->cpu = hm_smp_processor_id(ctx);
-	for (unsigned nr = 0; nr < LAST_PKMAP_PAE; nr++)
-		s->pkmap_pte[nr] = hm_pkmap_pte(ctx, nr);
-	for (unsigned cpu = 0; cpu < job->nr_cpus; cpu++)
-		for (unsigned t = 0; t < KM_TYPE_NR; t++)
-			s->fix_pte[cpu * KM_TYPE_NR + t] =
-				hm_kmap_atomic_pte(ctx, cpu, t);
-}
-
-/* ---- Checks ------------------------------------------------------------------ */
-
-struct checker {
+/* Everything one verification holds, freed in one place. */
+struct verification {
 	const struct job *job;
-	int failures;
-	char first[512];	/* the first failure, for the FAIL line */
+	const struct run_opts *o;
+	struct hm_machine *m;
+	struct sim_run *s;
+	struct hm_stop st;
+	struct checker c;
+	struct verdict v;
+	unsigned timeout_ms;
+	uint64_t guest_ns;
 };
-
-static void vfailf(struct checker *c, const char *fmt, va_list ap)
-{
-	char buf[512];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (!c->failures++)
-		snprintf(c->first, sizeof(c->first), "%s", buf);
-	else if (c->failures <= 8)
-		printf("    also: %s\n", buf);
-}
-
-static void failf(struct checker *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void failf(struct checker *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfailf(c, fmt, ap);
-	va_end(ap);
-}
-
-/* failf() for the other files of the check (verify_smp.c). */
-void checker__fail(struct checker *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfailf(c, fmt, ap);
-	va_end(ap);
-}
-
-/* "kernel BUG at F:L in ..." without the "at F:L ". */
-static const char *bug_without_place(const char *m, char *buf, size_t n)
-{
-	const char *at = strstr(m, " at "), *in = strstr(m, " in ");
-
-	if (!at || !in || in < at)
-		return m;
-	snprintf(buf, n, "%.*s%s", (int)(at - m), m, in);
-	return buf;
-}
-
-/* "kernel BUG at F:L in ..." without the ":L". */
-static __attribute__((unused)) const char *bug_without_line(const char *m, char *buf, size_t n)
-{
-	const char *at = strstr(m, " at "), *in = strstr(m, " in ");
-	const char *colon = NULL;
-
-	if (!at || !in || in < at)
-		return m;
-	for (const char *p = at; p < in; p++)
-		if (*p == ':')
-			colon = p;
-	if (!colon)
-		return m;
-	snprintf(buf, n, "%.*s%s", (int)(colon - m), m, in);
-	return buf;
-}
-
-/*
- * The same BUG?  Reports from the backend (hm_set_cpu) come from the
- * simulator's file in one run and the guest's in the other.  And the
- * guest is always built by clang, while --config=gcc builds this host and
- * its simulator with gcc: the two give a BUG_ON_MSG() that spans lines the
- * line of its first and of its last line, so then the line may differ.
- */
-static bool same_bug(const char *a, const char *b)
-{
-	char x[HM_MB_MSG_LEN], y[HM_MB_MSG_LEN];
-
-	if (!strcmp(a, b))
-		return true;
-#ifndef __clang__
-	if (!strcmp(bug_without_line(a, x, sizeof(x)),
-		    bug_without_line(b, y, sizeof(y))))
-		return true;
-#endif
-	if (!strstr(a, "sim/") && !strstr(b, "sim/"))
-		return false;
-	return !strcmp(bug_without_place(a, x, sizeof(x)),
-		       bug_without_place(b, y, sizeof(y)));
-}
-
-static int cmp_write(const void *pa, const void *pb)
-{
-	const struct logged_write *a = pa, *b = pb;
-
-	if (a->pfn != b->pfn)
-		return a->pfn < b->pfn ? -1 : 1;
-	if (a->off != b->off)
-		return a->off < b->off ? -1 : 1;
-	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-/* The last write to each word wins: keep one entry per (pfn, off). */
-static size_t final_writes(struct sim_run *s)
-{
-	size_t n = 0;
-
-	qsort(s->log, s->nlog, sizeof(*s->log), cmp_write);
-	for (size_t i = 0; i < s->nlog; i++) {
-		if (n && s->log[n - 1].pfn == s->log[i].pfn &&
-		    s->log[n - 1].off == s->log[i].off)
-			s->log[n - 1] = s->log[i];
-		else
-			s->log[n++] = s->log[i];
-	}
-	return n;
-}
-
-static const struct logged_write *find_write(const struct sim_run *s,
-					     size_t n, uint32_t pfn,
-					     uint32_t off)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct logged_write *w = &s->log[mid];
-
-		if (w->pfn == pfn && w->off == off)
-			return w;
-		if (w->pfn < pfn || (w->pfn == pfn && w->off < off))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static uint64_t resident[HM_GUEST_MEM_BYTES >> 12];
-
-/* Memory, then give every data frame back so the next sequence starts
- * from zeroed frames and RSS stays small. */
-static int check_memory(struct kvm *kvm, struct hm_ctx *sim,
-			struct sim_run *s, struct checker *c)
-{
-	size_t n = final_writes(s), nres;
-	unsigned stray = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct logged_write *w = &s->log[i];
-		uint64_t pa = ((uint64_t)w->pfn << 12) + w->off;
-		uint32_t got = guest__read32(kvm, pa), simv = 0;
-
-		if (got != w->val)
-			failf(c, "frame %#x offset %#x should hold %#x (a "
-			      "write through a mapping of that frame), guest "
-			      "memory holds %#x", w->pfn, w->off, w->val, got);
-		hm_sim_phys_read(sim, pa, &simv, 4);
-		if (simv != w->val)
-			failf(c, "simulator: frame %#x offset %#x holds %#x, "
-			      "expected %#x", w->pfn, w->off, simv, w->val);
-	}
-	nres = guest__resident(kvm, HM_GUEST_FIRST_FREE_PFN, resident,
-			       sizeof(resident) / sizeof(resident[0]));
-	if (nres == (size_t)-1) {
-		fprintf(stderr, "kvm_runner: mincore: %s\n", strerror(errno));
-		return HM_EXIT_INTERNAL;
-	}
-	for (size_t i = 0; i < nres; i++) {
-		const uint32_t *words = (const uint32_t *)(kvm->mem +
-							   (resident[i] << 12));
-
-		for (uint32_t off = 0; off < 4096; off += 4) {
-			uint32_t v = words[off / 4];
-
-			if (v && !find_write(s, n, (uint32_t)resident[i], off) &&
-			    stray++ < 4)
-				failf(c, "stray data in frame %#llx offset "
-				      "%#x: %#x, which no op wrote there",
-				      (unsigned long long)resident[i], off, v);
-		}
-		guest__discard(kvm, resident[i]);
-	}
-	return 0;
-}
-
-static void check_results(struct kvm *kvm, const struct job *job,
-			  struct sim_run *s, struct checker *c)
-{
-	const struct hm_mailbox *mb = guest__mailbox(kvm);
-	/* Counters both runs keep the same way (the rest are the
-	 * simulator's TLB model and lock contention). */
-	static const struct {
-		unsigned idx;
-		const char *name;
-	} counters[] = {
-		{ 0, "pte_writes" }, { 1, "tlb_flush_one" },
-		{ 2, "tlb_flush_range" }, { 5, "hash_steps" },
-		{ 6, "pkmap_flushes" }, { 7, "pkmap_sleeps" },
-		{ 8, "pkmap_wakeups" },
-	};
-	const uint64_t *sim_stats = (const uint64_t *)&s->stats;
-	char t[96];
-
-	for (uint32_t i = 0; i < job->n; i++) {
-		const struct hm_kop_result *g = &mb->results[i], *r = &s->res[i];
-
-		if (g->value != r->value || g->bugs != r->bugs) {
-			failf(c, "op #%u %s: guest returned %#x with %u BUG "
-			      "reports, simulator %#x with %u", i,
-			      op_text(&job->ops[i], t, sizeof(t)), g->value,
-			      g->bugs, r->value, r->bugs);
-			break;	/* later ops follow from this one */
-		}
-	}
-	if (mb->bug_count != s->bug_count ||
-	    !same_bug(mb->bug_msg, s->bug_msg))
-		failf(c, "BUG reports: guest %u, first \"%.*s\"; simulator "
-		      "%u, first \"%s\"", mb->bug_count, HM_MB_MSG_LEN,
-		      mb->bug_msg, s->bug_count, s->bug_msg);
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		if (mb->stats[counters[i].idx] != sim_stats[counters[i].idx])
-			failf(c, "counter %s: guest %llu, simulator %llu",
-			      counters[i].name,
-			      (unsigned long long)mb->stats[counters[i].idx],
-			      (unsigned long long)sim_stats[counters[i].idx]);
-	if (mb->last_pkmap_nr != s->last_pkmap_nr)
-		failf(c, "last_pkmap_nr: guest %u, simulator %u",
-		      mb->last_pkmap_nr, s->last_pkmap_nr);
-	if (mb->cpu != s->cpu)
-		failf(c, "current cpu: guest %u, simulator %u", mb->cpu,
-		      s->cpu);
-	for (unsigned nr = 0; nr < LAST_PKMAP_PAE; nr++) {
-		uint64_t g = guest__pkmap_pte(kvm, nr);
-
-		if (g != s->pkmap_pte[nr]) {
-			failf(c, "PTE of pkmap entry %u: guest table %#llx, "
-			      "simulator %#llx", nr, (unsigned long long)g,
-			      (unsigned long long)s->pkmap_pte[nr]);
-			break;
-		}
-	}
-	for (unsigned i = 0; i < job->nr_cpus * KM_TYPE_NR; i++) {
-		uint64_t g = guest__fixmap_pte(kvm, i);
-
-		if (g != s->fix_pte[i]) {
-			failf(c, "PTE of cpu %u temporary slot %u: guest table "
-			      "%#llx, simulator %#llx", i / KM_TYPE_NR,
-			      i % KM_TYPE_NR, (unsigned long long)g,
-			      (unsigned long long)s->fix_pte[i]);
-			break;
-		}
-	}
-}
-
-static const char *pf_error_text(uint32_t err, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s %s, %s%s", err & 1 ? "protection" : "not-present",
-		 err & 2 ? "write" : "read", err & 4 ? "user" : "supervisor",
-		 err & 8 ? ", reserved bit" : "");
-	return buf;
-}
-
-static const char *const outcome_names[] = {
-	[HM_EXEC_DONE] = "ran to the end",
-	[HM_EXEC_FAULT] = "page fault",
-	[HM_EXEC_HANG] = "hang",
-	[HM_EXEC_TRIPLE] = "triple fault",
-	[HM_EXEC_BUG] = "fatal BUG",
-};
-
-/* ---- One job ------------------------------------------------------------------ */
-
-uint64_t verify_guest_ns;	/* time spent in KVM_RUN for sequences */
-unsigned verify_sequences;
-/* By the vCPUs a sequence ran on: sequences, time in KVM_RUN; and the
- * shootdown IPIs acknowledged in all. */
-unsigned verify_sequences_on[HM_SMP_MAX_CPUS + 1];
-uint64_t verify_guest_ns_on[HM_SMP_MAX_CPUS + 1];
-uint64_t verify_ipis_acked;
 
 static uint64_t now_ns(void)
 {
@@ -523,22 +35,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
+/* A job that cannot run: its verdict now (>= 0), or -1 to run it. */
+static int refuse(const struct job *job)
 {
-	static uint32_t seq_no;
-	struct checker c = { .job = job };
-	struct hm_mailbox *mb;
-	struct sim_run *s;
-	struct hm_ctx *sim;
-	struct vcpu_event ev;
-	struct kvm *kvm;
-	char why[512], t[96], detail[1024] = "", on[32] = "";
-	uint64_t t0;
-	int rc = 0, fd;
-	bool dump = false, do_walk = false, smp;
-	uint32_t walk_va = 0;
-	unsigned cpu = 0;
-
 	if (job->skip) {
 		printf("SKIP %s: %s\n", job->name, job->error[0] ? job->error :
 		       "cannot run here");
@@ -553,244 +52,142 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
 		       job->n, HM_MB_MAX_OPS);
 		return HM_EXIT_FAIL;
 	}
-	kvm = vms__get(v, job->nr_cpus, &rc, why, sizeof(why));
-	if (!kvm) {
-		printf("FAIL %s: could not %s the VM: %s\n", job->name,
-		       job->nr_cpus > 1 ? "start" : "restart", why);
-		return HM_EXIT_INTERNAL;
-	}
-	smp = kvm->nr_vcpus > 1;
-	fd = kvm->vcpu_fd;
+	return -1;
+}
 
-	s = calloc(1, sizeof(*s));
-	if (s) {
-		s->res = calloc(job->n ? job->n : 1, sizeof(*s->res));
-		s->op_cpu = calloc(job->n ? job->n : 1, 1);
-	}
-	if (!s || !s->res || !s->op_cpu) {
-		fprintf(stderr, "kvm_runner: out of memory\n");
-		if (s) {
-			free(s->res);
-			free(s->op_cpu);
-			free(s);
-		}
-		return HM_EXIT_INTERNAL;
-	}
-	seq_no++;
-	sim = sim_run(job, s, why, sizeof(why));
-	if (!sim) {
-		fprintf(stderr, "kvm_runner: simulator: %s\n", why);
-		free(s->res);
-		free(s->op_cpu);
-		free(s);
-		return HM_EXIT_INTERNAL;
-	}
-	s->x.seq_no = seq_no;
-	sim_exec(s, job);
-	sim_finish(s, job);
+/* The guest's turn: the sequence into the mailbox, resume, time it. */
+static int run_guest(struct verification *w, uint32_t seq_no,
+		     struct hm_totals *t)
+{
+	const struct job *job = w->job;
+	struct hm_mailbox *mb = machine__mailbox(w->m);
+	unsigned n = w->m->nr_vcpus > 1 ? w->m->nr_vcpus : 1;
+	uint64_t t0;
+	int rc;
 
-	/* The guest's turn. */
-	mb = guest__mailbox(kvm);
+	mb->command = HM_MB_CMD_SEQUENCE;
 	mb->seq_no = seq_no;
 	mb->nr_ops = job->n;
 	mb->nr_cpus = job->nr_cpus;
-	mb->flags = job->flags | (o->verbose ? HM_MB_VERBOSE : 0);
+	mb->flags = job->flags | (w->o->verbose ? HM_MB_VERBOSE : 0);
 	memcpy(mb->ops, job->ops, job->n * sizeof(*job->ops));
 	memset(mb->results, 0, job->n * sizeof(*mb->results));
 	memset(mb->op_cpu, 0xff, job->n);	/* not run */
 	mb->ops_done = 0;
 	t0 = now_ns();
-	rc = vcpu__run(kvm, job->timeout_ms ? job->timeout_ms : o->timeout_ms,
-		       &ev);
-	t0 = now_ns() - t0;
-	verify_guest_ns += t0;
-	verify_sequences++;
-	verify_guest_ns_on[kvm->nr_vcpus > 1 ? kvm->nr_vcpus : 1] += t0;
-	verify_sequences_on[kvm->nr_vcpus > 1 ? kvm->nr_vcpus : 1]++;
-	if (rc)
-		goto out;
-	/* An application processor stopped: its event, its registers. */
-	if (ev.kind == EV_KICK &&
-	    !smp__stopped(kvm->aps, &cpu, &ev, &fd, why, sizeof(why))) {
-		fprintf(stderr, "kvm_runner: cpu 0 kicked, but no application "
-			"processor stopped\n");
-		rc = HM_EXIT_INTERNAL;
-		goto out;
-	}
-	if (smp)
-		snprintf(on, sizeof(on), " on cpu %u", cpu);
+	rc = w->m->ops->run(w->m, w->timeout_ms, &w->st);
+	w->guest_ns = now_ns() - t0;
+	t->guest_ns += w->guest_ns;
+	t->sequences++;
+	t->guest_ns_on[n] += w->guest_ns;
+	t->sequences_on[n]++;
+	t->stale_checked += mb->stale_checked;
+	return rc;
+}
 
-	if (ev.kind == EV_PORT && ev.port == HM_PORT_DONE) {
-		if (s->outcome != HM_EXEC_DONE)
-			failf(&c, "the guest ran to the end; the simulator "
+/* "29 ops on 2 vCPUs, 19.9 ms in the guest, ..." */
+static void pass_detail(struct verification *w, struct hm_totals *t)
+{
+	const struct job *job = w->job;
+	struct hm_machine *m = w->m;
+	char *d = w->v.detail;
+	size_t n = sizeof(w->v.detail);
+
+	if (m->nr_vcpus > 1)
+		snprintf(d, n, "%u ops on %u vCPUs, %.1f ms in the guest",
+			 job->n, m->nr_vcpus, w->guest_ns / 1e6);
+	else if (job->nr_cpus > 1)
+		snprintf(d, n, "%u ops, 1 vCPU playing %u CPUs, %.1f ms in the "
+			 "guest", job->n, job->nr_cpus, w->guest_ns / 1e6);
+	else
+		snprintf(d, n, "%u ops, %.1f ms in the guest", job->n,
+			 w->guest_ns / 1e6);
+	if (w->s->bug_count)
+		snprintf(d + strlen(d), n - strlen(d),
+			 ", %u BUG reports as predicted", w->s->bug_count);
+	if (m->nr_vcpus > 1) {
+		verify_smp__detail(m, job, w->s, d, n);
+		for (unsigned k = 0; k < m->nr_vcpus; k++)
+			t->ipis_acked += machine__mailbox(m)->smp_acks[k];
+	}
+}
+
+/* The guest ran to the end: compare everything. */
+static int compare(struct verification *w, struct hm_totals *t)
+{
+	struct sim_run *s = w->s;
+
+	if (s->outcome != HM_EXEC_DONE)
+		checker__fail(&w->c, "the guest ran to the end; the simulator "
 			      "predicted a %s at op #%u",
-			      outcome_names[s->outcome], s->stopped);
-		check_results(kvm, job, s, &c);
-		if (smp)
-			verify_smp__check(kvm, job, s->op_cpu, s->flushes_by,
-					  &c);
-		rc = check_memory(kvm, sim, s, &c);
-		if (smp)
-			snprintf(detail, sizeof(detail), "%u ops on %u vCPUs, "
-				 "%.1f ms in the guest", job->n, kvm->nr_vcpus,
-				 t0 / 1e6);
-		else if (job->nr_cpus > 1)
-			snprintf(detail, sizeof(detail), "%u ops, 1 vCPU "
-				 "playing %u CPUs, %.1f ms in the guest",
-				 job->n, job->nr_cpus, t0 / 1e6);
-		else
-			snprintf(detail, sizeof(detail), "%u ops, %.1f ms in "
-				 "the guest", job->n, t0 / 1e6);
-		if (s->bug_count)
-			snprintf(detail + strlen(detail),
-				 sizeof(detail) - strlen(detail),
-				 ", %u BUG reports as predicted", s->bug_count);
-		if (smp) {
-			verify_smp__detail(kvm, job, s->flushes_by, detail,
-					   sizeof(detail));
-			for (unsigned k = 0; k < kvm->nr_vcpus; k++)
-				verify_ipis_acked += mb->smp_acks[k];
-		}
-		goto out;
-	}
+			      hm_outcome_names[s->outcome], s->stopped);
+	checks__stale(w->m, w->job, &w->c);
+	checks__results(w->m, w->job, s, &w->c);
+	if (w->m->nr_vcpus > 1)
+		verify_smp__check(w->m, w->job, s, &w->c);
+	pass_detail(w, t);
+	return checks__memory(w->m, s, &w->c);
+}
 
-	/* Anything else ends this VM: the next job boots a new one. */
-	kvm->alive = false;
-	switch (ev.kind) {
-	case EV_PORT:
-		if (ev.port == HM_PORT_FAULT) {
-			struct kvm_regs r;
-			uint32_t vec, err, cr2, eip;
-			char sym[96], e[64];
+/* The verdict line, then the details of a dead guest, indented. */
+static void report(struct verification *w)
+{
+	struct hm_machine *m = w->m;
+	uint64_t cr3;
+	bool lma;
 
-			if (ioctl(fd, KVM_GET_REGS, &r) < 0) {
-				fprintf(stderr, "kvm_runner: KVM_GET_REGS: "
-					"%s\n", strerror(errno));
-				rc = HM_EXIT_INTERNAL;
-				goto out;
-			}
-			vec = (uint32_t)r.rax & 0xff;
-			err = (uint32_t)r.rbx;
-			cr2 = (uint32_t)r.rcx;
-			eip = (uint32_t)r.rdx;
-			snprintf(detail, sizeof(detail),
-				 "guest exception %u%s%s, error code %#x%s%s%s"
-				 ", CR2 %#x, EIP %#x <%s>, at op #%u %s", vec,
-				 vec == 14 ? " (#PF)" : "", on, err,
-				 vec == 14 ? " (" : "",
-				 vec == 14 ? pf_error_text(err, e, sizeof(e)) : "",
-				 vec == 14 ? ")" : "", cr2, eip,
-				 x86__guest_symbol(eip, sym, sizeof(sym)),
-				 mb->ops_done,
-				 mb->ops_done < job->n ?
-				 op_text(&job->ops[mb->ops_done], t, sizeof(t)) :
-				 "(none)");
-			if (s->outcome != HM_EXEC_FAULT)
-				failf(&c, "%s; the simulator %s", detail,
-				      s->outcome == HM_EXEC_DONE ?
-				      "ran every op without a fault" :
-				      outcome_names[s->outcome]);
-			else if (vec != 14 || cr2 != s->x.fault_vaddr ||
-				 mb->ops_done != s->stopped)
-				failf(&c, "%s; the simulator predicted #PF at "
-				      "%#x at op #%u", detail,
-				      s->x.fault_vaddr, s->stopped);
-			dump = true;
-			walk_va = cr2;
-			do_walk = true;
-		} else if (ev.port == HM_PORT_BUG) {
-			snprintf(detail, sizeof(detail), "guest BUG: %.*s",
-				 HM_MB_MSG_LEN, mb->bug_msg);
-			if (s->outcome != HM_EXEC_BUG)
-				failf(&c, "%s; the simulator reported no BUG",
-				      detail);
-			else if (!same_bug(mb->bug_msg, s->bug_msg))
-				failf(&c, "%s; the simulator's: %s", detail,
-				      s->bug_msg);
-		} else if (ev.port == HM_PORT_PANIC) {
-			failf(&c, "guest panic%s: %.*s", on, HM_MB_MSG_LEN,
-			      mb->panic_msg);
-			dump = true;
-		} else {
-			failf(&c, "OUT to unknown port %#x (value %#x)%s",
-			      ev.port, ev.value, on);
-			dump = true;
-		}
-		break;
-	case EV_SHUTDOWN:
-		snprintf(detail, sizeof(detail), "KVM_EXIT_SHUTDOWN: triple "
-			 "fault%s at op #%u %s", on, mb->ops_done,
-			 mb->ops_done < job->n ?
-			 op_text(&job->ops[mb->ops_done], t, sizeof(t)) : "");
-		if (s->outcome != HM_EXEC_TRIPLE)
-			failf(&c, "%s", detail);
-		dump = true;
-		break;
-	case EV_TIMEOUT:
-		snprintf(detail, sizeof(detail), "watchdog: the guest did not "
-			 "finish within %u ms (at op #%u)",
-			 job->timeout_ms ? job->timeout_ms : o->timeout_ms,
-			 mb->ops_done);
-		if (smp && mb->ops_done < job->n &&
-		    mb->op_cpu[mb->ops_done] < HM_SMP_MAX_CPUS)
-			snprintf(detail + strlen(detail) - 1,
-				 sizeof(detail) - strlen(detail) + 1,
-				 " on cpu %u)", mb->op_cpu[mb->ops_done]);
-		if (smp)
-			verify_smp__waits(kvm, detail, sizeof(detail));
-		if (s->outcome != HM_EXEC_HANG)
-			failf(&c, "%s", detail);
-		dump = true;
-		break;
-	case EV_FAIL_ENTRY:
-		failf(&c, "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason "
-		      "%#llx%s", (unsigned long long)ev.detail, on);
-		dump = true;
-		break;
-	case EV_INTERNAL_ERROR:
-		failf(&c, "KVM_EXIT_INTERNAL_ERROR: suberror %llu%s%s",
-		      (unsigned long long)ev.detail,
-		      ev.detail == KVM_INTERNAL_ERROR_EMULATION ?
-		      " (KVM could not emulate an instruction)" : "", on);
-		dump = true;
-		break;
-	case EV_ERROR:
-		/* An application processor's KVM_RUN failed. */
-		failf(&c, "%s", why);
-		break;
-	default:
-		failf(&c, "unexpected exit %s (%u)%s",
-		      kvm__exit_name(ev.exit_reason), ev.exit_reason, on);
-		dump = true;
+	if (w->c.failures)
+		printf("FAIL %s: %s\n", w->job->name, w->c.first);
+	else
+		printf("PASS %s (%s)\n", w->job->name, w->v.detail);
+	if (!w->v.dump)
+		return;
+	if (w->st.kind == HM_STOP_SHUTDOWN || w->st.kind == HM_STOP_TIMEOUT)
+		printf("  %s\n", w->v.detail);
+	m->ops->dump_regs(m, w->st.cpu, stdout);
+	if (!m->ops->cr3(m, w->st.cpu, &cr3, &lma))
+		return;
+	if (w->v.walk)
+		x86__dump_walk(m, cr3, lma, w->v.walk_va, stdout);
+	if (w->v.walk_eip && w->st.eip)
+		x86__dump_walk(m, cr3, lma, w->st.eip, stdout);
+}
+
+int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
+		struct hm_totals *t)
+{
+	static uint32_t seq_no;
+	struct verification w = { .job = job, .o = o };
+	char why[512];
+	int rc = refuse(job);
+
+	if (rc >= 0)
+		return rc;
+	w.c.job = job;
+	w.timeout_ms = job->timeout_ms ? job->timeout_ms : o->timeout_ms;
+	w.m = vms__get(v, job->nr_cpus, &rc, why, sizeof(why));
+	if (!w.m) {
+		printf("FAIL %s: could not %s the VM: %s\n", job->name,
+		       job->nr_cpus > 1 ? "start" : "restart", why);
+		return HM_EXIT_INTERNAL;
 	}
-out:
+	rc = reference__run(&w.s, job, ++seq_no, why, sizeof(why));
+	if (rc)
+		fprintf(stderr, "kvm_runner: simulator: %s\n", why);
+	if (!rc)
+		rc = run_guest(&w, seq_no, t);
+	if (!rc && w.st.kind == HM_STOP_REPORT && w.st.port == HM_PORT_DONE) {
+		rc = compare(&w, t);
+	} else if (!rc) {
+		/* Anything else ends this machine: the next job boots anew. */
+		w.m->alive = false;
+		judge__stop(w.m, job, w.s, &w.st, w.timeout_ms, &w.c, &w.v);
+	}
 	if (!rc) {
-		if (c.failures) {
-			printf("FAIL %s: %s\n", job->name, c.first);
-			rc = HM_EXIT_FAIL;
-		} else {
-			printf("PASS %s (%s)\n", job->name, detail);
-		}
-	}
-	/* The details after the verdict, indented. */
-	if (dump) {
-		if (ev.kind == EV_SHUTDOWN || ev.kind == EV_TIMEOUT)
-			printf("  %s\n", detail);
-		x86__dump_regs_fd(fd, stdout);
-		if (do_walk)
-			x86__dump_walk(kvm, walk_va, stdout);
-		if (ev.kind == EV_SHUTDOWN) {
-			struct kvm_regs r;
-
-			if (ioctl(fd, KVM_GET_REGS, &r) == 0)
-				x86__dump_walk(kvm, (uint32_t)r.rip, stdout);
-		}
+		report(&w);
+		rc = w.c.failures ? HM_EXIT_FAIL : HM_EXIT_PASS;
 	}
 	fflush(stdout);
-	hm_destroy(sim);
-	free(s->log);
-	free(s->res);
-	free(s->op_cpu);
-	free(s);
+	reference__free(w.s);
 	return rc;
 }

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "kvm_runner/host/runner.h"
+#include "kvm_runner/host/verify_parts.h"
 
 /*
  * A sequence on real vCPUs: each op ran on the vCPU of the CPU current on
@@ -15,22 +15,23 @@
  * and every vCPU acknowledged one shootdown IPI per range flush the
  * simulator made on the other CPUs: flushes x (N - 1) in all.
  */
-void verify_smp__check(struct kvm *kvm, const struct job *job,
-		       const uint8_t *sim_op_cpu, const uint64_t *flushes_by,
-		       struct checker *c)
+void verify_smp__check(struct hm_machine *m, const struct job *job,
+		       const struct sim_run *s, struct checker *c)
 {
-	const struct hm_mailbox *mb = guest__mailbox(kvm);
-	const struct hm_kop *op;
-	unsigned n = kvm->nr_vcpus;
+	const struct hm_mailbox *mb = machine__mailbox(m);
+	const uint8_t *sim_op_cpu = s->op_cpu;
+	const uint64_t *flushes_by = s->flushes_by;
+	unsigned n = m->nr_vcpus;
 	uint64_t flushes = 0;
 
 	for (uint32_t i = 0; i < job->n; i++) {
+		char t[96];
+
 		if (mb->op_cpu[i] == sim_op_cpu[i])
 			continue;
-		op = &job->ops[i];
-		checker__fail(c, "op #%u %s %#x %#x ran on vCPU %u; the "
-			      "simulator ran it on cpu %u", i,
-			      kop__name(op->code), op->a, op->b,
+		checker__fail(c, "op #%u %s ran on vCPU %u; the simulator ran "
+			      "it on cpu %u", i,
+			      kop__text(&job->ops[i], t, sizeof(t)),
 			      mb->op_cpu[i], sim_op_cpu[i]);
 		break;
 	}
@@ -66,11 +67,12 @@ void verify_smp__check(struct kvm *kvm, const struct job *job,
 
 /* ", ops by cpu 97/97/97/97; 24 range flushes, 72 shootdown IPIs acked,
  * by cpu 18/18/18/18" */
-void verify_smp__detail(struct kvm *kvm, const struct job *job,
-			const uint64_t *flushes_by, char *buf, size_t size)
+void verify_smp__detail(struct hm_machine *m, const struct job *job,
+			const struct sim_run *s, char *buf, size_t size)
 {
-	const struct hm_mailbox *mb = guest__mailbox(kvm);
-	unsigned ops[HM_SMP_MAX_CPUS] = { 0 }, n = kvm->nr_vcpus;
+	const struct hm_mailbox *mb = machine__mailbox(m);
+	const uint64_t *flushes_by = s->flushes_by;
+	unsigned ops[HM_SMP_MAX_CPUS] = { 0 }, n = m->nr_vcpus;
 	uint64_t flushes = 0, acks = 0;
 	size_t len;
 
@@ -100,11 +102,11 @@ void verify_smp__detail(struct kvm *kvm, const struct job *job,
 
 /* What each vCPU waited for when the watchdog fired: "; cpu 0 waits for
  * cpu 2 to finish an op; cpu 2 for cpu 3's ack of its shootdown IPI". */
-void verify_smp__waits(struct kvm *kvm, char *buf, size_t size)
+void verify_smp__waits(struct hm_machine *m, char *buf, size_t size)
 {
-	const struct hm_mailbox *mb = guest__mailbox(kvm);
+	const struct hm_mailbox *mb = machine__mailbox(m);
 
-	for (unsigned k = 0; k < kvm->nr_vcpus; k++) {
+	for (unsigned k = 0; k < m->nr_vcpus; k++) {
 		uint32_t w = mb->smp_wait[k];
 		size_t len = strlen(buf);
 

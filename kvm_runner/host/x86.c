@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86.c - the x86 side of the VM: CPUID, the segment and control
- * registers for each paging mode, and the dumps printed when a guest dies.
+ * x86.c - the x86 side of a KVM vCPU: CPUID, the segment and control
+ * registers for each paging mode, and the register dump printed when a
+ * guest dies.  (What needs only guest memory is dump.c's.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "core/pgtable.h"
-#include "kvm_runner/host/runner.h"
+#include "kvm_runner/host/kvm.h"
 
 #define X86_CR0_PE	(1u << 0)
 #define X86_CR0_ET	(1u << 4)
@@ -22,24 +23,9 @@
 #define EFER_LMA	(1u << 10)
 #define EFER_NXE	(1u << 11)
 
-const char *x86__mode_name(enum hm_paging_mode mode)
-{
-	switch (mode) {
-	case HM_PAGING_AUTO:
-		return "auto (not probed yet)";
-	case HM_PAGING_LEGACY_PAE:
-		return "legacy PAE (CR0.PG set by the host, CR3 = PDPT)";
-	case HM_PAGING_COMPAT:
-		return "compat mode (EFER.LME, 32-bit code in IA-32e "
-		       "compatibility mode, the PAE PDPT under a one-entry "
-		       "PML4, CR0.WP=0)";
-	}
-	return "?";
-}
-
 /* The guest sees the CPUID KVM supports: NX, PAE, PGE and long mode must
  * be there for the EFER and CR4 bits below to be accepted. */
-int x86__setup_cpuid(struct kvm *kvm, int vcpu_fd, char *why, size_t whysz)
+int x86__setup_cpuid(int sys_fd, int vcpu_fd, char *why, size_t whysz)
 {
 	const unsigned max = 100;
 	struct kvm_cpuid2 *c;
@@ -51,7 +37,7 @@ int x86__setup_cpuid(struct kvm *kvm, int vcpu_fd, char *why, size_t whysz)
 		return -1;
 	}
 	c->nent = max;
-	rc = KVM_IOCTL(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, c, why, whysz);
+	rc = KVM_IOCTL(sys_fd, KVM_GET_SUPPORTED_CPUID, c, why, whysz);
 	if (rc >= 0)
 		rc = KVM_IOCTL(vcpu_fd, KVM_SET_CPUID2, c, why, whysz);
 	free(c);
@@ -81,15 +67,8 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, bool code)
  * PAE), which in IA-32e mode would make the whole GiB read-only to
  * supervisor writes if WP were on.
  */
-int x86__setup_sregs(struct kvm *kvm, enum hm_paging_mode mode, bool *stuck,
-		     char *why, size_t whysz)
-{
-	return x86__setup_sregs_fd(kvm, kvm->vcpu_fd, mode, stuck, why, whysz);
-}
-
-int x86__setup_sregs_fd(struct kvm *kvm, int vcpu_fd,
-			enum hm_paging_mode mode, bool *stuck, char *why,
-			size_t whysz)
+int x86__setup_sregs(int vcpu_fd, enum hm_paging_mode mode, uint64_t cr3,
+		     bool *stuck, char *why, size_t whysz)
 {
 	struct kvm_sregs s;
 
@@ -114,7 +93,7 @@ int x86__setup_sregs_fd(struct kvm *kvm, int vcpu_fd,
 	s.efer = EFER_NXE;
 	if (mode == HM_PAGING_LEGACY_PAE) {
 		s.cr0 |= X86_CR0_PG;
-		s.cr3 = kvm->tables.cr3;
+		s.cr3 = cr3;
 	} else {
 		s.efer |= EFER_LME;
 		s.cr3 = HM_GUEST_PML4_PHYS;
@@ -134,20 +113,6 @@ int x86__setup_sregs_fd(struct kvm *kvm, int vcpu_fd,
 	return 0;
 }
 
-const char *x86__guest_symbol(uint32_t addr, char *buf, size_t size)
-{
-	const struct hm_guest_sym *best = NULL;
-
-	for (unsigned i = 0; i < hm_guest_nsyms; i++)
-		if (hm_guest_syms[i].addr <= addr)
-			best = &hm_guest_syms[i];
-	if (!best || addr - best->addr > 0x10000)
-		snprintf(buf, size, "?");
-	else
-		snprintf(buf, size, "%s+%#x", best->name, addr - best->addr);
-	return buf;
-}
-
 static void dump_segment(FILE *f, const char *name,
 			 const struct kvm_segment *s)
 {
@@ -157,12 +122,7 @@ static void dump_segment(FILE *f, const char *name,
 		s->present ? "" : " not-present");
 }
 
-void x86__dump_regs(struct kvm *kvm, FILE *f)
-{
-	x86__dump_regs_fd(kvm->vcpu_fd, f);
-}
-
-void x86__dump_regs_fd(int vcpu_fd, FILE *f)
+void x86__dump_regs(int vcpu_fd, FILE *f)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
@@ -195,81 +155,27 @@ void x86__dump_regs_fd(int vcpu_fd, FILE *f)
 	dump_segment(f, "SS", &s.ss);
 }
 
-static void entry_flags(uint64_t e, char *buf, size_t n)
+bool x86__get_regs(int vcpu_fd, uint32_t r[5])
 {
-	snprintf(buf, n, "%s%s%s%s%s%s%s%s",
-		 e & _PAGE_PRESENT ? "P" : "-", e & _PAGE_RW ? " RW" : "",
-		 e & _PAGE_USER ? " US" : "", e & _PAGE_ACCESSED ? " A" : "",
-		 e & _PAGE_DIRTY ? " D" : "", e & _PAGE_PSE ? " PS" : "",
-		 e & _PAGE_GLOBAL ? " G" : "", e & _PAGE_NX ? " NX" : "");
-}
+	struct kvm_regs regs;
 
-static bool read_entry(struct kvm *kvm, uint64_t table, unsigned idx,
-		       uint64_t *e)
-{
-	uint64_t pa = (table & PTE_PFN_MASK_PAE) + idx * 8ull;
-
-	if (pa + 8 > kvm->mem_size)
+	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs) < 0)
 		return false;
-	memcpy(e, kvm->mem + pa, 8);
+	r[0] = (uint32_t)regs.rax;
+	r[1] = (uint32_t)regs.rbx;
+	r[2] = (uint32_t)regs.rcx;
+	r[3] = (uint32_t)regs.rdx;
+	r[4] = (uint32_t)regs.rip;
 	return true;
 }
 
-/* Walk @vaddr through the guest's tables as the MMU would, in our own view
- * of guest memory, printing each level. */
-void x86__dump_walk(struct kvm *kvm, uint32_t vaddr, FILE *f)
+bool x86__get_cr3(int vcpu_fd, uint64_t *cr3, bool *lma)
 {
 	struct kvm_sregs s;
-	uint64_t table, e;
-	char fl[48];
 
-	if (ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
-		fprintf(f, "  (no sregs: %s)\n", strerror(errno));
-		return;
-	}
-	fprintf(f, "  page walk of 0x%08x from CR3 %#llx:\n", vaddr,
-		(unsigned long long)s.cr3);
-	table = s.cr3 & ~0x1full;
-	if (s.efer & EFER_LMA) {
-		if (!read_entry(kvm, table, 0, &e))
-			goto outside;
-		entry_flags(e, fl, sizeof(fl));
-		fprintf(f, "    PML4[0]   0x%016llx %s\n",
-			(unsigned long long)e, fl);
-		if (!(e & _PAGE_PRESENT))
-			return;
-		table = e;
-	}
-	if (!read_entry(kvm, table, vaddr >> 30, &e))
-		goto outside;
-	entry_flags(e, fl, sizeof(fl));
-	fprintf(f, "    PDPT[%u]   0x%016llx %s\n", vaddr >> 30,
-		(unsigned long long)e, fl);
-	if (!(e & _PAGE_PRESENT))
-		return;
-	if (!read_entry(kvm, e, (vaddr >> 21) & 511, &e))
-		goto outside;
-	entry_flags(e, fl, sizeof(fl));
-	fprintf(f, "    PD[%3u]   0x%016llx %s\n", (vaddr >> 21) & 511,
-		(unsigned long long)e, fl);
-	if (!(e & _PAGE_PRESENT))
-		return;
-	if (e & _PAGE_PSE) {
-		fprintf(f, "    -> 2 MiB page, physical %#llx\n",
-			(unsigned long long)((e & PTE_PFN_MASK_PAE & ~0x1fffffull) +
-					     (vaddr & 0x1fffff)));
-		return;
-	}
-	if (!read_entry(kvm, e, (vaddr >> 12) & 511, &e))
-		goto outside;
-	entry_flags(e, fl, sizeof(fl));
-	fprintf(f, "    PT[%3u]   0x%016llx %s\n", (vaddr >> 12) & 511,
-		(unsigned long long)e, fl);
-	if (e & _PAGE_PRESENT)
-		fprintf(f, "    -> physical %#llx\n",
-			(unsigned long long)((e & PTE_PFN_MASK_PAE) +
-					     (vaddr & 0xfff)));
-	return;
-outside:
-	fprintf(f, "    (a table outside guest memory)\n");
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		return false;
+	*cr3 = s.cr3;
+	*lma = (s.efer & EFER_LMA) != 0;
+	return true;
 }

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * checks.c - a guest run that ended as the simulator predicted, compared
+ * with it: every op's result and BUG count, the first BUG message, the
+ * core's counters, last_pkmap_nr and the current CPU; every PKMAP and
+ * temporary-map PTE, read from the guest's tables; memory, in our own
+ * view of guest physical memory (every tagged write is in the frame the
+ * op meant, and no other word of any data frame the guest touched is
+ * non-zero); and what the guest's stale-read check caught.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_runner/host/verify_parts.h"
+
+static void check_ops(struct hm_machine *m, const struct job *job,
+		      const struct sim_run *s, struct checker *c)
+{
+	const struct hm_mailbox *mb = machine__mailbox(m);
+	char t[96];
+
+	for (uint32_t i = 0; i < job->n; i++) {
+		const struct hm_kop_result *g = &mb->results[i], *r = &s->res[i];
+
+		if (g->value != r->value || g->bugs != r->bugs) {
+			checker__fail(c, "op #%u %s: guest returned %#x with %u "
+				      "BUG reports, simulator %#x with %u", i,
+				      kop__text(&job->ops[i], t, sizeof(t)),
+				      g->value, g->bugs, r->value, r->bugs);
+			break;	/* later ops follow from this one */
+		}
+	}
+	if (mb->bug_count != s->bug_count || !bug__same(mb->bug_msg, s->bug_msg))
+		checker__fail(c, "BUG reports: guest %u, first \"%.*s\"; "
+			      "simulator %u, first \"%s\"", mb->bug_count,
+			      HM_MB_MSG_LEN, mb->bug_msg, s->bug_count,
+			      s->bug_msg);
+}
+
+static void check_state(struct hm_machine *m, const struct sim_run *s,
+			struct checker *c)
+{
+	const struct hm_mailbox *mb = machine__mailbox(m);
+	/* Counters both runs keep the same way (the rest are the
+	 * simulator's TLB model and lock contention). */
+	static const struct {
+		unsigned idx;
+		const char *name;
+	} counters[] = {
+		{ 0, "pte_writes" }, { 1, "tlb_flush_one" },
+		{ 2, "tlb_flush_range" }, { 5, "hash_steps" },
+		{ 6, "pkmap_flushes" }, { 7, "pkmap_sleeps" },
+		{ 8, "pkmap_wakeups" },
+	};
+	const uint64_t *sim_stats = (const uint64_t *)&s->stats;
+
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		if (mb->stats[counters[i].idx] != sim_stats[counters[i].idx])
+			checker__fail(c, "counter %s: guest %llu, simulator %llu",
+				      counters[i].name,
+				      (unsigned long long)mb->stats[counters[i].idx],
+				      (unsigned long long)sim_stats[counters[i].idx]);
+	if (mb->last_pkmap_nr != s->last_pkmap_nr)
+		checker__fail(c, "last_pkmap_nr: guest %u, simulator %u",
+			      mb->last_pkmap_nr, s->last_pkmap_nr);
+	if (mb->cpu != s->cpu)
+		checker__fail(c, "current cpu: guest %u, simulator %u", mb->cpu,
+			      s->cpu);
+}
+
+static void check_tables(struct hm_machine *m, const struct job *job,
+			 const struct sim_run *s, struct checker *c)
+{
+	for (unsigned nr = 0; nr < LAST_PKMAP_PAE; nr++) {
+		uint64_t g = guest__pkmap_pte(m, nr);
+
+		if (g != s->pkmap_pte[nr]) {
+			checker__fail(c, "PTE of pkmap entry %u: guest table "
+				      "%#llx, simulator %#llx", nr,
+				      (unsigned long long)g,
+				      (unsigned long long)s->pkmap_pte[nr]);
+			break;
+		}
+	}
+	for (unsigned i = 0; i < job->nr_cpus * KM_TYPE_NR; i++) {
+		uint64_t g = guest__fixmap_pte(m, i);
+
+		if (g != s->fix_pte[i]) {
+			checker__fail(c, "PTE of cpu %u temporary slot %u: guest "
+				      "table %#llx, simulator %#llx",
+				      i / KM_TYPE_NR, i % KM_TYPE_NR,
+				      (unsigned long long)g,
+				      (unsigned long long)s->fix_pte[i]);
+			break;
+		}
+	}
+}
+
+void checks__results(struct hm_machine *m, const struct job *job,
+		     struct sim_run *s, struct checker *c)
+{
+	check_ops(m, job, s, c);
+	check_state(m, s, c);
+	check_tables(m, job, s, c);
+}
+
+static uint64_t resident[HM_GUEST_MEM_BYTES >> 12];
+
+/* The frame other than @not that holds @val at @off, or 0. */
+static uint32_t frame_holding(struct hm_machine *m, uint32_t off, uint32_t val,
+			      uint32_t not)
+{
+	size_t n = guest__resident(m, HM_GUEST_FIRST_FREE_PFN, resident,
+				   sizeof(resident) / sizeof(resident[0]));
+
+	for (size_t i = 0; n != (size_t)-1 && i < n; i++)
+		if (resident[i] != not &&
+		    machine__read32(m, (resident[i] << 12) + off) == val)
+			return (uint32_t)resident[i];
+	return 0;
+}
+
+/*
+ * The guest checks each access of a sequence against a fresh mapping of
+ * the frame the PTE names (guest/stale.c): a read that returned something
+ * else, or a write that is not in that frame, went through a stale
+ * translation.  Which frame it really reached: the one that holds what
+ * was read or written, at that offset.
+ */
+void checks__stale(struct hm_machine *m, const struct job *job,
+		   struct checker *c)
+{
+	const struct hm_mailbox *mb = machine__mailbox(m);
+	uint32_t off = mb->stale_vaddr & 0xfff, other;
+	char t[96] = "?", f[48] = "no frame holds it";
+
+	if (!mb->stale_count)
+		return;
+	if (mb->stale_op < job->n)
+		kop__text(&job->ops[mb->stale_op], t, sizeof(t));
+	other = frame_holding(m, off, mb->stale_seen, mb->stale_pfn);
+	if (other)
+		snprintf(f, sizeof(f), "frame %#x", other);
+	checker__fail(c, "stale translation at op #%u %s: %s %#x %s %#x, "
+		      "whose PTE maps frame %#x (which holds %#x there); the "
+		      "%s reached %s: the TLB kept the old entry (%u stale "
+		      "accesses in the sequence)", mb->stale_op, t,
+		      mb->stale_write ? "wrote" : "read", mb->stale_seen,
+		      mb->stale_write ? "through" : "from", mb->stale_vaddr,
+		      mb->stale_pfn, mb->stale_truth,
+		      mb->stale_write ? "write" : "read", f, mb->stale_count);
+}
+
+static int cmp_write(const void *pa, const void *pb)
+{
+	const struct logged_write *a = pa, *b = pb;
+
+	if (a->pfn != b->pfn)
+		return a->pfn < b->pfn ? -1 : 1;
+	if (a->off != b->off)
+		return a->off < b->off ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The last write to each word wins: keep one entry per (pfn, off). */
+static size_t final_writes(struct sim_run *s)
+{
+	size_t n = 0;
+
+	qsort(s->log, s->nlog, sizeof(*s->log), cmp_write);
+	for (size_t i = 0; i < s->nlog; i++) {
+		if (n && s->log[n - 1].pfn == s->log[i].pfn &&
+		    s->log[n - 1].off == s->log[i].off)
+			s->log[n - 1] = s->log[i];
+		else
+			s->log[n++] = s->log[i];
+	}
+	return n;
+}
+
+static const struct logged_write *find_write(const struct sim_run *s,
+					     size_t n, uint32_t pfn,
+					     uint32_t off)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct logged_write *w = &s->log[mid];
+
+		if (w->pfn == pfn && w->off == off)
+			return w;
+		if (w->pfn < pfn || (w->pfn == pfn && w->off < off))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Every write the simulator logged is in its frame, in both runs. */
+static void check_writes(struct hm_machine *m, struct sim_run *s, size_t n,
+			 struct checker *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct logged_write *w = &s->log[i];
+		uint64_t pa = ((uint64_t)w->pfn << 12) + w->off;
+		uint32_t got = machine__read32(m, pa), simv = 0;
+
+		if (got != w->val)
+			checker__fail(c, "frame %#x offset %#x should hold %#x "
+				      "(a write through a mapping of that "
+				      "frame), guest memory holds %#x", w->pfn,
+				      w->off, w->val, got);
+		hm_sim_phys_read(s->ctx, pa, &simv, 4);
+		if (simv != w->val)
+			checker__fail(c, "simulator: frame %#x offset %#x holds "
+				      "%#x, expected %#x", w->pfn, w->off, simv,
+				      w->val);
+	}
+}
+
+int checks__memory(struct hm_machine *m, struct sim_run *s, struct checker *c)
+{
+	size_t n = final_writes(s), nres;
+	unsigned stray = 0;
+
+	check_writes(m, s, n, c);
+	nres = guest__resident(m, HM_GUEST_FIRST_FREE_PFN, resident,
+			       sizeof(resident) / sizeof(resident[0]));
+	if (nres == (size_t)-1) {
+		fprintf(stderr, "kvm_runner: mincore: %s\n", strerror(errno));
+		return HM_EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < nres; i++) {
+		const uint32_t *words = (const uint32_t *)(m->mem +
+							   (resident[i] << 12));
+
+		for (uint32_t off = 0; off < 4096; off += 4) {
+			uint32_t v = words[off / 4];
+
+			if (v && !find_write(s, n, (uint32_t)resident[i], off) &&
+			    stray++ < 4)
+				checker__fail(c, "stray data in frame %#llx "
+					      "offset %#x: %#x, which no op "
+					      "wrote there",
+					      (unsigned long long)resident[i],
+					      off, v);
+		}
+		guest__discard(m, resident[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reference.c - the reference run of a sequence, on the simulator
+ * (//core:highmem_lib) through ops_exec.c, op by op: each op's result,
+ * every tagged write and the frame it is meant for, the CPU current at
+ * each op and the range flushes each CPU made; then the core's final
+ * state (counters, PTEs) for the checks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_runner/host/verify_parts.h"
+
+const char *const hm_outcome_names[] = {
+	[HM_EXEC_DONE] = "ran to the end",
+	[HM_EXEC_FAULT] = "page fault",
+	[HM_EXEC_HANG] = "hang",
+	[HM_EXEC_TRIPLE] = "triple fault",
+	[HM_EXEC_BUG] = "fatal BUG",
+};
+
+static void sim_bug(void *arg, const struct hm_bug *bug)
+{
+	struct sim_run *s = arg;
+
+	s->x.bugs++;
+	if (s->bug_count++ == 0)
+		snprintf(s->bug_msg, sizeof(s->bug_msg),
+			 "kernel BUG at %s:%u in %s() on cpu %u: %s",
+			 bug->file, bug->line, bug->func, bug->cpu, bug->msg);
+}
+
+static void s_write32(struct hm_exec *x, hm_vaddr_t va, uint32_t val)
+{
+	hm_sim_write(x->ctx, va, &val, 4);
+}
+
+static uint32_t s_read32(struct hm_exec *x, hm_vaddr_t va)
+{
+	uint32_t v = 0;
+
+	hm_sim_read(x->ctx, va, &v, 4);
+	return v;
+}
+
+static bool s_touch(struct hm_exec *x, hm_vaddr_t va, uint32_t *val)
+{
+	return hm_sim_read(x->ctx, va, val, 4) == HM_OK;
+}
+
+static void s_set_cpu(struct hm_exec *x, unsigned cpu)
+{
+	hm_set_cpu(x->ctx, cpu);
+}
+
+static void s_reset(struct hm_exec *x)
+{
+	hm_reset(x->ctx);
+}
+
+static void s_nothing(struct hm_exec *x)
+{
+	(void)x;	/* the guest hangs or dies here; the outcome says so */
+}
+
+static void s_log(struct hm_exec *x, uint32_t pfn, uint32_t off, uint32_t val)
+{
+	struct sim_run *s = x->priv;
+
+	if (s->nlog == s->caplog) {
+		size_t cap = s->caplog ? 2 * s->caplog : 256;
+		struct logged_write *l = realloc(s->log, cap * sizeof(*l));
+
+		if (!l)
+			return;	/* the check then reports a stray write */
+		s->log = l;
+		s->caplog = cap;
+	}
+	s->log[s->nlog] = (struct logged_write){ pfn, off, val,
+						 (uint32_t)s->nlog };
+	s->nlog++;
+}
+
+static const struct hm_exec_ops sim_exec_ops = {
+	.write32 = s_write32,
+	.read32 = s_read32,
+	.touch = s_touch,
+	.set_cpu = s_set_cpu,
+	.reset = s_reset,
+	.hang = s_nothing,
+	.triple = s_nothing,
+	.log_write = s_log,
+};
+
+/* The simulator configured as the guest's core will be. */
+static struct hm_ctx *sim_create(const struct job *job, struct sim_run *s,
+				 char *why, size_t whysz)
+{
+	struct hm_config cfg;
+	struct hm_ctx *ctx;
+
+	hm_config_default(&cfg);
+	cfg.mem_bytes = HM_GUEST_MEM_BYTES;
+	cfg.nr_cpus = job->nr_cpus;
+	cfg.pae = true;
+	cfg.debug_highmem = (job->flags & HM_MB_DEBUG_HIGHMEM) != 0;
+	cfg.last_pkmap = (job->flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	cfg.wait_timeout_ms = 0;	/* as in the one-vCPU guest */
+	ctx = hm_create(&cfg, why, whysz);
+	if (!ctx)
+		return NULL;
+	hm_set_bug_handler(ctx, sim_bug, s);
+	s->x.ctx = ctx;
+	s->x.ops = &sim_exec_ops;
+	s->x.priv = s;
+	s->x.flags = job->flags;
+	return ctx;
+}
+
+/*
+ * Op by op, noting the CPU current at each op and the range flushes
+ * (flush_tlb_kernel_range, tlb_flush_range) each CPU made: with several
+ * vCPUs, each is a shootdown IPI to every other one.  A reset flushes
+ * everything once (hm_core_reset) and then zeroes the counters that would
+ * show it: one flush, by the CPU that reset.
+ */
+static void sim_exec(struct sim_run *s, const struct job *job)
+{
+	struct hm_ctx *ctx = s->ctx;
+	struct hm_stats st;
+	uint64_t last = 0;
+	uint32_t i;
+
+	s->outcome = HM_EXEC_DONE;
+	for (i = 0; i < job->n; i++) {
+		unsigned cpu = hm_smp_processor_id(ctx);
+		int rc;
+
+		s->op_cpu[i] = (uint8_t)cpu;
+		rc = hm_exec_step(&s->x, job->ops, i, s->res);
+		hm_stats(ctx, &st);
+		if (cpu < HM_SMP_MAX_CPUS)
+			s->flushes_by[cpu] +=
+				job->ops[i].code == HM_KOP_RESET ?
+					1 : st.tlb_flush_range - last;
+		last = st.tlb_flush_range;
+		if (rc != HM_EXEC_NEXT) {
+			s->outcome = rc;
+			break;
+		}
+	}
+	s->stopped = i;
+}
+
+static void sim_finish(struct sim_run *s, const struct job *job)
+{
+	struct hm_ctx *ctx = s->ctx;
+
+	hm_stats(ctx, &s->stats);
+	s->last_pkmap_nr = hm_last_pkmap_nr(ctx);
+	s->cpu = hm_smp_processor_id(ctx);
+	for (unsigned nr = 0; nr < LAST_PKMAP_PAE; nr++)
+		s->pkmap_pte[nr] = hm_pkmap_pte(ctx, nr);
+	for (unsigned cpu = 0; cpu < job->nr_cpus && cpu < HM_SMP_MAX_CPUS;
+	     cpu++)
+		for (unsigned t = 0; t < KM_TYPE_NR; t++)
+			s->fix_pte[cpu * KM_TYPE_NR + t] =
+				hm_kmap_atomic_pte(ctx, cpu, t);
+}
+
+int reference__run(struct sim_run **out, const struct job *job,
+		   uint32_t seq_no, char *why, size_t whysz)
+{
+	struct sim_run *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (s) {
+		s->res = calloc(job->n ? job->n : 1, sizeof(*s->res));
+		s->op_cpu = calloc(job->n ? job->n : 1, 1);
+	}
+	if (!s || !s->res || !s->op_cpu) {
+		snprintf(why, whysz, "out of memory");
+		reference__free(s);
+		return HM_EXIT_INTERNAL;
+	}
+	s->ctx = sim_create(job, s, why, whysz);
+	if (!s->ctx) {
+		reference__free(s);
+		return HM_EXIT_INTERNAL;
+	}
+	s->x.seq_no = seq_no;
+	sim_exec(s, job);
+	sim_finish(s, job);
+	*out = s;
+	return 0;
+}
+
+void reference__free(struct sim_run *s)
+{
+	if (!s)
+		return;
+	if (s->ctx)
+		hm_destroy(s->ctx);
+	free(s->log);
+	free(s->res);
+	free(s->op_cpu);
+	free(s);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcg.h - the QEMU TCG backend behind machine.h (tcg.c, qmp.c).
+ */
+#ifndef HM_KVM_TCG_H
+#define HM_KVM_TCG_H
+
+#include "kvm_runner/host/machine.h"
+
+/* A TCG machine run by the QEMU binary @qemu, not booted; or HM_EXIT_SKIP
+ * with @why where QEMU is missing or not runnable. */
+int tcg_machine__open(struct hm_machine **m, const char *qemu, char *why,
+		      size_t whysz);
+
+#endif /* HM_KVM_TCG_H */

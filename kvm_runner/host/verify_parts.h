@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verify_parts.h - the pieces of one sequence's verification, below
+ * verify.c which joins them:
+ *
+ *   checker.c     failed checks, op names, BUG messages compared
+ *   reference.c   the reference run, on the simulator
+ *   checks.c      the guest's results, tables and memory against it
+ *   verify_smp.c  what a run on several vCPUs adds
+ *   judge.c       how the guest's run ended, against the prediction
+ */
+#ifndef HM_KVM_VERIFY_PARTS_H
+#define HM_KVM_VERIFY_PARTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/highmem.h"
+#include "core/layout.h"
+#include "kvm_runner/host/machine.h"
+#include "kvm_runner/host/runner.h"
+#include "kvm_runner/ops_exec.h"
+
+/* checker.c: the failed checks of the sequence being verified: the first
+ * is the FAIL line's reason, a few more are printed as "also:". */
+struct checker {
+	const struct job *job;
+	int failures;
+	char first[512];
+};
+void checker__fail(struct checker *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const char *kop__name(uint32_t code);
+/* "kmap 0x38000 0x0" */
+const char *kop__text(const struct hm_kop *op, char *buf, size_t n);
+/* The same BUG, from the guest's core and the simulator's? */
+bool bug__same(const char *a, const char *b);
+
+/* reference.c: the simulator's run of a job. */
+struct logged_write {
+	uint32_t pfn, off, val, order;
+};
+
+struct sim_run {
+	struct hm_exec x;
+	struct hm_ctx *ctx;
+	int outcome;			/* enum hm_exec_outcome */
+	uint32_t stopped;		/* the op that stopped it */
+	struct hm_kop_result *res;
+	uint32_t bug_count;
+	char bug_msg[HM_MB_MSG_LEN];
+	struct hm_stats stats;
+	uint32_t last_pkmap_nr, cpu;
+	uint64_t pkmap_pte[LAST_PKMAP_PAE];
+	uint64_t fix_pte[KM_TYPE_NR * HM_SMP_MAX_CPUS];
+	struct logged_write *log;	/* every tagged write */
+	size_t nlog, caplog;
+	uint8_t *op_cpu;		/* the CPU current at each op */
+	uint64_t flushes_by[HM_SMP_MAX_CPUS];	/* range flushes, by CPU */
+};
+/* A new run of @job as sequence @seq_no: 0, or HM_EXIT_INTERNAL with
+ * @why (nothing to free). */
+int reference__run(struct sim_run **s, const struct job *job,
+		   uint32_t seq_no, char *why, size_t whysz);
+void reference__free(struct sim_run *s);
+extern const char *const hm_outcome_names[];
+
+/* checks.c: a run that ended as predicted, compared. */
+void checks__results(struct hm_machine *m, const struct job *job,
+		     struct sim_run *s, struct checker *c);
+/* A stale translation the guest caught (HM_MB_BOOT_STALE_CHECK). */
+void checks__stale(struct hm_machine *m, const struct job *job,
+		   struct checker *c);
+/* Memory; then every data frame is given back.  0 or HM_EXIT_INTERNAL. */
+int checks__memory(struct hm_machine *m, struct sim_run *s,
+		   struct checker *c);
+
+/* verify_smp.c: a sequence that ran on several vCPUs.  Check each op's
+ * vCPU against the simulator's CPU, and each vCPU's shootdown acks
+ * against the range flushes the simulator made on the others; append to
+ * the verdict's @buf the ops and acks by vCPU; or, after the watchdog,
+ * what each vCPU was waiting for. */
+void verify_smp__check(struct hm_machine *m, const struct job *job,
+		       const struct sim_run *s, struct checker *c);
+void verify_smp__detail(struct hm_machine *m, const struct job *job,
+			const struct sim_run *s, char *buf, size_t size);
+void verify_smp__waits(struct hm_machine *m, char *buf, size_t size);
+
+/* judge.c: how the guest's run ended (@st), against the simulator's
+ * prediction: the verdict's detail and what to dump after it. */
+struct verdict {
+	char detail[1024];
+	bool dump;		/* registers of st.cpu */
+	bool walk;		/* and a page walk of walk_va */
+	uint32_t walk_va;
+	bool walk_eip;		/* a page walk of EIP (triple fault) */
+};
+void judge__stop(struct hm_machine *m, const struct job *job,
+		 const struct sim_run *s, const struct hm_stop *st,
+		 unsigned timeout_ms, struct checker *c, struct verdict *v);
+
+#endif /* HM_KVM_VERIFY_PARTS_H */
