@@ -109,10 +109,8 @@
 
 /* Boot flags (hm_mailbox.boot_flags), host to guest. */
 #define HM_MB_BOOT_VERBOSE	(1u << 2)	/* = HM_MB_VERBOSE */
-#define HM_MB_BOOT_SERIAL	(1u << 8)	/* QEMU: report through the
+#define HM_MB_BOOT_SERIAL	0x100		/* QEMU: report through the
 						 * serial doorbell, not OUTs */
-#define HM_MB_BOOT_STALE_CHECK	(1u << 9)	/* check every access for a
-						 * stale translation */
 
 /*
  * The serial doorbell (QEMU, HM_MB_BOOT_SERIAL).  Where KVM stops the vCPU
@@ -193,6 +191,7 @@ enum hm_mb_command {
 				 * counts over the timed loop) come back */
 	HM_MB_CMD_SMP_SHOOTDOWN = 2,	/* cpu 0 and cpu 1 around a PKMAP
 				 * wrap: the smp_* fields */
+	HM_MB_CMD_EXIT = 3,	/* QEMU: leave through isa-debug-exit */
 };
 
 /*
@@ -319,8 +318,7 @@ struct hm_mailbox {
 	 * CR2, EIP, CS, EFLAGS). */
 	uint32_t report_port, report_value, report_cpu;
 	uint32_t report_regs[6];
-	/* The stale-read check (HM_MB_BOOT_STALE_CHECK), guest to host, per
-	 * sequence: accesses checked, and the first that went through a
+	/* The stale-read check (guest/stale.c), guest to host, per sequence: accesses checked, and the first that went through a
 	 * stale translation: its op, address, whether it was a write, the
 	 * frame the PTE maps, what the access read (or wrote) and what that
 	 * frame holds there, read through a fresh mapping. */

@@ -132,6 +132,5 @@ void hm_arch_bug(struct hm_ctx *ctx, const struct hm_bug *bug)
 		    "kernel BUG at %s:%u in %s() on cpu %u: %s", bug->file,
 		    bug->line, bug->func, bug->cpu, bug->msg);
 	MB->bug_count++;
-	for (;;)
-		outb(HM_PORT_BUG, 0);
+	guest_report_final(HM_PORT_BUG, 0);
 }

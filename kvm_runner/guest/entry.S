@@ -2,18 +2,85 @@
 /*
  * entry.S - the guest's first instructions and its exception stubs.
  *
- * The host starts us at physical 1 MiB in 32-bit protected mode, paging
- * off (compat mode: EFER.LME is set, so setting CR0.PG below also enters
- * IA-32e compatibility mode) or already on (legacy PAE).  Either way we
- * load the CR3 the host left in the mailbox, turn paging on, and jump to
- * our linked address in the direct map.
+ * KVM starts us at the first byte of the image (physical 1 MiB) in 32-bit
+ * protected mode with the host's GDT and the guest laid out, paging off
+ * (compat mode: EFER.LME is set, so setting CR0.PG below also enters
+ * IA-32e compatibility mode) or already on (legacy PAE).  QEMU's
+ * multiboot loader enters at mb_entry instead, paging off, after the
+ * firmware: we ask the host over the serial line to lay us out (it waits
+ * for the firmware to be done with memory), take its GDT, and enable PAE
+ * and NX ourselves.  Either way we load the CR3 the host left in the
+ * mailbox, turn paging on, and jump to our linked address in the direct
+ * map.
  */
 #include "kvm_runner/mailbox.h"
 
 #define PHYS(x)	((x) - HM_GUEST_PAGE_OFFSET)
+#define COM1_LSR	(HM_COM1 + 5)
+
+/* Multiboot v1 (the a.out kludge: load addresses in the header, so QEMU
+ * loads the flat image as the linker laid it out, bss zeroed). */
+#define MB_MAGIC	0x1BADB002
+#define MB_FLAGS	0x00010000
 
 	.section .text.boot, "ax"
 	.code32
+	.globl _image_start
+_image_start:
+	jmp	_start			/* KVM enters here */
+	.p2align 2
+mb_header:
+	.long	MB_MAGIC
+	.long	MB_FLAGS
+	.long	-(MB_MAGIC + MB_FLAGS)
+	.long	PHYS(mb_header)		/* header_addr */
+	.long	PHYS(_image_start)	/* load_addr */
+	.long	0			/* load_end_addr: the whole file */
+	.long	PHYS(_end)		/* bss_end_addr */
+	.long	PHYS(mb_entry)		/* entry_addr */
+
+/* The GDT the host lays out, by its physical address (paging is off). */
+	.p2align 2
+gdt_phys:
+	.word	4 * 8 - 1
+	.long	HM_GUEST_GDT_PHYS
+
+mb_entry:
+	cli
+	/* "Loaded": one byte to the host, then wait for its answer: by
+	 * then the tables, the GDT and the mailbox are in memory. */
+	movw	$COM1_LSR, %dx
+1:	inb	%dx, %al
+	testb	$0x20, %al		/* THR empty */
+	jz	1b
+	movw	$HM_COM1, %dx
+	movb	$HM_SERIAL_HELLO, %al
+	outb	%al, %dx
+	movw	$COM1_LSR, %dx
+2:	inb	%dx, %al
+	testb	$0x01, %al		/* data ready */
+	jz	2b
+	movw	$HM_COM1, %dx
+	inb	%dx, %al
+	lgdt	PHYS(gdt_phys)
+	ljmp	$HM_GUEST_CS32, $PHYS(3f)
+3:	movl	$HM_GUEST_DS, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %fs
+	movl	%eax, %gs
+	movl	%eax, %ss
+	/* What KVM's sregs give the other path: CR4.PAE and PGE, EFER.NXE
+	 * (the core's PTEs carry NX). */
+	movl	$0xA0, %eax
+	movl	%eax, %cr4
+	movl	$0xC0000080, %ecx	/* EFER */
+	rdmsr
+	orl	$0x800, %eax
+	wrmsr
+	xorl	%ebx, %ebx		/* the boot CPU */
+	/* fall through to _start */
+
 	.globl _start
 _start:
 	cli
@@ -42,10 +109,13 @@ ap_boot:
 
 	.text
 ap_high:
+	lgdt	gdt_virt
 	pushl	%ebx
 	call	guest_ap_main
 	jmp	halt_forever
 high:
+	/* The GDT by its address in the direct map: the identity map goes. */
+	lgdt	gdt_virt
 	call	guest_main
 	/* guest_main does not return; if it did, stop for good. */
 halt_forever:
@@ -96,7 +166,18 @@ common32:
 	movl	0(%esp), %edx		/* EIP */
 	movl	4(%esp), %esi		/* CS */
 	movl	8(%esp), %edi		/* EFLAGS */
+	testl	$HM_MB_BOOT_SERIAL, (HM_GUEST_PAGE_OFFSET + HM_GUEST_MAILBOX_PHYS + HM_MB_BOOT_FLAGS_OFFSET)
+	jnz	1f
 	outb	%al, $HM_PORT_FAULT
+	jmp	halt_forever
+	/* QEMU: the same registers, through the mailbox and the doorbell. */
+1:	pushl	%edi
+	pushl	%esi
+	pushl	%edx
+	pushl	%ecx
+	pushl	%ebx
+	pushl	%eax
+	call	guest_fault_report	/* does not return */
 	jmp	halt_forever
 
 	.macro stub64 vec
@@ -150,6 +231,10 @@ hm_guest_triple:
 empty_idtr:
 	.word	0
 	.long	0
+	.p2align 2
+gdt_virt:
+	.word	4 * 8 - 1
+	.long	HM_GUEST_PAGE_OFFSET + HM_GUEST_GDT_PHYS
 
 /*
  * The TLB shootdown IPI (HM_SMP_IPI_VECTOR), on an application processor

@@ -89,6 +89,19 @@ static inline unsigned guest_this_cpu(void)
 	return (GUEST_VA(HM_GUEST_STACK_TOP) - sp) / HM_SMP_STACK_SIZE;
 }
 
+/* report.c: tell the host (an OUT on KVM, the serial doorbell on QEMU)
+ * and wait to be resumed; _final: and never run on.  guest_exit: leave
+ * QEMU (isa-debug-exit). */
+void guest_report(uint16_t port, uint8_t value);
+void guest_report_final(uint16_t port, uint8_t value)
+	__attribute__((noreturn));
+void guest_exit(void) __attribute__((noreturn));
+/* stale.c: check an access through a mapping against a fresh view of
+ * the frame its PTE names now (where stale translations can be seen). */
+void guest_stale_init(void);
+void guest_stale_reset(struct hm_mailbox *mb);
+void guest_stale_check(uint32_t vaddr, uint32_t seen, bool write);
+
 void guest_puts(const char *s);
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Our own check failed: message to the host, stop. */

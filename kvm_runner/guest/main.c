@@ -74,8 +74,7 @@ void guest_panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	hm_vsnprintf(MB->panic_msg, sizeof(MB->panic_msg), fmt, ap);
 	va_end(ap);
-	for (;;)
-		outb(HM_PORT_PANIC, 0);
+	guest_report_final(HM_PORT_PANIC, 0);
 }
 
 /* ---- Exceptions ---------------------------------------------------------- */
@@ -193,12 +192,16 @@ static void g_write32(struct hm_exec *x, hm_vaddr_t vaddr, uint32_t val)
 {
 	(void)x;
 	*(volatile uint32_t *)vaddr = val;
+	guest_stale_check(vaddr, val, true);
 }
 
 static uint32_t g_read32(struct hm_exec *x, hm_vaddr_t vaddr)
 {
+	uint32_t v = *(volatile uint32_t *)vaddr;
+
 	(void)x;
-	return *(volatile uint32_t *)vaddr;
+	guest_stale_check(vaddr, v, false);
+	return v;
 }
 
 /* A bad address faults here, and the exception stub reports it. */
@@ -289,6 +292,7 @@ static void run_sequence(struct hm_mailbox *mb)
 	uint32_t stopped, n = mb->nr_ops;
 
 	guest_core_prepare(mb->nr_cpus, mb->flags);
+	guest_stale_reset(mb);
 
 	exec.ctx = ctx;
 	exec.ops = &guest_exec_ops;
@@ -336,18 +340,21 @@ void guest_main(void)
 	guest_smp_boot();
 	ctx_init(mb);
 	stale_tlb_probe(mb);
+	guest_stale_init();
 	if (mb->boot_flags & HM_MB_VERBOSE)
 		guest_printf("guest: core up, PKMAP_BASE %#x, %u pkmap entries\n",
 			     guest_ctx.layout.pkmap_base,
 			     LAST_PKMAP(&guest_ctx.layout));
-	outb(HM_PORT_READY, 0);
+	guest_report(HM_PORT_READY, 0);
 	for (;;) {
 		if (mb->command == HM_MB_CMD_BENCH)
 			guest_bench(mb);
 		else if (mb->command == HM_MB_CMD_SMP_SHOOTDOWN)
 			guest_smp_scenario(mb);
+		else if (mb->command == HM_MB_CMD_EXIT)
+			guest_exit();
 		else
 			run_sequence(mb);
-		outb(HM_PORT_DONE, 0);
+		guest_report(HM_PORT_DONE, 0);
 	}
 }
