@@ -32,7 +32,8 @@ static void usage(FILE *f)
 "                    KVM in compat mode)\n"
 "  --kvm-dev PATH    the KVM device (default /dev/kvm)\n"
 "  --qemu PATH       the QEMU binary (default /usr/libexec/qemu-system-i386)\n"
-"  --timeout-ms N    wall-clock watchdog per sequence (default 10000)\n"
+"  --timeout-ms N    wall-clock watchdog per sequence (default 10000; a\n"
+"                    scenario that hangs on purpose: 300, or N if longer)\n"
 "  --paging MODE     KVM: auto (default: legacy PAE if KVM runs it, else\n"
 "                    compat), legacy, or compat; TCG: always legacy PAE\n"
 "  --list            list the scenarios and exit\n"
@@ -121,6 +122,7 @@ static int one_option(int c, struct options *opt)
 	case 't':
 		v = number("timeout-ms", optarg, 1, 3600000);
 		o->timeout_ms = (unsigned)v;
+		o->timeout_set = true;
 		break;
 	case 'p':
 		v = one_of("paging", optarg, pagings, 3);

@@ -39,6 +39,7 @@ enum hm_backend {
 
 struct run_opts {
 	unsigned timeout_ms;
+	bool timeout_set;	/* given on the command line */
 	bool verbose;
 	enum hm_paging_mode mode;
 	bool one_vcpu;		/* several CPUs on one vCPU, playing each */

@@ -164,7 +164,11 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 	if (rc >= 0)
 		return rc;
 	w.c.job = job;
-	w.timeout_ms = job->timeout_ms ? job->timeout_ms : o->timeout_ms;
+	/* A job's own watchdog (a hang on purpose), unless the command line
+	 * asked for a longer one. */
+	w.timeout_ms = !job->timeout_ms ? o->timeout_ms :
+		       o->timeout_set && o->timeout_ms > job->timeout_ms ?
+		       o->timeout_ms : job->timeout_ms;
 	w.m = vms__get(v, job->nr_cpus, &rc, why, sizeof(why));
 	if (!w.m) {
 		printf("FAIL %s: could not %s the VM: %s\n", job->name,
