@@ -33,13 +33,17 @@
  *   0x188000  stale-TLB probe frames A and B
  *   0x18A000  the stale-read check's page table: one entry per vCPU at
  *             HM_GUEST_SCRATCH_VIRT, a fresh view of a frame
+ *   0x18B000  mem_map's page table (4 KiB pages, see below)
  *   0x190000  the mailbox (struct hm_mailbox)
  *   0x1C0000  the stack, growing down from 0x200000
  *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, the same
  *             as the simulator's, so both refuse the same frames
  * 0x40000000  mem_map: one 4-byte struct page per frame (1 MiB for 1 GiB),
- *             mapped by one 2 MiB page at HM_GUEST_MEM_MAP_VIRT: above
- *             the core's memory, so no op can reach it
+ *             mapped at HM_GUEST_MEM_MAP_VIRT: above the core's memory,
+ *             so no op can reach it.  By 4 KiB pages, not one 2 MiB
+ *             page: QEMU's TLB flushes everything on an invlpg anywhere
+ *             in the span of the large pages it holds, and a large page
+ *             up here would stretch that span over the PKMAP window
  */
 #define HM_GUEST_MEM_BYTES	(1ull << 30)
 #define HM_GUEST_RAM_BYTES	(HM_GUEST_MEM_BYTES + (2ull << 20))
@@ -56,6 +60,7 @@
 #define HM_GUEST_PROBE_A_PHYS	0x188000
 #define HM_GUEST_PROBE_B_PHYS	0x189000
 #define HM_GUEST_SCRATCH_PT_PHYS	0x18A000
+#define HM_GUEST_MEM_MAP_PT_PHYS	0x18B000
 #define HM_GUEST_SCRATCH_VIRT	0xFE200000	/* + cpu * 4096 */
 #define HM_GUEST_MAILBOX_PHYS	0x190000
 #define HM_GUEST_MAILBOX_MAX	0x030000
@@ -94,8 +99,12 @@
 #define HM_SMP_MAX_CPUS		4
 #define HM_SMP_IPI_VECTOR	0x40
 #define HM_SMP_WAKE_VECTOR	0x41
-#define HM_APIC_PHYS		0xFEE00000u
+#define HM_APIC_PHYS		0xFEE00000
 #define HM_SMP_STACK_SIZE	0x10000
+/* QEMU: where the boot CPU puts the application processors' real-mode
+ * trampoline (below 1 MiB, page-aligned: the startup IPI's vector is its
+ * page number).  The firmware is done with low memory by then. */
+#define HM_SMP_TRAMPOLINE_PHYS	0x8000
 
 /* hm_mailbox.smp_wait[cpu]: what that vCPU is waiting for, and on whom
  * (the low byte: a cpu number).  0: it is not waiting. */

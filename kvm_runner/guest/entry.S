@@ -47,6 +47,11 @@ gdt_phys:
 
 mb_entry:
 	cli
+	/* The firmware left the 8259s on, the timer at vector 8: our
+	 * interrupts are the local APIC's IPIs only. */
+	movb	$0xff, %al
+	outb	%al, $0x21
+	outb	%al, $0xa1
 	/* "Loaded": one byte to the host, then wait for its answer: by
 	 * then the tables, the GDT and the mailbox are in memory. */
 	movw	$COM1_LSR, %dx
@@ -79,6 +84,29 @@ mb_entry:
 	orl	$0x800, %eax
 	wrmsr
 	xorl	%ebx, %ebx		/* the boot CPU */
+	jmp	_start
+
+/*
+ * An application processor under QEMU, from the trampoline below (which
+ * the boot CPU copied to HM_SMP_TRAMPOLINE_PHYS and pointed its
+ * startup IPI at): protected mode, paging off, our GDT.  The same set-up
+ * as the boot CPU's, its cpu number (= xAPIC ID) in EBX, then _start.
+ */
+ap_pm_entry:
+	movl	$HM_GUEST_DS, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %fs
+	movl	%eax, %gs
+	movl	%eax, %ss
+	movl	$0xA0, %eax		/* CR4.PAE | PGE */
+	movl	%eax, %cr4
+	movl	$0xC0000080, %ecx	/* EFER.NXE */
+	rdmsr
+	orl	$0x800, %eax
+	wrmsr
+	movl	(HM_APIC_PHYS + 0x20), %ebx	/* APIC ID register */
+	shrl	$24, %ebx
 	/* fall through to _start */
 
 	.globl _start
@@ -122,6 +150,31 @@ halt_forever:
 	cli
 1:	hlt
 	jmp	1b
+
+/*
+ * The startup IPI's target: 16-bit real mode at CS = vector << 8, IP 0.
+ * Copied to HM_SMP_TRAMPOLINE_PHYS by the boot CPU (guest/smp.c), so only
+ * CS-relative addresses inside it, and the far jump's absolute one.
+ */
+	.section .rodata
+	.code16
+	.globl	hm_trampoline, hm_trampoline_end
+hm_trampoline:
+	cli
+	movw	%cs, %ax
+	movw	%ax, %ds
+	lgdtl	(tramp_gdt - hm_trampoline)
+	movl	%cr0, %eax
+	orl	$1, %eax		/* PE */
+	movl	%eax, %cr0
+	ljmpl	$HM_GUEST_CS32, $PHYS(ap_pm_entry)
+	.p2align 2
+tramp_gdt:
+	.word	4 * 8 - 1
+	.long	HM_GUEST_GDT_PHYS
+hm_trampoline_end:
+	.code32
+	.text
 
 /*
  * Exceptions 0-31.  Each stub pushes a 0 where the CPU pushes no error
@@ -286,6 +339,53 @@ hm_ipi_handler64:
 	popq	%rax
 	iretq
 
+/*
+ * The same two handlers in 32-bit code, for legacy PAE (QEMU).
+ */
+	.code32
+	.globl	hm_ipi_handler32
+hm_ipi_handler32:
+	pushl	%eax
+	pushl	%ecx
+	pushl	%edx
+	movl	hm_smp_flush_full, %eax
+	testl	%eax, %eax
+	jnz	9f
+	movl	hm_smp_flush_start, %ecx
+	movl	hm_smp_flush_end, %edx
+8:	cmpl	%edx, %ecx
+	jae	10f
+	invlpg	(%ecx)
+	addl	$4096, %ecx
+	jc	10f
+	jmp	8b
+9:	movl	%cr4, %eax
+	movl	%eax, %ecx
+	andl	$~0x80, %ecx
+	movl	%ecx, %cr4
+	movl	%eax, %cr4
+10:	movl	hm_apic_va, %edx
+	movl	0x20(%edx), %eax	/* APIC ID register */
+	shrl	$24, %eax
+	movl	hm_smp_acks, %ecx
+#if !HM_GUEST_INJECT_NO_ACK
+	lock incl (%ecx,%eax,4)
+#endif
+	movl	$0, 0xB0(%edx)		/* EOI */
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	iret
+
+	.globl	hm_wake_handler32
+hm_wake_handler32:
+	pushl	%eax
+	movl	hm_apic_va, %eax
+	movl	$0, 0xB0(%eax)		/* EOI */
+	popl	%eax
+	iret
+
+	.code64
 /*
  * The wake-up IPI (HM_SMP_WAKE_VECTOR): EOI and back.  It only ends the
  * hlt of a waiting vCPU, which then finds in memory what it waited for

@@ -152,5 +152,8 @@ void hm_guest_hang(void) __attribute__((noreturn));
 void hm_guest_triple(void) __attribute__((noreturn));
 void hm_ipi_handler64(void);	/* 64-bit code: only its address */
 void hm_wake_handler64(void);	/* the same */
+void hm_ipi_handler32(void);	/* legacy PAE (QEMU): interrupt gates */
+void hm_wake_handler32(void);
+extern const uint8_t hm_trampoline[], hm_trampoline_end[];
 
 #endif /* HM_KVM_GUEST_H */

@@ -98,18 +98,22 @@ static void idt_init(uint32_t mode)
 			idt[v * words + 3] = 0;
 		}
 	}
-	/* SMP (compat mode only): the TLB shootdown IPI's gate, and the
-	 * wake-up IPI's. */
+	/* SMP: the TLB shootdown IPI's gate, and the wake-up IPI's, 64-bit
+	 * in compat mode (KVM), 32-bit in legacy PAE (QEMU). */
 	for (unsigned v = HM_SMP_IPI_VECTOR;
-	     compat && guest_smp() && v <= HM_SMP_WAKE_VECTOR; v++) {
-		uint32_t h = (uint32_t)(uintptr_t)(v == HM_SMP_IPI_VECTOR ?
-						   hm_ipi_handler64 :
-						   hm_wake_handler64);
+	     guest_smp() && v <= HM_SMP_WAKE_VECTOR; v++) {
+		bool ipi = v == HM_SMP_IPI_VECTOR;
+		uint32_t h = (uint32_t)(uintptr_t)(
+			compat ? (ipi ? hm_ipi_handler64 : hm_wake_handler64) :
+				 (ipi ? hm_ipi_handler32 : hm_wake_handler32));
+		uint32_t cs = compat ? HM_GUEST_CS64 : HM_GUEST_CS32;
 
-		idt[v * 4 + 0] = (h & 0xFFFFu) | (HM_GUEST_CS64 << 16);
-		idt[v * 4 + 1] = (h & 0xFFFF0000u) | 0x8E00u;
-		idt[v * 4 + 2] = 0;
-		idt[v * 4 + 3] = 0;
+		idt[v * words + 0] = (h & 0xFFFFu) | (cs << 16);
+		idt[v * words + 1] = (h & 0xFFFF0000u) | 0x8E00u;
+		if (compat) {
+			idt[v * 4 + 2] = 0;
+			idt[v * 4 + 3] = 0;
+		}
 	}
 	guest_idt_load(mode);
 }
@@ -118,7 +122,7 @@ void guest_idt_load(uint32_t mode)
 {
 	bool compat = mode == HM_PAGING_COMPAT;
 	unsigned words = compat ? 4 : 2;
-	unsigned n = compat && guest_smp() ? HM_SMP_WAKE_VECTOR + 1 : 32;
+	unsigned n = guest_smp() ? HM_SMP_WAKE_VECTOR + 1 : 32;
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint32_t base;

@@ -128,6 +128,54 @@ uint32_t guest_smp_acks(void)
 	return n;
 }
 
+#define APIC_ICR_INIT	0x500
+#define APIC_ICR_SIPI	0x600
+
+/* Wait until the APIC sent the last IPI. */
+static void icr_wait(void)
+{
+	for (uint32_t k = 0; apic_read(APIC_ICR_LO) & APIC_ICR_BUSY; k++)
+		if (k == SPIN_LIMIT)
+			guest_panic("an INIT or startup IPI stays pending");
+}
+
+/*
+ * Under QEMU nobody else starts the application processors: INIT, then
+ * two startup IPIs at the trampoline, as the kernel's wakeup_secondary_
+ * cpu_via_init() does (the delays are for silicon; QEMU needs none).
+ * They come up through the boot identity map, back for as long as that
+ * takes, and count themselves online.
+ */
+static void start_aps(void)
+{
+	uint64_t *pdpt = (uint64_t *)GUEST_VA(MB->pdpt_phys);
+	unsigned n = MB->smp_nr_cpus;
+	volatile uint8_t *to = (uint8_t *)GUEST_VA(HM_SMP_TRAMPOLINE_PHYS);
+
+	for (const uint8_t *p = hm_trampoline; p < hm_trampoline_end; p++)
+		*to++ = *p;
+	pdpt[0] = HM_GUEST_BOOT_PD_PHYS | _PAGE_PRESENT;
+	for (unsigned cpu = 1; cpu < n; cpu++) {
+		apic_write(APIC_ICR_HI, cpu << 24);
+		apic_write(APIC_ICR_LO, APIC_ICR_INIT | APIC_ICR_ASSERT);
+		icr_wait();
+		for (int i = 0; i < 2; i++) {
+			apic_write(APIC_ICR_HI, cpu << 24);
+			apic_write(APIC_ICR_LO, APIC_ICR_SIPI |
+				   (HM_SMP_TRAMPOLINE_PHYS >> 12));
+			icr_wait();
+		}
+	}
+	for (uint32_t k = 0; __atomic_load_n(&MB->smp_online, __ATOMIC_SEQ_CST) !=
+			     n - 1; k++) {
+		if (k == SPIN_LIMIT)
+			guest_panic("%u of %u application processors came up",
+				    MB->smp_online, n - 1);
+		cpu_relax();
+	}
+	pdpt[0] = 0;
+}
+
 /* The boot CPU, once its IDT is in. */
 void guest_smp_boot(void)
 {
@@ -135,6 +183,8 @@ void guest_smp_boot(void)
 		return;
 	apic_init();
 	MB->smp_apic_id[0] = guest_apic_id();
+	if (MB->boot_flags & HM_MB_BOOT_SERIAL)
+		start_aps();
 }
 
 /* The xAPIC's own word on who we are (an MMIO read the host emulates). */
@@ -169,6 +219,10 @@ void guest_ap_main(unsigned cpu)
 	if (cpu >= HM_SMP_MAX_CPUS)
 		guest_panic("application processor %u: at most %u CPUs", cpu,
 			    HM_SMP_MAX_CPUS);
+	/* Forget the boot identity map's 2 MiB page: QEMU turns every
+	 * invlpg into a whole-TLB flush while it holds large pages this far
+	 * apart, and no stale translation could then survive on this CPU. */
+	write_cr3(read_cr3());
 	guest_idt_load(MB->paging_mode);
 	apic_init();
 	MB->smp_apic_id[cpu] = guest_apic_id();

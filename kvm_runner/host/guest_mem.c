@@ -27,15 +27,20 @@ static void gdt_init(uint64_t *gdt)
 }
 
 /* Directory entries of our own beside the kernel's: mem_map above the
- * core's memory in one 2 MiB page, and the stale-read check's table. */
+ * core's memory (4 KiB pages: mailbox.h says why), and the stale-read
+ * check's table. */
 static void extra_mappings(struct hm_machine *m)
 {
 	uint8_t *mem = m->mem;
 	uint64_t *pd = (uint64_t *)(mem + m->tables.kernel_pd);
+	uint64_t *pt = (uint64_t *)(mem + HM_GUEST_MEM_MAP_PT_PHYS);
 	unsigned mm = (HM_GUEST_MEM_MAP_VIRT - HM_GUEST_PAGE_OFFSET) >> 21;
 	unsigned sc = (HM_GUEST_SCRATCH_VIRT - HM_GUEST_PAGE_OFFSET) >> 21;
 
-	pd[mm] = HM_GUEST_MEM_MAP_PHYS | HM_KERNPG_LARGE;
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = (HM_GUEST_MEM_MAP_PHYS + i * 4096ull) | HM_KERNPG_TABLE |
+			_PAGE_GLOBAL;
+	pd[mm] = HM_GUEST_MEM_MAP_PT_PHYS | HM_KERNPG_TABLE;
 	pd[sc] = HM_GUEST_SCRATCH_PT_PHYS | HM_KERNPG_TABLE;
 	memset(mem + HM_GUEST_SCRATCH_PT_PHYS, 0, 4096);
 }

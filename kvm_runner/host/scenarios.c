@@ -231,6 +231,41 @@ static void fault_ap_hang(struct job *j)
 	job__add(j, HM_KOP_HANG, 0, 0);
 }
 
+/*
+ * cpu 1 holds a translation of a PKMAP entry (it read through it) when
+ * cpu 0 wraps the window and maps another frame there: only the shootdown
+ * IPI makes cpu 1's next read see the new frame.  Where the TLB can be
+ * stale (TCG), a guest without it reads the old frame.  The whole window,
+ * and entry 64: QEMU's TLB is direct-mapped by page number, and the
+ * entries of a 16-entry window would share their slots with the guest's
+ * own code pages, which evict them.
+ */
+static void smp_stale(struct job *j)
+{
+	uint32_t i;
+
+	j->nr_cpus = 2;
+	for (i = 1; i < 64; i++) {		/* entries 1..63 */
+		job__add(j, HM_KOP_KMAP, HIGH(i), 0);
+		job__add(j, HM_KOP_KUNMAP, HIGH(i), 0);
+	}
+	job__add(j, HM_KOP_KMAP, HIGH(0), 0);	/* entry 64 */
+	job__add(j, HM_KOP_CPU, 1, 0);
+	job__add(j, HM_KOP_READ, 0, 0);
+	job__add(j, HM_KOP_CPU, 0, 0);
+	job__add(j, HM_KOP_KUNMAP, HIGH(0), 0);
+	/* 65..511, the wrap (one flush, one shootdown), then 0..63 */
+	for (i = 64; i < 64 + 447 + 64; i++) {
+		job__add(j, HM_KOP_KMAP, HIGH(i), 0);
+		job__add(j, HM_KOP_KUNMAP, HIGH(i), 0);
+	}
+	job__add(j, HM_KOP_KMAP, HIGH(1000), 0);	/* entry 64 again */
+	job__add(j, HM_KOP_CPU, 1, 0);
+	job__add(j, HM_KOP_READ, 0, 0);
+	job__add(j, HM_KOP_CPU, 0, 0);
+	job__add(j, HM_KOP_KUNMAP, HIGH(1000), 0);
+}
+
 const struct scenario hm_scenarios[] = {
 	{ "boot", "kmap, write, read, page_address, kunmap of one page", boot },
 	{ "kmap_wrap", "1128 kmap/kunmap pairs: two wraps of the 512 pkmap "
@@ -245,6 +280,10 @@ const struct scenario hm_scenarios[] = {
 	{ "smp_wraps", "four CPUs each wrap a 16-entry window: a range flush "
 		       "from every CPU, a shootdown IPI to the three others "
 		       "on four vCPUs", smp_wraps },
+	{ "smp_stale", "cpu 1 reads through PKMAP entry 0, cpu 0 wraps and "
+		       "maps another frame there, cpu 1 reads again: the "
+		       "shootdown IPI is all that keeps it from the old frame",
+	  smp_stale },
 	{ "misuse", "misuse the core reports and survives: the BUG reports "
 		    "of guest and simulator must match", misuse },
 	{ "bug", "one kunmap too many: the guest's BUG() reaches the host",

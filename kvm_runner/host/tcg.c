@@ -256,6 +256,9 @@ static int first_contact(struct tcg *t, char *why, size_t whysz)
 	m->boot_flags = HM_MB_BOOT_SERIAL;
 	if (guest__layout(m, HM_PAGING_LEGACY_PAE, false, why, whysz))
 		return HM_EXIT_INTERNAL;
+	/* Idle application processors halt until an IPI (guest/smp.c); the
+	 * boot CPU starts them itself, by INIT and startup IPIs. */
+	machine__mailbox(m)->smp_idle_halt = m->nr_vcpus > 1;
 	if (write(t->ser_fd, "G", 1) != 1)
 		return HM_EXIT_INTERNAL;
 	rc = wait_byte(t, 10000, &b);
@@ -304,11 +307,6 @@ static int boot(struct tcg *t, unsigned nr_vcpus, char *why, size_t whysz)
 {
 	int rc;
 
-	if (nr_vcpus > 1) {
-		snprintf(why, whysz, "SMP guests on TCG: the guest does not "
-			 "start application processors by INIT-SIPI yet");
-		return HM_EXIT_SKIP;
-	}
 	rc = make_memory(t, why, whysz);
 	if (!rc)
 		rc = start_qemu(t, nr_vcpus, why, whysz);

@@ -121,7 +121,7 @@ static int compare(struct verification *w, struct hm_totals *t)
 		checker__fail(&w->c, "the guest ran to the end; the simulator "
 			      "predicted a %s at op #%u",
 			      hm_outcome_names[s->outcome], s->stopped);
-	checks__stale(w->m, w->job, &w->c);
+	checks__stale(w->m, w->job, s, &w->c);
 	checks__results(w->m, w->job, s, &w->c);
 	if (w->m->nr_vcpus > 1)
 		verify_smp__check(w->m, w->job, s, &w->c);

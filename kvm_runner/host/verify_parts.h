@@ -70,7 +70,7 @@ void checks__results(struct hm_machine *m, const struct job *job,
 		     struct sim_run *s, struct checker *c);
 /* A stale translation the guest caught (HM_MB_BOOT_STALE_CHECK). */
 void checks__stale(struct hm_machine *m, const struct job *job,
-		   struct checker *c);
+		   const struct sim_run *s, struct checker *c);
 /* Memory; then every data frame is given back.  0 or HM_EXIT_INTERNAL. */
 int checks__memory(struct hm_machine *m, struct sim_run *s,
 		   struct checker *c);
