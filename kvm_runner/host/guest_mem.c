@@ -135,6 +135,29 @@ uint64_t guest__fixmap_pte(struct hm_machine *m, unsigned idx)
 	return e;
 }
 
+/* A file (QEMU's RAM): its data extents, which SEEK_DATA finds at once
+ * where mincore() would look up every page of the GiB. */
+static size_t file_resident(struct hm_machine *m, uint64_t first,
+			    uint64_t *pfns, size_t max)
+{
+	off_t pos = (off_t)(first << 12), end;
+	size_t n = 0;
+
+	while (n < max && pos < (off_t)HM_GUEST_MEM_BYTES) {
+		pos = lseek(m->mem_fd, pos, SEEK_DATA);
+		if (pos < 0)
+			return errno == ENXIO ? n : (size_t)-1;
+		end = lseek(m->mem_fd, pos, SEEK_HOLE);
+		if (end < 0)
+			return (size_t)-1;
+		for (; pos < end && pos < (off_t)HM_GUEST_MEM_BYTES && n < max;
+		     pos += 4096)
+			pfns[n++] = (uint64_t)pos >> 12;
+		pos = end;
+	}
+	return n;
+}
+
 size_t guest__resident(struct hm_machine *m, uint64_t first, uint64_t *pfns,
 		       size_t max)
 {
@@ -142,6 +165,8 @@ size_t guest__resident(struct hm_machine *m, uint64_t first, uint64_t *pfns,
 	uint64_t npages = HM_GUEST_MEM_BYTES >> 12;
 	size_t n = 0;
 
+	if (m->mem_fd >= 0)
+		return file_resident(m, first, pfns, max);
 	if (mincore(m->mem, HM_GUEST_MEM_BYTES, vec) < 0)
 		return (size_t)-1;
 	for (uint64_t pfn = first; pfn < npages && n < max; pfn++)
