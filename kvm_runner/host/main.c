@@ -60,17 +60,22 @@ static int add_what(const char *what, struct job **jobs, size_t *njobs)
 	return input__load(what, jobs, njobs);
 }
 
+/* After the machines are closed: a QEMU's RSS is that of a child. */
 static void summary(const struct hm_totals *t, uint64_t t_start,
 		    uint64_t t_jobs, double boot_ms)
 {
-	struct rusage ru;
+	struct rusage ru, ch;
 
 	getrusage(RUSAGE_SELF, &ru);
+	getrusage(RUSAGE_CHILDREN, &ch);
 	printf("time: %.1f ms in all, boot %.1f ms; %u sequences in %.1f ms "
-	       "(%.0f/s), %.1f ms of it in the guest; max RSS %.1f MB\n",
+	       "(%.0f/s), %.1f ms of it in the guest; max RSS %.1f MB",
 	       (now_ns() - t_start) / 1e6, boot_ms, t->sequences,
 	       t_jobs / 1e6, t_jobs ? t->sequences / (t_jobs / 1e9) : 0.0,
 	       t->guest_ns / 1e6, ru.ru_maxrss / 1024.0);
+	if (ch.ru_maxrss)
+		printf(", QEMU's %.1f MB", ch.ru_maxrss / 1024.0);
+	printf("\n");
 	if (t->stale_checked)
 		printf("stale-read check: %u guest accesses checked against a "
 		       "fresh mapping of their frame\n", t->stale_checked);
@@ -99,10 +104,13 @@ static int run_jobs(struct run_opts *o, struct job *jobs, size_t njobs,
 	struct hm_totals t = { 0 };
 	unsigned passed = 0, failed = 0, skipped = 0;
 	uint64_t t_jobs;
+	double boot_ms;
 	int rc = backend__start(o, &vms.vm[1]);
 
-	if (rc)
+	if (rc) {
+		vms__close(&vms);
 		return rc;
+	}
 	t_jobs = now_ns();
 	for (size_t i = 0; i < njobs && !rc; i++) {
 		int r = verify__job(&vms, o, &jobs[i], &t);
@@ -116,13 +124,15 @@ static int run_jobs(struct run_opts *o, struct job *jobs, size_t njobs,
 			rc = HM_EXIT_INTERNAL;
 		}
 	}
-	summary(&t, t_start, now_ns() - t_jobs, vms.vm[1]->boot_ms);
+	t_jobs = now_ns() - t_jobs;
+	boot_ms = vms.vm[1]->boot_ms;
+	vms__close(&vms);
+	summary(&t, t_start, t_jobs, boot_ms);
 	if (skipped)
 		printf("%u passed, %u failed, %u skipped\n", passed, failed,
 		       skipped);
 	else
 		printf("%u passed, %u failed\n", passed, failed);
-	vms__close(&vms);
 	return rc ? rc : failed ? HM_EXIT_FAIL : HM_EXIT_PASS;
 }
 
