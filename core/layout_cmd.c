@@ -137,8 +137,8 @@ static void print_list(void)
 		printf("%s%s\n  %s\n  .config: %s\n", p->name,
 		       strcmp(p->name, HM_KERNEL_PROFILE_DEFAULT) ? "" :
 		       " (default)", p->kernel, p->config);
-		printf("  from: %s\n  not checked: %s\n", p->sources,
-		       p->uncertain);
+		printf("  from: %s\n  checked: %s\n  not checked: %s\n",
+		       p->sources, p->checked, p->uncertain);
 	}
 }
 

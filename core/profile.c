@@ -63,6 +63,10 @@ static const struct hm_kernel_profile linux_2_6_24 = {
 		"pgtable_32.c) was not opened; its value 128 << 20 was. "
 		"Which options a real distro 2.6.24 build set (F00F, cyclone, "
 		"subarch) was not checked: each adds fixmap entries.",
+	.checked =
+		"against the headers named above, read in a copy of 2.6.24 "
+		"with comments added (not a pristine tarball); no 2.6.24 "
+		"binary was at hand",
 	.nr_cpus_config = 0,
 	.fix_permanent = fix_2_6_24,
 	.nr_fix_permanent = sizeof(fix_2_6_24) / sizeof(fix_2_6_24[0]),
@@ -138,7 +142,11 @@ static const struct hm_kernel_profile linux_4_7 = {
 		"come in 4.13), not in a 4.7 tree. That PKMAP_BASE hangs below "
 		"FIXADDR_START, not FIXADDR_BOOT_START as in 2.6.x, holds in "
 		"those copies; when the change came (believed 3.15, generic "
-		"early_ioremap) was not checked.",
+		"early_ioremap) was not checked. KM_TYPE_NR 20/41, "
+		"kmap_atomic_idx_push and __kunmap_atomic are as recalled from "
+		"4.x sources, not re-read for this profile.",
+	.checked = "against the headers named above only (no 4.7 binary "
+		   "was at hand)",
 	.nr_cpus_config = 0,
 	.fix_permanent = fix_4_7,
 	.nr_fix_permanent = sizeof(fix_4_7) / sizeof(fix_4_7[0]),
@@ -213,15 +221,24 @@ static const struct hm_kernel_profile linux_6_1 = {
 		"cpu_entry_area (x86_32: gdt, guard, entry stack, guard, "
 		"doublefault stack, tss_struct, debug store, 16+16 pages of "
 		"BTS/PEBS buffers)",
+	.checked =
+		"against Debian's 6.1.192-3 i386 binary: its "
+		"__kmap_local_pfn_prot computes __FIXADDR_TOP - ((0x43 + idx + "
+		"16 * cpu) << 12) and BUGs past idx 15 (FIX_KMAP_BEGIN 68, "
+		"KM_MAX_IDX 16); constants __FIXADDR_TOP - 0x243000 / 0x244000 "
+		"/ 0x247000 / 0x600000 (FIX_KMAP_END 579, FIX_PCIE_MCFG 580, "
+		"FIXADDR_START at 583, FIX_WP_TEST 1536); (__FIXADDR_TOP - "
+		"0xb62000) & 0xffe00000 as CPU_ENTRY_AREA_BASE, with 0x561000 "
+		"(1377 pages: 32 x 43 + 1), and PKMAP_BASE 4 MiB below it. "
+		"Booted under QEMU with 1 GiB and 1 or 4 CPUs it prints '879MB "
+		"LOWMEM available' and 'low ram: 0 - 36ffe000'; with 1 and 2 "
+		"GiB its /proc/kcore has vmalloc at 0xf77fe000 + 0x7800000 and "
+		"the direct map 0xc0000000 + 0x36ffe000",
 	.uncertain =
-		"sizeof(struct cpu_entry_area) = 43 pages was summed by hand "
-		"from the struct (tss_struct with the I/O bitmaps of "
-		"X86_IOPL_IOPERM: 16512 bytes, 5 pages) and not checked "
-		"against a built or booted kernel; anything from 32 to 47 "
-		"pages gives the same PMD-rounded addresses (PAE, NR_CPUS=32, "
-		"no debug). "
-		"The 6.1 fixmap enum was pieced from the 5.11 KMAP_LOCAL "
-		"change and later copies, not read in a 6.1.192 tree.",
+		"The debug (DEBUG_KMAP_LOCAL) and 2-level variants, which no "
+		"Debian binary has, follow the source only. Which entries sit "
+		"at 581 and 582 (the GHES pair by the source) was not seen in "
+		"the binary; only that the permanent fixmap ends at 583.",
 	.nr_cpus_config = 32,
 	.fix_permanent = fix_6_1,
 	.nr_fix_permanent = sizeof(fix_6_1) / sizeof(fix_6_1[0]),

@@ -9,7 +9,8 @@
  * formulas of its arch/x86 headers place PKMAP_BASE, VMALLOC_* and MAXMEM.
  * hm_profile_layout() turns a profile plus (PAE, RAM, CPUs, debug) into the
  * addresses that kernel would use.  The profile's strings name the headers
- * and definitions each number follows and what was not checked.
+ * and definitions each number follows, what they were checked against
+ * and what was not checked.
  *
  * This layer is data and arithmetic only: the core does not follow it yet
  * (core/layout.c keeps its own layout until the profiles are wired into
@@ -103,7 +104,8 @@ struct hm_kernel_profile {
 	const char *kernel;	/* one line: version and what it is */
 	const char *config;	/* the .config options the numbers assume */
 	const char *sources;	/* the header and definition of each number */
-	const char *uncertain;	/* what was not checked against the source */
+	const char *checked;	/* what the numbers were held against */
+	const char *uncertain;	/* what was not checked, or is guessed */
 
 	/* NR_CPUS of the stated .config; 0: built for the CPUs simulated. */
 	unsigned nr_cpus_config;

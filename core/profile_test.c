@@ -433,6 +433,7 @@ static void profiles_and_behaviour(void **state)
 		assert_int_equal(p->unmap_pte, HM_UNMAP_CLEAR_FLUSH);
 		assert_true(strlen(p->config) > 20);
 		assert_true(strlen(p->sources) > 20);
+		assert_true(strlen(p->checked) > 20);
 		assert_true(strlen(p->uncertain) > 20);
 	}
 	assert_int_equal(n, 3);
