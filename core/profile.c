@@ -137,16 +137,19 @@ static const struct hm_kernel_profile linux_4_7 = {
 		"KM_TYPE_NR) only under DEBUG_HIGHMEM); arch/x86/mm/highmem_32.c: "
 		"kmap_atomic_prot, __kunmap_atomic",
 	.uncertain =
-		"The fixmap enum and pgtable_32_types.h were read in 4.12/4.14 "
-		"copies (4.12 adds FIX_GDT_REMAP, left out here; GHES slots "
-		"come in 4.13), not in a 4.7 tree. That PKMAP_BASE hangs below "
-		"FIXADDR_START, not FIXADDR_BOOT_START as in 2.6.x, holds in "
-		"those copies; when the change came (believed 3.15, generic "
-		"early_ioremap) was not checked. KM_TYPE_NR 20/41, "
-		"kmap_atomic_idx_push and __kunmap_atomic are as recalled from "
-		"4.x sources, not re-read for this profile.",
-	.checked = "against the headers named above only (no 4.7 binary "
-		   "was at hand)",
+		"No 4.7 tree was read: the fixmap enum is the one of a 4.1.15 "
+		"and a 4.12 tree, identical for x86_32 but for FIX_GDT_REMAP, "
+		"which 4.12 added (left out; the GHES slots came in 4.13). "
+		"PKMAP_BASE hangs below FIXADDR_START in 4.1.15 and 4.9.227 "
+		"(3.18 still used FIXADDR_BOOT_START). kmap_atomic_idx_push "
+		"(BUG_ON only under DEBUG_HIGHMEM) is as recalled from 4.x "
+		"include/linux/highmem.h, not re-read.",
+	.checked =
+		"against those headers in the 4.1.15 and 4.12/4.14 copies: "
+		"fixmap.h, pgtable_32_types.h, asm-generic/kmap_types.h "
+		"(KM_TYPE_NR 20, 41), x86 kmap_types.h (__WITH_KM_FENCE on "
+		"X86_32 && DEBUG_HIGHMEM), highmem_32.c (__kunmap_atomic "
+		"kpte_clear_flush); no 4.7 binary was at hand",
 	.nr_cpus_config = 0,
 	.fix_permanent = fix_4_7,
 	.nr_fix_permanent = sizeof(fix_4_7) / sizeof(fix_4_7[0]),
