@@ -233,10 +233,11 @@ static const struct hm_kernel_profile linux_6_1 = {
 		"FIXADDR_START at 583, FIX_WP_TEST 1536); (__FIXADDR_TOP - "
 		"0xb62000) & 0xffe00000 as CPU_ENTRY_AREA_BASE, with 0x561000 "
 		"(1377 pages: 32 x 43 + 1), and PKMAP_BASE 4 MiB below it. "
-		"Booted under QEMU with 1 GiB and 1 or 4 CPUs it prints '879MB "
-		"LOWMEM available' and 'low ram: 0 - 36ffe000'; with 1 and 2 "
-		"GiB its /proc/kcore has vmalloc at 0xf77fe000 + 0x7800000 and "
-		"the direct map 0xc0000000 + 0x36ffe000",
+		"Booted under QEMU with 1, 2 and 4 GiB and 1 or 4 CPUs it "
+		"prints 'NR_CPUS:32', '879MB LOWMEM available' and 'low ram: 0 "
+		"- 36ffe000'; with 1 and 2 GiB its /proc/kcore has vmalloc at "
+		"0xf77fe000 + 0x7800000 and the direct map 0xc0000000 + "
+		"0x36ffe000",
 	.uncertain =
 		"The debug (DEBUG_KMAP_LOCAL) and 2-level variants, which no "
 		"Debian binary has, follow the source only. Which entries sit "
