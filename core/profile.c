@@ -29,6 +29,16 @@ static const struct hm_fixmap_entry fix_2_6_24[] = {
 	{ "FIX_PARAVIRT_BOOTMAP", 1, "PARAVIRT" },
 };
 
+/* include/asm-x86/kmap_types.h of 2.6.24 (x86_32): 13 types, no KM_PTE2
+ * (seed 002's list of 14 has it; the core's enum km_type follows the
+ * seed). */
+static const char *const km_types_2_6_24[] = {
+	"KM_BOUNCE_READ", "KM_SKB_SUNRPC_DATA", "KM_SKB_DATA_SOFTIRQ",
+	"KM_USER0", "KM_USER1", "KM_BIO_SRC_IRQ", "KM_BIO_DST_IRQ",
+	"KM_PTE0", "KM_PTE1", "KM_IRQ0", "KM_IRQ1", "KM_SOFTIRQ0",
+	"KM_SOFTIRQ1",
+};
+
 static const struct hm_fixmap_entry fix_2_6_24_boot[] = {
 	{ "FIX_WP_TEST", 1, NULL },
 };
@@ -75,6 +85,8 @@ static const struct hm_kernel_profile linux_2_6_24 = {
 	.fix_after_btmaps = fix_2_6_24_boot,
 	.nr_fix_after_btmaps = 1,
 	.kmap_scheme = HM_KMAP_TYPED,
+	.km_type_names = km_types_2_6_24,
+	.nr_km_types = sizeof(km_types_2_6_24) / sizeof(km_types_2_6_24[0]),
 	.km_slots = 13, .km_slots_debug = 27,
 	.km_first_idx = 0, .km_first_idx_debug = 1,
 	.km_step = 1, .km_step_debug = 2,

@@ -120,6 +120,10 @@ struct hm_kernel_profile {
 
 	/* Temporary maps.  Slots per CPU: KM_TYPE_NR or KM_MAX_IDX. */
 	enum hm_kmap_scheme kmap_scheme;
+	/* HM_KMAP_TYPED: enum km_type's names in order (without the debug
+	 * fences); NULL otherwise. */
+	const char *const *km_type_names;
+	unsigned nr_km_types;
 	unsigned km_slots, km_slots_debug;
 	/* The slot index of the first map on a CPU and the step between
 	 * nested maps (typed: between consecutive km_type values): 1 and 2

@@ -132,6 +132,23 @@ static void linux_2_6_24_table(void **state)
 	assert_int_equal(pl.cpu_entry_area_base, 0);
 }
 
+/* include/asm-x86/kmap_types.h (2.6.24): the 13 names in enum order. */
+static void linux_2_6_24_km_types(void **state)
+{
+	const struct hm_kernel_profile *p =
+		hm_kernel_profile_find("linux-2.6.24");
+
+	(void)state;
+	assert_int_equal(p->nr_km_types, 13);
+	assert_int_equal(p->nr_km_types, p->km_slots);
+	assert_string_equal(p->km_type_names[0], "KM_BOUNCE_READ");
+	assert_string_equal(p->km_type_names[3], "KM_USER0");
+	assert_string_equal(p->km_type_names[8], "KM_PTE1");
+	assert_string_equal(p->km_type_names[9], "KM_IRQ0");	/* no KM_PTE2 */
+	assert_string_equal(p->km_type_names[12], "KM_SOFTIRQ1");
+	assert_null(hm_kernel_profile_find("linux-4.7")->km_type_names);
+}
+
 /*
  * linux-2.6.24 with DEBUG_HIGHMEM: kmap_types.h's D(n) puts __KM_FENCE_n
  * before each type and before KM_TYPE_NR: KM_TYPE_NR 2 * 13 + 1 = 27,
@@ -483,6 +500,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(linux_2_6_24_table),
+		cmocka_unit_test(linux_2_6_24_km_types),
 		cmocka_unit_test(linux_2_6_24_debug),
 		cmocka_unit_test(linux_2_6_24_nopae_and_small),
 		cmocka_unit_test(linux_4_7_table),
