@@ -331,7 +331,8 @@ static void watchdog_handler(int sig)
 	(void)sig;
 	watchdog_fired = 1;
 	if (watched_run)
-		watched_run->immediate_exit = 1;
+		__atomic_store_n(&watched_run->immediate_exit, 1,
+				 __ATOMIC_SEQ_CST);
 }
 
 static void watchdog_arm(struct kvm *kvm, unsigned ms)
@@ -349,7 +350,7 @@ static void watchdog_arm(struct kvm *kvm, unsigned ms)
 		installed = true;
 	}
 	watchdog_fired = 0;
-	kvm->run->immediate_exit = 0;
+	__atomic_store_n(&kvm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	watched_run = kvm->run;
 	setitimer(ITIMER_REAL, &it, NULL);
 }
@@ -360,7 +361,7 @@ static void watchdog_disarm(struct kvm *kvm)
 
 	setitimer(ITIMER_REAL, &it, NULL);
 	watched_run = NULL;
-	kvm->run->immediate_exit = 0;
+	__atomic_store_n(&kvm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 }
 
 static void console_putc(struct kvm *kvm, char c)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,7 +99,9 @@ int qmp__command(struct qmp *q, const char *cmd, char *out, size_t outsz,
 {
 	size_t n = strlen(cmd);
 
-	if (write(q->fd, cmd, n) != (ssize_t)n || write(q->fd, "\n", 1) != 1)
+	/* send(): a QEMU that died must not kill us with SIGPIPE */
+	if (send(q->fd, cmd, n, MSG_NOSIGNAL) != (ssize_t)n ||
+	    send(q->fd, "\n", 1, MSG_NOSIGNAL) != 1)
 		return -1;
 	return wait_line(q, "\"return\"", out, outsz, timeout_ms);
 }

@@ -31,7 +31,7 @@ struct ap {
 	size_t run_size;
 	pthread_t thread;
 	bool started;
-	volatile bool stop, exited;
+	bool stop, exited;		/* __atomic: shared with its thread */
 	bool died;			/* stopped on its own: ev says why */
 	struct vcpu_event ev;
 };
@@ -51,7 +51,7 @@ static void kick_bsp(struct kvm *kvm)
 		return;
 	__atomic_store_n(&kvm->kicked, 1, __ATOMIC_SEQ_CST);
 	if (run)
-		run->immediate_exit = 1;
+		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(kvm->bsp_thread, SIGUSR1);
 }
 
@@ -67,7 +67,7 @@ static void *ap_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	while (!ap->stop) {
+	while (!__atomic_load_n(&ap->stop, __ATOMIC_SEQ_CST)) {
 		if (ioctl(ap->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -100,7 +100,8 @@ static void *ap_thread(void *arg)
 		ap->died = true;
 		break;
 	}
-	ap->exited = true;
+	/* After died and ev: whoever sees exited sees them. */
+	__atomic_store_n(&ap->exited, true, __ATOMIC_SEQ_CST);
 	if (ap->died)
 		kick_bsp(ap->kvm);
 	return NULL;
@@ -163,9 +164,12 @@ static int ap_create(struct kvm *kvm, struct ap *ap, unsigned cpu, char *why,
 static void ap_stop(struct ap *ap)
 {
 	if (ap->started) {
-		ap->stop = true;
-		for (int i = 0; !ap->exited && i < 1000; i++) {
-			ap->run->immediate_exit = 1;
+		__atomic_store_n(&ap->stop, true, __ATOMIC_SEQ_CST);
+		for (int i = 0;
+		     !__atomic_load_n(&ap->exited, __ATOMIC_SEQ_CST) && i < 1000;
+		     i++) {
+			__atomic_store_n(&ap->run->immediate_exit, 1,
+					 __ATOMIC_SEQ_CST);
 			pthread_kill(ap->thread, SIGUSR1);
 			usleep(1000);
 		}
@@ -284,7 +288,9 @@ int smp__start_aps(struct kvm *kvm, unsigned nr_cpus, unsigned timeout_ms,
 	while (__atomic_load_n(&mb->smp_online, __ATOMIC_SEQ_CST) !=
 	       nr_cpus - 1) {
 		for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
-			if (s->ap[cpu].died) {
+			if (__atomic_load_n(&s->ap[cpu].exited,
+					    __ATOMIC_SEQ_CST) &&
+			    s->ap[cpu].died) {
 				ap_describe(&s->ap[cpu], what, sizeof(what));
 				snprintf(why, whysz, "while starting: %s",
 					 what);

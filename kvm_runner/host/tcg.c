@@ -171,6 +171,13 @@ static int start_qemu(struct tcg *t, unsigned nr_vcpus, char *why,
 	return 0;
 }
 
+/* One byte on the doorbell: the guest goes on.  send(), so that a QEMU
+ * that died gives an error, not SIGPIPE. */
+static bool resume(struct tcg *t)
+{
+	return send(t->ser_fd, "G", 1, MSG_NOSIGNAL) == 1;
+}
+
 /* QEMU's exit, as text, once it has gone (or is killed now). */
 static void reap(struct tcg *t, bool kill_it, char *what, size_t n)
 {
@@ -262,7 +269,7 @@ static int first_contact(struct tcg *t, char *why, size_t whysz)
 	/* Idle application processors halt until an IPI (guest/smp.c); the
 	 * boot CPU starts them itself, by INIT and startup IPIs. */
 	machine__mailbox(m)->smp_idle_halt = m->nr_vcpus > 1;
-	if (write(t->ser_fd, "G", 1) != 1)
+	if (!resume(t))
 		return HM_EXIT_INTERNAL;
 	rc = wait_byte(t, 10000, &b);
 	if (rc || b != HM_PORT_READY) {
@@ -286,7 +293,7 @@ static void tcg_teardown(struct hm_machine *m)
 		uint8_t b;
 
 		machine__mailbox(m)->command = HM_MB_CMD_EXIT;
-		if (write(t->ser_fd, "G", 1) == 1)
+		if (resume(t))
 			wait_byte(t, 200, &b);
 	}
 	reap(t, true, what, sizeof(what));
@@ -375,7 +382,7 @@ static int tcg_run(struct hm_machine *m, unsigned timeout_ms,
 
 	memset(st, 0, sizeof(*st));
 	t->regs_valid = false;
-	if (write(t->ser_fd, "G", 1) != 1) {
+	if (!resume(t)) {
 		rc = -1;
 	} else {
 		rc = wait_byte(t, timeout_ms ? timeout_ms : 1, &b);
