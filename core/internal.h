@@ -261,6 +261,9 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *   3  set_page_address() never removes: stale hash-table entries
  *   4  debug kunmap_atomic() leaves the PTE in place
  *   5  every CPU's kmap_atomic() uses cpu 0's window
+ *   6  debug kunmap_atomic()/kunmap_local() clear the PTE but do not
+ *      flush it from the TLB (kvm_runner's teeth on a TLB that can be
+ *      stale; not in the fuzzers' list)
  */
 #ifndef HM_INJECT_BUG
 #define HM_INJECT_BUG 0
