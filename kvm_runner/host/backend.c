@@ -127,9 +127,7 @@ int backend__start(struct run_opts *o, struct hm_machine **m)
 	if (asked == HM_BACKEND_AUTO)
 		rc = start_auto(o, m, why, sizeof(why));
 	else
-		rc = open_boot(o, asked, asked == HM_BACKEND_TCG ?
-				   HM_PAGING_LEGACY_PAE : o->mode, m, why,
-			       sizeof(why));
+		rc = open_boot(o, asked, o->mode, m, why, sizeof(why));
 	if (rc == HM_EXIT_SKIP) {
 		printf("SKIPPED: %s%s\n", asked == HM_BACKEND_KVM ?
 		       "no usable KVM: " : asked == HM_BACKEND_TCG ?

@@ -147,6 +147,13 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (opt.run.backend == HM_BACKEND_TCG &&
+	    (opt.bench || (opt.first < argc &&
+			   !strcmp(argv[opt.first], "smp_shootdown")))) {
+		fprintf(stderr, "kvm_runner: %s runs on KVM only\n",
+			opt.bench ? "--bench" : "smp_shootdown");
+		return HM_EXIT_USAGE;
+	}
 	if (opt.bench) {
 		if (opt.first < argc) {
 			fprintf(stderr, "kvm_runner: --bench runs no "
