@@ -92,6 +92,9 @@ if [ "$part" = nokvm ]; then
 		expect '^SKIPPED: no usable QEMU: no QMP greeting from QEMU \(QEMU exited with status 1\)$'
 	run 2 --timeout-ms banana boot && expect 'timeout-ms'
 	run 2 --backend=hvf boot && expect 'backend'
+	run 2 --backend=tcg --paging compat boot && expect 'TCG runs legacy PAE'
+	run 2 --backend=tcg --bench && expect 'runs on KVM only'
+	run 2 --backend=tcg smp_shootdown && expect 'runs on KVM only'
 	run 77 --kvm-dev /nonexistent/kvm --bench &&
 		expect '^SKIPPED: no usable KVM: /nonexistent/kvm: No such file or directory'
 	run 2 --bench boot && expect 'runs no sequences'

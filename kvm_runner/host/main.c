@@ -154,6 +154,12 @@ int main(int argc, char **argv)
 			opt.bench ? "--bench" : "smp_shootdown");
 		return HM_EXIT_USAGE;
 	}
+	if (opt.run.backend == HM_BACKEND_TCG &&
+	    opt.run.mode == HM_PAGING_COMPAT) {
+		fprintf(stderr, "kvm_runner: --paging compat: TCG runs legacy "
+			"PAE (qemu-system-i386 has no long mode)\n");
+		return HM_EXIT_USAGE;
+	}
 	if (opt.bench) {
 		if (opt.first < argc) {
 			fprintf(stderr, "kvm_runner: --bench runs no "

@@ -340,10 +340,9 @@ static int tcg_boot(struct hm_machine *m, enum hm_paging_mode mode,
 	int rc;
 
 	tcg_teardown(m);
+	(void)mode;	/* always legacy PAE: qemu-system-i386 has no long
+			 * mode (main.c refuses --paging compat) */
 	m->fallback_why[0] = '\0';
-	if (mode == HM_PAGING_COMPAT)
-		snprintf(m->fallback_why, sizeof(m->fallback_why), "asked for "
-			 "compat mode, but qemu-system-i386 has no long mode");
 	m->mode = HM_PAGING_LEGACY_PAE;
 	m->nr_vcpus = nr_vcpus;
 	rc = boot(t, nr_vcpus, why, whysz);
