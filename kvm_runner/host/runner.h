@@ -44,6 +44,7 @@ struct run_opts {
 	enum hm_paging_mode mode;
 	bool one_vcpu;		/* several CPUs on one vCPU, playing each */
 	enum hm_backend backend;
+	bool quiet;		/* no PASS lines (the guest fuzz target) */
 	const char *dev;	/* the KVM device */
 	const char *qemu;	/* the QEMU binary */
 };

@@ -138,7 +138,7 @@ static void report(struct verification *w)
 
 	if (w->c.failures)
 		printf("FAIL %s: %s\n", w->job->name, w->c.first);
-	else
+	else if (!w->o->quiet)
 		printf("PASS %s (%s)\n", w->job->name, w->v.detail);
 	if (!w->v.dump)
 		return;

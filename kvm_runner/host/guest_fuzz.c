@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guest_fuzz.c - //kvm_runner:kmap_guest_fuzz, differential fuzzing in the
+ * guest (issue #12): libFuzzer's inputs, in the binary form of fuzz/ops.h,
+ * each run on the simulator and in a QEMU TCG guest booted once (the core
+ * reset between inputs through the mailbox, no reboot), and checked as
+ * kvm_runner checks a file: results, counters, PTEs, memory, and the
+ * guest's stale-read check, on a TLB that can be wrong.  Any difference
+ * aborts with the replayable text sequence.
+ *
+ * Inputs the strict decoder refuses are not sequences: skipped, as the
+ * runner would refuse the file.  Sequences of N CPUs run on N vCPUs, in a
+ * machine booted the first time one comes.
+ *
+ *	bazel run //kvm_runner:kmap_guest_fuzz -- -max_total_time=60 DIR...
+ *
+ * HM_QEMU: another QEMU binary.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz/ops.h"
+#include "kvm_runner/host/verify.h"
+
+static struct run_opts opts;
+static struct vms vms = { .o = &opts };
+static struct hm_totals totals;
+static int input_fd = -1;
+
+/* At exit: where the time went, by vCPU count. */
+static void close_all(void)
+{
+	vms__close(&vms);
+	for (unsigned n = 1; n <= HM_SMP_MAX_CPUS; n++)
+		if (totals.sequences_on[n])
+			fprintf(stderr, "kmap_guest_fuzz: %u inputs on %u "
+				"vCPU%s, %.3f ms each in the guest\n",
+				totals.sequences_on[n], n, n > 1 ? "s" : "",
+				totals.guest_ns_on[n] / 1e6 /
+					totals.sequences_on[n]);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *qemu = getenv("HM_QEMU");
+
+	(void)argc;
+	(void)argv;
+	opts.timeout_ms = 10000;
+	opts.backend = HM_BACKEND_TCG;
+	opts.dev = "/dev/kvm";
+	opts.qemu = qemu ? qemu : "/usr/libexec/qemu-system-i386";
+	opts.quiet = true;
+	input_fd = memfd_create("hm-fuzz-input", MFD_CLOEXEC);
+	if (input_fd < 0 || backend__start(&opts, &vms.vm[1])) {
+		fprintf(stderr, "kmap_guest_fuzz: no TCG guest\n");
+		exit(1);
+	}
+	atexit(close_all);
+	return 0;
+}
+
+/* The input as a job, through the runner's own loader (input.c). */
+static int load(const uint8_t *data, size_t size, struct job **jobs,
+		size_t *njobs)
+{
+	char path[64];
+
+	if (ftruncate(input_fd, 0) < 0 ||
+	    pwrite(input_fd, data, size, 0) != (ssize_t)size)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", input_fd);
+	return input__load(path, jobs, njobs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct hm_seq seq;
+	struct job *jobs = NULL;
+	size_t njobs = 0;
+	char err[128];
+	int rc;
+
+	if (!hm_seq_decode(data, size, true, &seq, err, sizeof(err)))
+		return 0;
+	if (load(data, size, &jobs, &njobs) || njobs != 1) {
+		fprintf(stderr, "kmap_guest_fuzz: cannot load an input\n");
+		abort();
+	}
+	snprintf(jobs[0].name, sizeof(jobs[0].name), "input (%zu bytes, "
+		 "%zu ops)", size, seq.n);
+	rc = jobs[0].error[0] ? HM_EXIT_SKIP :
+	     verify__job(&vms, &opts, &jobs[0], &totals);
+	job__free(&jobs[0]);
+	free(jobs);
+	if (rc == HM_EXIT_PASS || rc == HM_EXIT_SKIP)
+		return 0;
+	fprintf(stderr, "kmap_guest_fuzz: the guest and the simulator differ "
+		"(above); the sequence, replayable with kvm_runner:\n");
+	hm_seq_print(&seq, stderr);
+	fflush(stderr);
+	abort();
+}
