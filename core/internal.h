@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arch.h"
 #include "core/highmem.h"
 #include "core/layout.h"
 #include "core/list.h"
@@ -35,11 +36,6 @@ struct page {
  * is the same in the simulator and in the 32-bit guest. */
 #define HM_MEM_MAP_VADDR	0xC1000000u
 #define HM_SIZEOF_KERNEL_PAGE	32u
-
-/* A spinlock.  The arch decides how to spin; the core only takes it. */
-typedef struct {
-	uint32_t locked;
-} hm_spinlock_t;
 
 /* A wait queue: how many tasks sleep on it (changed under the lock that
  * guards the condition they wait for) and a sequence the arch bumps on
@@ -290,8 +286,6 @@ int hm_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* ---- Helpers over the arch interface ------------------------------------- */
-
-#include "core/arch.h"
 
 static inline struct hm_percpu *this_cpu(struct hm_ctx *ctx)
 {
