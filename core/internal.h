@@ -179,8 +179,8 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 /* Clear every PKMAP and temporary map and flush the TLBs. */
 void hm_core_reset(struct hm_ctx *ctx);
 /* May a task leave CPU @from for @to?  Reports the BUG and says no when
- * @to does not exist or @from has preemption or migration off.  For the
- * backends' own CPU switching (hm_set_cpu in the simulator, the guest's). */
+ * @to does not exist or @from has preemption or migration off.  For CPU
+ * switching: hm_set_cpu (core/machine.c), the guest's. */
 bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to);
 
 static inline uint64_t page_to_pfn(const struct hm_ctx *ctx,
