@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arch.h"
 #include "core/highmem.h"
 #include "core/layout.h"
 #include "core/list.h"
@@ -35,11 +36,6 @@ struct page {
  * is the same in the simulator and in the 32-bit guest. */
 #define HM_MEM_MAP_VADDR	0xC1000000u
 #define HM_SIZEOF_KERNEL_PAGE	32u
-
-/* A spinlock.  The arch decides how to spin; the core only takes it. */
-typedef struct {
-	uint32_t locked;
-} hm_spinlock_t;
 
 /* A wait queue: how many tasks sleep on it (changed under the lock that
  * guards the condition they wait for) and a sequence the arch bumps on
@@ -183,8 +179,8 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 /* Clear every PKMAP and temporary map and flush the TLBs. */
 void hm_core_reset(struct hm_ctx *ctx);
 /* May a task leave CPU @from for @to?  Reports the BUG and says no when
- * @to does not exist or @from has preemption or migration off.  For the
- * backends' own CPU switching (hm_set_cpu in the simulator, the guest's). */
+ * @to does not exist or @from has preemption or migration off.  For CPU
+ * switching: hm_set_cpu (core/machine.c), the guest's. */
 bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to);
 
 static inline uint64_t page_to_pfn(const struct hm_ctx *ctx,
@@ -290,8 +286,6 @@ int hm_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* ---- Helpers over the arch interface ------------------------------------- */
-
-#include "core/arch.h"
 
 static inline struct hm_percpu *this_cpu(struct hm_ctx *ctx)
 {

@@ -15,11 +15,9 @@
 #include "core/internal.h"
 #include "core/x86_pgtable.h"
 
-/* Where the simulated kernel keeps its page tables, and the frames it
- * reserves for itself (the first 2 MiB, like a kernel's image and boot
- * data). */
+/* Where the simulated kernel keeps its page tables: inside the frames
+ * every hosted machine reserves (HM_MACH_RESERVED_BYTES, core/arch.h). */
 #define HM_SIM_PGTABLE_PHYS	0x00100000u
-#define HM_SIM_RESERVED_BYTES	0x00200000u
 
 struct sim_tlb_entry {
 	uint64_t gen;		/* valid while equal to the TLB's gen */
