@@ -76,7 +76,12 @@ static void flush_all_zero_pkmaps(struct hm_ctx *ctx)
 	this_cpu(ctx)->stats.pkmap_flushes++;
 	/* flush_cache_kmaps(): nothing to do on x86, whose caches are
 	 * physically tagged. */
-	for (i = 0; i < LAST_PKMAP(l); i++) {
+	/* The kernel walks all LAST_PKMAP entries; those from pkmap_used up
+	 * were never handed out since the last reset (a scan that reaches
+	 * the wrap has mapped or found in use every entry on its way, so
+	 * there pkmap_used is LAST_PKMAP), and a flush before the first wrap
+	 * (kmap_flush_unused) costs what is mapped, not the window. */
+	for (i = 0; i < ctx->pkmap_used; i++) {
 		void *ptep;
 		pte_t pte;
 
@@ -184,6 +189,8 @@ start:
 		   pfn_pte(page_to_pfn(ctx, page), kmap_prot(ctx->pae)));
 
 	ctx->pkmap_count[last_pkmap_nr] = 1;
+	if (last_pkmap_nr >= ctx->pkmap_used)	/* for hm_core_reset() */
+		ctx->pkmap_used = last_pkmap_nr + 1;
 	set_page_address(ctx, page, vaddr);
 
 	return vaddr;
