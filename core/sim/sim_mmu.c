@@ -11,7 +11,7 @@
 
 #include "core/sim/sim.h"
 
-static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
+__no_coverage static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
 		    uint64_t *out)
 {
 	if (pa + (pae ? 8 : 4) > sim->phys_size)
@@ -21,7 +21,7 @@ static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
 }
 
 /* Walk the page tables for @vaddr; HM_FAULT if no present translation. */
-static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa)
+__no_coverage static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa)
 {
 	const struct hm_sim *sim = sim_of(ctx);
 	const bool pae = ctx->pae;
@@ -75,7 +75,7 @@ void sim_tlb_unlock(struct sim_tlb *t)
 	sim_irq_enable();
 }
 
-static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
+__no_coverage static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
 			 hm_paddr_t *pa, bool *from_tlb)
 {
 	struct hm_sim *sim = sim_of(ctx);
@@ -186,7 +186,7 @@ int hm_sim_walk(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr)
 }
 
 /* Copy between @buf and memory at @vaddr, page by page. */
-static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
+__no_coverage static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
 		       size_t len, bool write)
 {
 	struct hm_sim *sim = sim_of(ctx);
@@ -224,7 +224,7 @@ int hm_sim_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, const void *buf,
 	return access_virt(ctx, vaddr, (void *)buf, len, true);
 }
 
-static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
+__no_coverage static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
 		       size_t len, bool write)
 {
 	struct hm_sim *sim = sim_of(ctx);
