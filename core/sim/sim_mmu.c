@@ -6,12 +6,17 @@
  * A translation, once in a TLB, is used until a flush drops it or another
  * translation evicts it, whatever the page tables say meanwhile: a missing
  * flush is observable, as on hardware.
+ *
+ * Every function is __no_coverage: this is the machine the core runs on,
+ * not the code under test, and its branches (TLB hit or miss, which CPU's
+ * lock) would feed the fuzzers noise that depends on earlier inputs.
  */
 #include <string.h>
 
 #include "core/sim/sim.h"
 
-__no_coverage static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
+__no_coverage
+static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
 		    uint64_t *out)
 {
 	if (pa + (pae ? 8 : 4) > sim->phys_size)
@@ -21,7 +26,8 @@ __no_coverage static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pa
 }
 
 /* Walk the page tables for @vaddr; HM_FAULT if no present translation. */
-__no_coverage static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa)
+__no_coverage
+static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa)
 {
 	const struct hm_sim *sim = sim_of(ctx);
 	const bool pae = ctx->pae;
@@ -63,19 +69,22 @@ __no_coverage static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_pad
 
 /* With the IPI signal soft-masked: its handler takes TLB locks too, and
  * must not find this thread holding one (see sim_ipi.c). */
+__no_coverage
 void sim_tlb_lock(struct sim_tlb *t)
 {
 	sim_irq_disable();
 	sim_spin_lock(&t->lock);
 }
 
+__no_coverage
 void sim_tlb_unlock(struct sim_tlb *t)
 {
 	sim_spin_unlock(&t->lock);
 	sim_irq_enable();
 }
 
-__no_coverage static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
+__no_coverage
+static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
 			 hm_paddr_t *pa, bool *from_tlb)
 {
 	struct hm_sim *sim = sim_of(ctx);
@@ -115,6 +124,7 @@ __no_coverage static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vadd
  * its TLB lock: the thread that does the work may be that CPU's own, its
  * IPI handler, or an initiator standing in for an idle CPU.
  */
+__no_coverage
 static void flush_one_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 			     hm_vaddr_t vaddr)
 {
@@ -128,6 +138,7 @@ static void flush_one_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 	}
 }
 
+__no_coverage
 static void flush_all_locked(struct hm_ctx *ctx, struct sim_tlb *t)
 {
 	struct hm_stats *s = &ctx->cpu[t->cpu].stats;
@@ -138,6 +149,7 @@ static void flush_all_locked(struct hm_ctx *ctx, struct sim_tlb *t)
 	t->nr_valid = 0;
 }
 
+__no_coverage
 void sim_tlb_flush_one(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr)
 {
 	struct sim_tlb *t = &sim_of(ctx)->tlb[cpu];
@@ -147,6 +159,7 @@ void sim_tlb_flush_one(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr)
 	sim_tlb_unlock(t);
 }
 
+__no_coverage
 void sim_tlb_flush_all(struct hm_ctx *ctx, unsigned cpu)
 {
 	struct sim_tlb *t = &sim_of(ctx)->tlb[cpu];
@@ -158,6 +171,7 @@ void sim_tlb_flush_all(struct hm_ctx *ctx, unsigned cpu)
 
 /* x86's flush_tlb_kernel_range() on one CPU: up to the ceiling, invlpg
  * page by page; beyond it, a whole flush. */
+__no_coverage
 void sim_tlb_flush_range_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 				hm_vaddr_t start, hm_vaddr_t end)
 {
@@ -171,6 +185,7 @@ void sim_tlb_flush_range_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 		flush_one_locked(ctx, t, (hm_vaddr_t)va);
 }
 
+__no_coverage
 int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,
 		     bool *from_tlb)
 {
@@ -180,13 +195,15 @@ int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,
 			     from_tlb ? from_tlb : &dummy);
 }
 
+__no_coverage
 int hm_sim_walk(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr)
 {
 	return walk(ctx, vaddr, paddr);
 }
 
 /* Copy between @buf and memory at @vaddr, page by page. */
-__no_coverage static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
+__no_coverage
+static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
 		       size_t len, bool write)
 {
 	struct hm_sim *sim = sim_of(ctx);
@@ -213,18 +230,21 @@ __no_coverage static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void 
 	return HM_OK;
 }
 
+__no_coverage
 int hm_sim_read(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len)
 {
 	return access_virt(ctx, vaddr, buf, len, false);
 }
 
+__no_coverage
 int hm_sim_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, const void *buf,
 		 size_t len)
 {
 	return access_virt(ctx, vaddr, (void *)buf, len, true);
 }
 
-__no_coverage static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
+__no_coverage
+static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
 		       size_t len, bool write)
 {
 	struct hm_sim *sim = sim_of(ctx);
@@ -238,17 +258,20 @@ __no_coverage static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *bu
 	return HM_OK;
 }
 
+__no_coverage
 int hm_sim_phys_read(struct hm_ctx *ctx, hm_paddr_t pa, void *buf, size_t len)
 {
 	return access_phys(ctx, pa, buf, len, false);
 }
 
+__no_coverage
 int hm_sim_phys_write(struct hm_ctx *ctx, hm_paddr_t pa, const void *buf,
 		      size_t len)
 {
 	return access_phys(ctx, pa, (void *)buf, len, true);
 }
 
+__no_coverage
 void hm_sim_tlb_stats(const struct hm_ctx *ctx, unsigned cpu,
 		      struct hm_tlb_stats *out)
 {
