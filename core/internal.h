@@ -265,6 +265,7 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *   3  set_page_address() never removes: stale hash-table entries
  *   4  debug kunmap_atomic() leaves the PTE in place
  *   5  every CPU's kmap_atomic() uses cpu 0's window
+ *   6  kmap()'s PKMAP PTE lacks _PAGE_RW: a read-only persistent map
  */
 #ifndef HM_INJECT_BUG
 #define HM_INJECT_BUG 0
