@@ -3,11 +3,11 @@
  * ctx.c - the core's part of a context: set-up, reset, and the read-only
  * views tests, fuzzers and benchmarks use.  The backend (core/sim/ or the
  * kvm_runner guest) allocates the context and builds the page tables.
- * Set-up, reset and the views are __no_coverage (internal.h says why).
+ * Set-up, reset and the views are __no_sanitize_coverage (internal.h says why).
  */
 #include "core/internal.h"
 
-__no_coverage
+__no_sanitize_coverage
 void hm_config_default(struct hm_config *cfg)
 {
 	cfg->mem_bytes = 1ull << 30;
@@ -22,7 +22,7 @@ void hm_config_default(struct hm_config *cfg)
 /* Every CPU's window, for as many CPUs as a context can have (the guest
  * changes nr_cpus between sequences); the injected bug 5 gives them all
  * cpu 0's.  The guards have no address and no PTE. */
-__no_coverage
+__no_sanitize_coverage
 static void kmap_windows_init(struct hm_ctx *ctx)
 {
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
@@ -42,7 +42,7 @@ static void kmap_windows_init(struct hm_ctx *ctx)
 }
 
 /* One CPU's counts and slot stack as at boot (the slots' PTEs aside). */
-__no_coverage
+__no_sanitize_coverage
 static void percpu_init_one(struct hm_percpu *c)
 {
 	c->kmap_top = &c->slots[0];
@@ -57,7 +57,7 @@ static void percpu_init_one(struct hm_percpu *c)
 }
 
 /* The statistics of CPUs [0, nr_cpus). */
-__no_coverage
+__no_sanitize_coverage
 static void stats_reset(struct hm_ctx *ctx, unsigned nr_cpus)
 {
 	for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
@@ -68,7 +68,7 @@ static void stats_reset(struct hm_ctx *ctx, unsigned nr_cpus)
 	}
 }
 
-__no_coverage
+__no_sanitize_coverage
 void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 		  void *fixmap_page_table)
 {
@@ -114,7 +114,7 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
  * kunmap_atomic() without DEBUG_HIGHMEM leaves its PTE behind unrecorded (the
  * fast path stays as short as the kernel's).
  */
-__no_coverage
+__no_sanitize_coverage
 void hm_core_reset(struct hm_ctx *ctx)
 {
 	const struct hm_layout *l = &ctx->layout;
@@ -169,61 +169,61 @@ bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to)
 			    "(kmap_local_page held)", from, to));
 }
 
-__no_coverage
+__no_sanitize_coverage
 const struct hm_config *hm_config(const struct hm_ctx *ctx)
 {
 	return &ctx->cfg;
 }
 
-__no_coverage
+__no_sanitize_coverage
 struct page *hm_pfn_to_page(struct hm_ctx *ctx, uint64_t pfn)
 {
 	return pfn < ctx->max_pfn ? pfn_to_page(ctx, pfn) : 0;
 }
 
-__no_coverage
+__no_sanitize_coverage
 uint64_t hm_page_to_pfn(const struct hm_ctx *ctx, const struct page *page)
 {
 	return page_to_pfn(ctx, page);
 }
 
-__no_coverage
+__no_sanitize_coverage
 bool hm_PageHighMem(const struct hm_ctx *ctx, const struct page *page)
 {
 	return PageHighMem(ctx, page);
 }
 
-__no_coverage
+__no_sanitize_coverage
 uint64_t hm_max_pfn(const struct hm_ctx *ctx)
 {
 	return ctx->max_pfn;
 }
 
-__no_coverage
+__no_sanitize_coverage
 uint64_t hm_max_low_pfn(const struct hm_ctx *ctx)
 {
 	return ctx->max_low_pfn;
 }
 
-__no_coverage
+__no_sanitize_coverage
 uint64_t hm_first_free_pfn(const struct hm_ctx *ctx)
 {
 	return ctx->first_free_pfn;
 }
 
-__no_coverage
+__no_sanitize_coverage
 const struct hm_layout *hm_layout(const struct hm_ctx *ctx)
 {
 	return &ctx->layout;
 }
 
-__no_coverage
+__no_sanitize_coverage
 hm_vaddr_t hm_pkmap_addr(const struct hm_ctx *ctx, unsigned nr)
 {
 	return PKMAP_ADDR(&ctx->layout, nr);
 }
 
-__no_coverage
+__no_sanitize_coverage
 hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
 				    unsigned type)
 {
@@ -231,19 +231,19 @@ hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
 	return __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR * cpu);
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_pkmap_count(const struct hm_ctx *ctx, unsigned nr)
 {
 	return nr < LAST_PKMAP(&ctx->layout) ? ctx->pkmap_count[nr] : -1;
 }
 
-__no_coverage
+__no_sanitize_coverage
 unsigned hm_last_pkmap_nr(const struct hm_ctx *ctx)
 {
 	return ctx->last_pkmap_nr;
 }
 
-__no_coverage
+__no_sanitize_coverage
 uint64_t hm_pkmap_pte(const struct hm_ctx *ctx, unsigned nr)
 {
 	if (nr >= LAST_PKMAP(&ctx->layout))
@@ -252,7 +252,7 @@ uint64_t hm_pkmap_pte(const struct hm_ctx *ctx, unsigned nr)
 			ctx->pae);
 }
 
-__no_coverage
+__no_sanitize_coverage
 uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
 			    unsigned type)
 {
@@ -263,7 +263,7 @@ uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
 			ctx->pae);
 }
 
-__no_coverage
+__no_sanitize_coverage
 unsigned hm_pkmap_waiters(struct hm_ctx *ctx)
 {
 	unsigned n;
@@ -274,7 +274,7 @@ unsigned hm_pkmap_waiters(struct hm_ctx *ctx)
 	return n;
 }
 
-__no_coverage
+__no_sanitize_coverage
 void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
 		  struct hm_cpu_state *out)
 {
@@ -286,7 +286,7 @@ void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
 	out->kmap_atomic_idx = kmap_atomic_idx(c);
 }
 
-__no_coverage
+__no_sanitize_coverage
 void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)
 {
 	uint64_t *sum = (uint64_t *)out;
@@ -302,13 +302,13 @@ void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)
 	}
 }
 
-__no_coverage
+__no_sanitize_coverage
 void hm_stats_reset(struct hm_ctx *ctx)
 {
 	stats_reset(ctx, HM_MAX_CPUS);
 }
 
-__no_coverage
+__no_sanitize_coverage
 void hm_set_bug_handler(struct hm_ctx *ctx, hm_bug_fn fn, void *arg)
 {
 	ctx->bug_fn = fn;

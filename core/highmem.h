@@ -263,7 +263,8 @@ enum hm_access_result {
 HM_API int hm_sim_read(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len);
 HM_API int hm_sim_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, const void *buf,
 		 size_t len);
-HM_API int hm_sim_fetch(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len);
+HM_API int hm_sim_fetch(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
+		 size_t len);
 /* Translate through the current CPU's TLB and page tables (filling the
  * TLB); *from_tlb says whether the TLB answered. */
 HM_API int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,

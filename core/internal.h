@@ -271,17 +271,19 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
 #define HM_INJECT_BUG 0
 #endif
 
-/* Set-up and reset are bookkeeping, not code under test: left out of the
- * fuzzers' coverage instrumentation, whose callbacks would cost more than
- * the work, and whose edges would depend on what the *previous* input left
- * behind (a reset runs at the start of the next one), which AFL++ sees as
+/* The kernel's name (compiler_types.h) for code left out of coverage
+ * instrumentation.  Here: what is bookkeeping or machine, not code under
+ * test (set-up, reset and the views in ctx.c, the BUG formatter, the
+ * simulated MMU), whose coverage callbacks would cost the fuzzers more than
+ * the work, and whose edges would follow what the *previous* input left
+ * behind (a reset runs at the start of the next one), which AFL++ counts as
  * instability.  clang >= 13 and gcc >= 12 know the attribute. */
 #if defined(__clang__) && __clang_major__ >= 13
-#define __no_coverage	__attribute__((no_sanitize("coverage")))
+#define __no_sanitize_coverage	__attribute__((no_sanitize("coverage")))
 #elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
-#define __no_coverage	__attribute__((no_sanitize_coverage))
+#define __no_sanitize_coverage	__attribute__((no_sanitize_coverage))
 #else
-#define __no_coverage
+#define __no_sanitize_coverage
 #endif
 
 #define likely(x)	__builtin_expect(!!(x), 1)

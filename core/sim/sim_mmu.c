@@ -9,15 +9,16 @@
  * enforces them on the kernel (present; R/W with CR0.WP; NX under PAE),
  * from the TLB like the translation: see walk().
  *
- * Every function is __no_coverage: this is the machine the core runs on,
- * not the code under test, and its branches (TLB hit or miss, which CPU's
- * lock) would feed the fuzzers noise that depends on earlier inputs.
+ * Every function is __no_sanitize_coverage: this is the machine the core
+ * runs on, not the code under test, and its branches (TLB hit or miss,
+ * which CPU's lock) would feed the fuzzers noise that depends on earlier
+ * inputs.
  */
 #include <string.h>
 
 #include "core/sim/sim.h"
 
-__no_coverage
+__no_sanitize_coverage
 static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
 		    uint64_t *out)
 {
@@ -36,7 +37,7 @@ static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
  * PAE PDPT entry has neither bit.  The U/S bit does not limit a supervisor
  * read or write, and the fuzzers' oracle checks it in the PTE itself.
  */
-__no_coverage
+__no_sanitize_coverage
 static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa,
 		unsigned *rights)
 {
@@ -85,14 +86,14 @@ static int walk(const struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *pa,
 
 /* With the IPI signal soft-masked: its handler takes TLB locks too, and
  * must not find this thread holding one (see sim_ipi.c). */
-__no_coverage
+__no_sanitize_coverage
 void sim_tlb_lock(struct sim_tlb *t)
 {
 	sim_irq_disable();
 	sim_spin_lock(&t->lock);
 }
 
-__no_coverage
+__no_sanitize_coverage
 void sim_tlb_unlock(struct sim_tlb *t)
 {
 	sim_spin_unlock(&t->lock);
@@ -105,7 +106,7 @@ void sim_tlb_unlock(struct sim_tlb *t)
  * use them, stale or not), else a walk that fills it.  An access the
  * rights forbid faults, and drops the TLB entry, as a page fault does.
  */
-__no_coverage
+__no_sanitize_coverage
 static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
 			 unsigned need, hm_paddr_t *pa, bool *from_tlb)
 {
@@ -153,7 +154,7 @@ static int tlb_translate(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr,
  * its TLB lock: the thread that does the work may be that CPU's own, its
  * IPI handler, or an initiator standing in for an idle CPU.
  */
-__no_coverage
+__no_sanitize_coverage
 static void flush_one_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 			     hm_vaddr_t vaddr)
 {
@@ -167,7 +168,7 @@ static void flush_one_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 	}
 }
 
-__no_coverage
+__no_sanitize_coverage
 static void flush_all_locked(struct hm_ctx *ctx, struct sim_tlb *t)
 {
 	struct hm_stats *s = &ctx->cpu[t->cpu].stats;
@@ -178,7 +179,7 @@ static void flush_all_locked(struct hm_ctx *ctx, struct sim_tlb *t)
 	t->nr_valid = 0;
 }
 
-__no_coverage
+__no_sanitize_coverage
 void sim_tlb_flush_one(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr)
 {
 	struct sim_tlb *t = &sim_of(ctx)->tlb[cpu];
@@ -188,7 +189,7 @@ void sim_tlb_flush_one(struct hm_ctx *ctx, unsigned cpu, hm_vaddr_t vaddr)
 	sim_tlb_unlock(t);
 }
 
-__no_coverage
+__no_sanitize_coverage
 void sim_tlb_flush_all(struct hm_ctx *ctx, unsigned cpu)
 {
 	struct sim_tlb *t = &sim_of(ctx)->tlb[cpu];
@@ -200,7 +201,7 @@ void sim_tlb_flush_all(struct hm_ctx *ctx, unsigned cpu)
 
 /* x86's flush_tlb_kernel_range() on one CPU: up to the ceiling, invlpg
  * page by page; beyond it, a whole flush. */
-__no_coverage
+__no_sanitize_coverage
 void sim_tlb_flush_range_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 				hm_vaddr_t start, hm_vaddr_t end)
 {
@@ -214,7 +215,7 @@ void sim_tlb_flush_range_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 		flush_one_locked(ctx, t, (hm_vaddr_t)va);
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,
 		     bool *from_tlb)
 {
@@ -224,7 +225,7 @@ int hm_sim_translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr,
 			     paddr, from_tlb ? from_tlb : &dummy);
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_sim_walk(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr)
 {
 	unsigned rights;
@@ -234,7 +235,7 @@ int hm_sim_walk(struct hm_ctx *ctx, hm_vaddr_t vaddr, hm_paddr_t *paddr)
 
 /* Copy between @buf and memory at @vaddr, page by page: a load or
  * instruction fetch (@need 0 or SIM_X) into @buf, or a store (SIM_W). */
-__no_coverage
+__no_sanitize_coverage
 static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
 		       size_t len, unsigned need)
 {
@@ -262,26 +263,26 @@ static int access_virt(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
 	return HM_OK;
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_sim_read(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len)
 {
 	return access_virt(ctx, vaddr, buf, len, 0);
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_sim_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, const void *buf,
 		 size_t len)
 {
 	return access_virt(ctx, vaddr, (void *)buf, len, SIM_W);
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_sim_fetch(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len)
 {
 	return access_virt(ctx, vaddr, buf, len, SIM_X);
 }
 
-__no_coverage
+__no_sanitize_coverage
 static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
 		       size_t len, bool write)
 {
@@ -296,20 +297,20 @@ static int access_phys(struct hm_ctx *ctx, hm_paddr_t pa, void *buf,
 	return HM_OK;
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_sim_phys_read(struct hm_ctx *ctx, hm_paddr_t pa, void *buf, size_t len)
 {
 	return access_phys(ctx, pa, buf, len, false);
 }
 
-__no_coverage
+__no_sanitize_coverage
 int hm_sim_phys_write(struct hm_ctx *ctx, hm_paddr_t pa, const void *buf,
 		      size_t len)
 {
 	return access_phys(ctx, pa, (void *)buf, len, true);
 }
 
-__no_coverage
+__no_sanitize_coverage
 void hm_sim_tlb_stats(const struct hm_ctx *ctx, unsigned cpu,
 		      struct hm_tlb_stats *out)
 {
