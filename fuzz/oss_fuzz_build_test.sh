@@ -6,7 +6,8 @@
 #                      -fsanitize=fuzzer-no-link, LIB_FUZZING_ENGINE=-fsanitize=fuzzer
 #   AFL++ + ASan       CC=afl-clang-fast, LIB_FUZZING_ENGINE = an AFL++
 #                      driver made here from fuzz/driver_afl.c + fuzz/afl_engine.c
-# Checks, per target: the binary, NAME_seed_corpus.zip with one entry per
+# Checks: the core's objects instrumented, the oracle's and the driver's
+# not; per target: the binary, NAME_seed_corpus.zip with one entry per
 # seed and regression, NAME.dict, NAME.options; every seed runs without a
 # finding; the binary is instrumented (libFuzzer's counters, afl-showmap's
 # tuples).  Arguments: the expected target names.
@@ -23,6 +24,20 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:symbolize=0
 
 base_cflags="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=address -fsanitize-address-use-after-scope"
 fail() { echo "FAIL: $*"; exit 1; }
+
+# The code under test instrumented, the oracle and the driver not (their
+# objects are in $WORK/highmem-lab/obj).
+check_objects() {  # ENGINE
+  local engine=$1 obj="$tmp/work/highmem-lab/obj" o hooks
+  for o in highmem harness model driver_libfuzzer; do
+    hooks=$(objdump -dr "$obj/$o.o" | grep -cE '__afl_area_ptr|__sanitizer_cov_trace' || true)
+    case $o in
+      highmem) (( hooks > 0 )) || fail "$engine: core/highmem.c is not instrumented" ;;
+      *) (( hooks == 0 )) || fail "$engine: fuzz/$o.c is instrumented ($hooks hooks)" ;;
+    esac
+  done
+  echo "  the core instrumented; the harness, the model and the driver not"
+}
 
 check_out() {  # ENGINE OUT
   local engine=$1 out=$2 name n_seeds n_zip
@@ -69,6 +84,7 @@ rm -rf "$out"
   CXXFLAGS="$base_cflags -fsanitize=fuzzer-no-link" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
   SANITIZER=address FUZZING_ENGINE=libfuzzer OUT="$out" WORK="$tmp/work" \
   bash .clusterfuzzlite/build.sh) || fail "build.sh (libFuzzer) failed"
+check_objects libfuzzer
 check_out libfuzzer "$out"
 
 echo "== AFL++ + ASan =="
@@ -85,5 +101,6 @@ rm -rf "$out"
   CXXFLAGS="$base_cflags" LIB_FUZZING_ENGINE="$engine/libHmAFLDriver.a" \
   SANITIZER=address FUZZING_ENGINE=afl OUT="$out" WORK="$tmp/work" \
   bash .clusterfuzzlite/build.sh) || fail "build.sh (AFL++) failed"
+check_objects afl
 check_out afl "$out"
 echo "ok: build.sh made and ran ${expected[*]} under libFuzzer and AFL++"
