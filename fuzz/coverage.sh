@@ -76,7 +76,9 @@ for i in "${!names[@]}"; do
       LLVM_PROFILE_FILE="$out/profiles/$name-extra-%p.profraw" \
         "$bin" --binary "$file" >/dev/null 2>&1 || bad=$((bad + 1))
     done < <(find "$f" -type f -print0)
-    echo "coverage: $name: $n files of $f replayed${bad:+, $bad failed (findings: replay them with //fuzz:${name}_replay)}" >&2
+    msg="coverage: $name: $n files of $f replayed"
+    (( bad == 0 )) || msg+=", $bad failed (findings: replay them with //fuzz:${name}_replay)"
+    echo "$msg" >&2
   done
 done
 
