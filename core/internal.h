@@ -149,6 +149,10 @@ struct hm_ctx {
 	hm_spinlock_t kmap_lock;
 	int pkmap_count[LAST_PKMAP_MAX];
 	unsigned last_pkmap_nr;
+	/* One past the highest entry map_new_virtual() has handed out since
+	 * the last init or reset: hm_core_reset() clears only below it, so a
+	 * reset costs what was mapped, not the window. */
+	unsigned pkmap_used;
 	void *pkmap_page_table;		/* LAST_PKMAP entries */
 	struct hm_waitqueue pkmap_map_wait;
 
@@ -257,9 +261,25 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *   3  set_page_address() never removes: stale hash-table entries
  *   4  debug kunmap_atomic() leaves the PTE in place
  *   5  every CPU's kmap_atomic() uses cpu 0's window
+ *   6  kmap()'s PKMAP PTE lacks _PAGE_RW: a read-only persistent map
  */
 #ifndef HM_INJECT_BUG
 #define HM_INJECT_BUG 0
+#endif
+
+/* The kernel's name (compiler_types.h) for code left out of coverage
+ * instrumentation.  Here: what is bookkeeping or machine, not code under
+ * test (set-up, reset and the views in ctx.c, the BUG formatter, the
+ * simulated MMU), whose coverage callbacks would cost the fuzzers more than
+ * the work, and whose edges would follow what the *previous* input left
+ * behind (a reset runs at the start of the next one), which AFL++ counts as
+ * instability.  clang >= 13 and gcc >= 12 know the attribute. */
+#if defined(__clang__) && __clang_major__ >= 13
+#define __no_sanitize_coverage	__attribute__((no_sanitize("coverage")))
+#elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
+#define __no_sanitize_coverage	__attribute__((no_sanitize_coverage))
+#else
+#define __no_sanitize_coverage
 #endif
 
 #define likely(x)	__builtin_expect(!!(x), 1)

@@ -23,13 +23,14 @@ void hm_ctx_setup(struct hm_ctx *ctx, const struct hm_config *cfg,
 
 /*
  * Every backend resets the same way, counters included: the state
- * hm_create() left, with no trace of the reset's own flush.
+ * hm_create() left, with no trace of the reset's own flush (hm_core_reset()
+ * zeroes the counters of the CPUs in use after its flush; the others have
+ * not moved since their last reset).
  */
 void hm_reset(struct hm_ctx *ctx)
 {
 	hm_core_reset(ctx);
 	hm_arch_reset(ctx);
-	hm_stats_reset(ctx);
 }
 
 unsigned hm_smp_processor_id(struct hm_ctx *ctx)

@@ -19,9 +19,15 @@
  * every hosted machine reserves (HM_MACH_RESERVED_BYTES, core/arch.h). */
 #define HM_SIM_PGTABLE_PHYS	0x00100000u
 
+/* What a supervisor access may do through a translation (sim_mmu.c): a
+ * read needs only a present one. */
+#define SIM_W	1u	/* store: R/W at every level (CR0.WP is set) */
+#define SIM_X	2u	/* instruction fetch: no NX at any level */
+
 struct sim_tlb_entry {
 	uint64_t gen;		/* valid while equal to the TLB's gen */
 	uint32_t vpn;
+	uint8_t rights;		/* SIM_W | SIM_X, cached like the frame */
 	uint64_t pfn;
 };
 
