@@ -44,7 +44,7 @@ find_tool() {
 }
 kmap_bench=$(find_tool kmap_bench)
 kmap_trace=$(find_tool kmap_trace)
-report=$(find_tool report.py)
+report=$(find_tool report)
 
 echo "== kmap_bench (user space: core/ on the minimal backend, sim/ on the simulated MMU; guest/ rows)"
 "$kmap_bench" --benchmark_out="$out/kmap_bench.json" --benchmark_out_format=json \
@@ -56,7 +56,7 @@ echo "== kmap_trace (the cost of each call in a stream of 4096)"
 
 echo
 echo "== report"
-python3 "$report" --json "$out/kmap_bench.json" --trace "$out/stream.tsv" --out "$out"
+"$report" --json "$out/kmap_bench.json" --trace "$out/stream.tsv" --out "$out"
 echo
 echo "results in $out:"
 ls "$out" | grep -E '\.(svg|png|json|txt|tsv)$' | sed 's/^/  /'

@@ -10,6 +10,7 @@ bench=$1
 trace=$2
 report=$3
 callgrind=$4
+checks=$5	# bench_checks.py: the counts of the JSON that follow from the code
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 fail=0
 check() { grep -qE -- "$1" "$2" || { echo "FAIL: no '$1' in $2"; fail=1; }; }
@@ -55,50 +56,7 @@ else
 	# the stream runs whole periods of LAST_PKMAP maps, each with one
 	# wrap and one real whole-TLB flush; every row has its cycles, ratio
 	# and instruction count.
-	python3 - "$tmp/bench.json" <<'PY' || fail=1
-import json, sys
-rows = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]
-        if b["name"].startswith("guest/")}
-bad = []
-def want(name, cond, what):
-    if not cond:
-        bad.append(f"{name}: {what}")
-smp = {}
-for c in (2, 4):
-    name = f"guest/kmap_stream/pages:4096/cpus:{c}/manual_time"
-    b = rows.get(name, {})
-    if b.get("error_message", "").startswith("skipped: no SMP guest"):
-        print(f"note: {name} {b['error_message']}")
-        del rows[name]
-    else:
-        smp[c] = b
-for name, b in rows.items():
-    want(name, not b.get("error_occurred"), b.get("error_message", ""))
-    for c in ("cycles", "best_cycles", "ratio_to_floor", "insns"):
-        want(name, b.get(c, 0) > 0, f"no {c}")
-f = rows["guest/floor/manual_time"]
-want("floor", f["pte_writes"] == 1 and f["invlpg"] == 1, "1 PTE write, 1 invlpg")
-want("floor", abs(f["ratio_to_floor"] - 1) < 1e-9, "ratio 1")
-a = rows["guest/kmap_atomic/pages:1/manual_time"]
-want("kmap_atomic", a["pte_writes"] == 1 and a["invlpg"] == 1, "1 PTE write, 1 invlpg")
-d = rows["guest/kmap_atomic_debug/pages:1/manual_time"]
-want("kmap_atomic_debug", d["pte_writes"] == 2, "2 PTE writes")
-s = rows["guest/kmap_stream/pages:4096/cpus:1/manual_time"]
-n = s["iterations"]
-want("kmap_stream", n % 512 == 0, "whole wrap periods")
-want("kmap_stream", round(s["wraps"] * n) == n // 512, "one wrap per 512 maps")
-want("kmap_stream", round(s["flush_all"] * n) == n // 512, "one whole-TLB flush per wrap")
-want("kmap_stream", s["ipis"] == 0, "no IPIs with one vCPU")
-# Several vCPUs: each wrap's flush is a shootdown, acked by the C - 1 others.
-for c, b in smp.items():
-    n = b.get("iterations", 0)
-    want(f"cpus:{c}", b.get("ipis", 0) > 0, "no IPIs per op")
-    want(f"cpus:{c}", n and round(b["ipis"] * n) == (c - 1) * (n // 512),
-         f"{c - 1} IPIs acked per wrap")
-for m in bad:
-    print("FAIL: guest row", m)
-sys.exit(1 if bad else 0)
-PY
+	"$checks" guest "$tmp/bench.json" || fail=1
 	guest_ran=1
 fi
 check "^perf: " "$tmp/table.txt"
@@ -112,13 +70,7 @@ check "^core/kmap_atomic_debug/pages:1 .*M/s +2 " "$tmp/table.txt"
 check "^core/kmap_atomic_kernel_shape/pages:1 +[0-9.]+ ns " "$tmp/table.txt"
 # (From the JSON: on a loaded machine Google Benchmark may stop a row
 # before 512 maps, and the table's rounded figure then shows no wrap.)
-python3 - "$tmp/bench.json" <<'PY' || { echo "FAIL: sim/kmap_stream/pages:4096/cpus:1 wraps"; fail=1; }
-import json, sys
-b = [b for b in json.load(open(sys.argv[1]))["benchmarks"]
-     if b["name"] == "sim/kmap_stream/pages:4096/cpus:1"][0]
-n = b["iterations"]
-sys.exit(0 if abs(b["wraps"] * n - n / 512) <= 1 else 1)
-PY
+"$checks" stream "$tmp/bench.json" || fail=1
 
 # The stream with a thread per CPU (sim/kmap_stream_smp): each wrap's flush
 # is an IPI to each of the C - 1 other CPUs, and their own threads serve
@@ -133,36 +85,12 @@ cat "$tmp/smp.txt"
 for c in 1 2 4 8; do
 	check "^sim/kmap_stream_smp/pages:4096/cpus:$c/iterations:2048 " "$tmp/smp.txt"
 done
-python3 - "$tmp/smp.json" <<'PY' || fail=1
-import json, sys
-rows = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
-bad = []
-for c in (1, 2, 4, 8):
-    for subject, by_thread in (("kmap_stream_smp", True), ("kmap_stream", False)):
-        name = f"sim/{subject}/pages:4096/cpus:{c}"
-        b = rows.get(name + "/iterations:2048")
-        if not b or b.get("error_occurred"):
-            bad.append(f"{name}: {b.get('error_message') if b else 'missing'}")
-            continue
-        n = b["iterations"]
-        wraps, ipis, mine = (round(b[k] * n) for k in ("wraps", "ipis", "ipis_by_thread"))
-        if wraps < 1:
-            bad.append(f"{name}: no wrap in {n} maps")
-        if ipis != (c - 1) * wraps:
-            bad.append(f"{name}: {ipis} IPIs for {wraps} wraps, not {c - 1} each")
-        if c > 1 and not ipis:
-            bad.append(f"{name}: no IPI")
-        if mine != (ipis if by_thread else 0):
-            bad.append(f"{name}: {mine} of {ipis} IPIs served by the target's thread")
-for m in bad:
-    print("FAIL:", m)
-sys.exit(1 if bad else 0)
-PY
+"$checks" smp "$tmp/smp.json" || fail=1
 
 "$trace" --calls 1100 --runs 2 --out "$tmp/stream.tsv" 2>"$tmp/trace.txt" ||
 	{ echo "FAIL: kmap_trace"; cat "$tmp/trace.txt"; fail=1; }
 [ "$(grep -vc '^#' "$tmp/stream.tsv")" = 1100 ] || { echo "FAIL: stream.tsv has not 1100 rows"; fail=1; }
-python3 "$report" --json "$tmp/bench.json" --trace "$tmp/stream.tsv" --out "$tmp/plots" ||
+"$report" --json "$tmp/bench.json" --trace "$tmp/stream.tsv" --out "$tmp/plots" ||
 	{ echo "FAIL: report.py"; fail=1; }
 for f in stream working_set cpus; do
 	for ext in svg png; do

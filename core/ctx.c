@@ -3,9 +3,11 @@
  * ctx.c - the core's part of a context: set-up, reset, and the read-only
  * views tests, fuzzers and benchmarks use.  The backend (core/sim/ or the
  * kvm_runner guest) allocates the context and builds the page tables.
+ * Set-up, reset and the views are __no_sanitize_coverage (internal.h says why).
  */
 #include "core/internal.h"
 
+__no_sanitize_coverage
 void hm_config_default(struct hm_config *cfg)
 {
 	cfg->mem_bytes = 1ull << 30;
@@ -20,6 +22,7 @@ void hm_config_default(struct hm_config *cfg)
 /* Every CPU's window, for as many CPUs as a context can have (the guest
  * changes nr_cpus between sequences); the injected bug 5 gives them all
  * cpu 0's.  The guards have no address and no PTE. */
+__no_sanitize_coverage
 static void kmap_windows_init(struct hm_ctx *ctx)
 {
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
@@ -38,25 +41,34 @@ static void kmap_windows_init(struct hm_ctx *ctx)
 	}
 }
 
-static void percpu_init(struct hm_ctx *ctx)
+/* One CPU's counts and slot stack as at boot (the slots' PTEs aside). */
+__no_sanitize_coverage
+static void percpu_init_one(struct hm_percpu *c)
 {
-	unsigned cpu, i;
+	c->kmap_top = &c->slots[0];
+	c->preempt_count = 0;
+	c->pagefault_disabled = 0;
+	c->migrate_disabled = 0;
+	c->lowmem_atomic = 0;
+	for (unsigned i = 0; i < KM_TYPE_NR; i++)
+		kmap_slot(c, i)->kind = KMAP_SLOT_FREE;
+	c->slots[0].kind = KMAP_SLOT_GUARD;
+	c->slots[KM_TYPE_NR + 1].kind = KMAP_SLOT_GUARD;
+}
 
-	for (cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
-		struct hm_percpu *c = &ctx->cpu[cpu];
+/* The statistics of CPUs [0, nr_cpus). */
+__no_sanitize_coverage
+static void stats_reset(struct hm_ctx *ctx, unsigned nr_cpus)
+{
+	for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
+		uint64_t *s = (uint64_t *)&ctx->cpu[cpu].stats;
 
-		c->kmap_top = &c->slots[0];
-		c->preempt_count = 0;
-		c->pagefault_disabled = 0;
-		c->migrate_disabled = 0;
-		c->lowmem_atomic = 0;
-		for (i = 0; i < KM_TYPE_NR; i++)
-			kmap_slot(c, i)->kind = KMAP_SLOT_FREE;
-		c->slots[0].kind = KMAP_SLOT_GUARD;
-		c->slots[KM_TYPE_NR + 1].kind = KMAP_SLOT_GUARD;
+		for (size_t i = 0; i < sizeof(struct hm_stats) / 8; i++)
+			s[i] = 0;
 	}
 }
 
+__no_sanitize_coverage
 void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 		  void *fixmap_page_table)
 {
@@ -65,6 +77,7 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 
 	ctx->kmap_lock.locked = 0;
 	ctx->last_pkmap_nr = 0;
+	ctx->pkmap_used = 0;
 	ctx->pkmap_page_table = pkmap_page_table;
 	ctx->pkmap_map_wait.nr_waiters = 0;
 	ctx->pkmap_map_wait.seq = 0;
@@ -83,47 +96,62 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 				 sizeof(struct page);
 	ctx->highmem_pte = pfn_pte(ctx->max_low_pfn, ctx->kmap_prot);
 	kmap_windows_init(ctx);
-	percpu_init(ctx);
+	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
+		percpu_init_one(&ctx->cpu[cpu]);
 	hm_stats_reset(ctx);
 }
 
+/*
+ * hm_core_reset - back to the state hm_core_init() left, at the cost of what
+ * was used since: the fuzzers reset before every input, and walking the
+ * whole window, the hash table and every slot each time cost more than most
+ * inputs (issue #14).
+ *
+ * Entries: only those below pkmap_used can have a count, a PTE (a stale one,
+ * too, if a bug left it) or a hash entry.  The hash buckets hold only those
+ * entries' maps, so they are emptied only when some entry was used.  The
+ * temporary slots: each CPU's twenty PTEs are read, a fixed handful, as a
+ * kunmap_atomic() without DEBUG_HIGHMEM leaves its PTE behind unrecorded (the
+ * fast path stays as short as the kernel's).
+ */
+__no_sanitize_coverage
 void hm_core_reset(struct hm_ctx *ctx)
 {
 	const struct hm_layout *l = &ctx->layout;
 	unsigned nr, cpu, type;
 
-	/* Only entries in use have PTEs and hash entries to drop. */
-	for (nr = 0; nr < LAST_PKMAP(l); nr++) {
-		if (!ctx->pkmap_count[nr])
-			continue;
+	for (nr = 0; nr < ctx->pkmap_used; nr++) {
+		void *ptep = pte_offset(ctx->pkmap_page_table, nr, ctx->pae);
+
 		ctx->pkmap_count[nr] = 0;
-		hm_arch_set_pte(ctx, PKMAP_ADDR(l, nr),
-				pte_offset(ctx->pkmap_page_table, nr, ctx->pae),
-				0);
+		if (!pte_none(pte_read(ptep, ctx->pae)))
+			hm_arch_set_pte(ctx, PKMAP_ADDR(l, nr), ptep, 0);
 		INIT_LIST_HEAD(&ctx->page_address_maps[nr].list);
 	}
-	for (nr = 0; nr < (1u << PA_HASH_ORDER); nr++)
-		INIT_LIST_HEAD(&ctx->page_address_htable[nr].lh);
+	if (ctx->pkmap_used)
+		for (nr = 0; nr < (1u << PA_HASH_ORDER); nr++)
+			INIT_LIST_HEAD(&ctx->page_address_htable[nr].lh);
+	ctx->pkmap_used = 0;
 	ctx->last_pkmap_nr = 0;
 
-	/* Temporary slots, including those a lazy kunmap_atomic() left. */
+	/* Temporary slots, including those a lazy kunmap_atomic() left, of
+	 * the CPUs in cfg: the others have been idle since they were last
+	 * reset (the guest changes nr_cpus only after a reset). */
 	for (cpu = 0; cpu < ctx->cfg.nr_cpus; cpu++) {
-		for (type = 0; type < KM_TYPE_NR; type++) {
-			unsigned idx = type + KM_TYPE_NR * cpu;
-			void *ptep = pte_offset(ctx->kmap_pte, -(long)idx,
-						ctx->pae);
+		struct hm_percpu *c = &ctx->cpu[cpu];
 
-			if (!pte_none(pte_read(ptep, ctx->pae)))
-				hm_arch_set_pte(ctx,
-					__fix_to_virt(FIX_KMAP_BEGIN + idx),
-					ptep, 0);
+		for (type = 0; type < KM_TYPE_NR; type++) {
+			struct kmap_slot *s = kmap_slot(c, type);
+
+			if (!pte_none(pte_read(s->ptep, ctx->pae)))
+				hm_arch_set_pte(ctx, s->vaddr, s->ptep, 0);
 		}
+		percpu_init_one(c);
 	}
-	percpu_init(ctx);
 	/* One flush of everything from PKMAP_BASE up: a whole-TLB flush on
 	 * every CPU, since the range is above the single-page ceiling. */
 	hm_arch_flush_tlb_kernel_range(ctx, PKMAP_BASE(l), FIXADDR_TOP);
-	hm_stats_reset(ctx);
+	stats_reset(ctx, ctx->cfg.nr_cpus);
 }
 
 bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to)
@@ -141,51 +169,61 @@ bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to)
 			    "(kmap_local_page held)", from, to));
 }
 
+__no_sanitize_coverage
 const struct hm_config *hm_config(const struct hm_ctx *ctx)
 {
 	return &ctx->cfg;
 }
 
+__no_sanitize_coverage
 struct page *hm_pfn_to_page(struct hm_ctx *ctx, uint64_t pfn)
 {
 	return pfn < ctx->max_pfn ? pfn_to_page(ctx, pfn) : 0;
 }
 
+__no_sanitize_coverage
 uint64_t hm_page_to_pfn(const struct hm_ctx *ctx, const struct page *page)
 {
 	return page_to_pfn(ctx, page);
 }
 
+__no_sanitize_coverage
 bool hm_PageHighMem(const struct hm_ctx *ctx, const struct page *page)
 {
 	return PageHighMem(ctx, page);
 }
 
+__no_sanitize_coverage
 uint64_t hm_max_pfn(const struct hm_ctx *ctx)
 {
 	return ctx->max_pfn;
 }
 
+__no_sanitize_coverage
 uint64_t hm_max_low_pfn(const struct hm_ctx *ctx)
 {
 	return ctx->max_low_pfn;
 }
 
+__no_sanitize_coverage
 uint64_t hm_first_free_pfn(const struct hm_ctx *ctx)
 {
 	return ctx->first_free_pfn;
 }
 
+__no_sanitize_coverage
 const struct hm_layout *hm_layout(const struct hm_ctx *ctx)
 {
 	return &ctx->layout;
 }
 
+__no_sanitize_coverage
 hm_vaddr_t hm_pkmap_addr(const struct hm_ctx *ctx, unsigned nr)
 {
 	return PKMAP_ADDR(&ctx->layout, nr);
 }
 
+__no_sanitize_coverage
 hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
 				    unsigned type)
 {
@@ -193,16 +231,19 @@ hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
 	return __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR * cpu);
 }
 
+__no_sanitize_coverage
 int hm_pkmap_count(const struct hm_ctx *ctx, unsigned nr)
 {
 	return nr < LAST_PKMAP(&ctx->layout) ? ctx->pkmap_count[nr] : -1;
 }
 
+__no_sanitize_coverage
 unsigned hm_last_pkmap_nr(const struct hm_ctx *ctx)
 {
 	return ctx->last_pkmap_nr;
 }
 
+__no_sanitize_coverage
 uint64_t hm_pkmap_pte(const struct hm_ctx *ctx, unsigned nr)
 {
 	if (nr >= LAST_PKMAP(&ctx->layout))
@@ -211,6 +252,7 @@ uint64_t hm_pkmap_pte(const struct hm_ctx *ctx, unsigned nr)
 			ctx->pae);
 }
 
+__no_sanitize_coverage
 uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
 			    unsigned type)
 {
@@ -221,6 +263,7 @@ uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
 			ctx->pae);
 }
 
+__no_sanitize_coverage
 unsigned hm_pkmap_waiters(struct hm_ctx *ctx)
 {
 	unsigned n;
@@ -231,6 +274,7 @@ unsigned hm_pkmap_waiters(struct hm_ctx *ctx)
 	return n;
 }
 
+__no_sanitize_coverage
 void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
 		  struct hm_cpu_state *out)
 {
@@ -242,6 +286,7 @@ void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
 	out->kmap_atomic_idx = kmap_atomic_idx(c);
 }
 
+__no_sanitize_coverage
 void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)
 {
 	uint64_t *sum = (uint64_t *)out;
@@ -257,16 +302,13 @@ void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)
 	}
 }
 
+__no_sanitize_coverage
 void hm_stats_reset(struct hm_ctx *ctx)
 {
-	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
-		uint64_t *s = (uint64_t *)&ctx->cpu[cpu].stats;
-
-		for (size_t i = 0; i < sizeof(struct hm_stats) / 8; i++)
-			s[i] = 0;
-	}
+	stats_reset(ctx, HM_MAX_CPUS);
 }
 
+__no_sanitize_coverage
 void hm_set_bug_handler(struct hm_ctx *ctx, hm_bug_fn fn, void *arg)
 {
 	ctx->bug_fn = fn;

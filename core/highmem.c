@@ -76,7 +76,12 @@ static void flush_all_zero_pkmaps(struct hm_ctx *ctx)
 	this_cpu(ctx)->stats.pkmap_flushes++;
 	/* flush_cache_kmaps(): nothing to do on x86, whose caches are
 	 * physically tagged. */
-	for (i = 0; i < LAST_PKMAP(l); i++) {
+	/* The kernel walks all LAST_PKMAP entries; those from pkmap_used up
+	 * were never handed out since the last reset (a scan that reaches
+	 * the wrap has mapped or found in use every entry on its way, so
+	 * there pkmap_used is LAST_PKMAP), and a flush before the first wrap
+	 * (kmap_flush_unused) costs what is mapped, not the window. */
+	for (i = 0; i < ctx->pkmap_used; i++) {
 		void *ptep;
 		pte_t pte;
 
@@ -144,10 +149,11 @@ static hm_vaddr_t map_new_virtual(struct hm_ctx *ctx, struct page *page)
 	unsigned color = get_pkmap_color(page);
 	unsigned last_pkmap_nr;
 	hm_vaddr_t vaddr;
-	unsigned count;
+	unsigned count, steps;
 
 start:
 	count = get_pkmap_entries_count(ctx, color);
+	steps = 0;
 	for (;;) {
 		last_pkmap_nr = get_next_pkmap_nr(ctx, color);
 		if (no_more_pkmaps(last_pkmap_nr, color)) {
@@ -156,6 +162,20 @@ start:
 		}
 		if (!ctx->pkmap_count[last_pkmap_nr])
 			break;	/* free: ours */
+		/* Not in the kernel: a scan ends within two rounds (up to
+		 * the wrap, then one round after its flush), so a longer
+		 * one is a broken scan (a wrap that skips entries), which
+		 * we report rather than spin in for ever. */
+		if (unlikely(++steps > 2 * LAST_PKMAP(l))) {
+			BUG_MSG(ctx,
+				"kmap of pfn %#llx: the scan for a free pkmap "
+				"entry has not ended after %u steps "
+				"(last_pkmap_nr %u, count %u, LAST_PKMAP %u)",
+				(unsigned long long)page_to_pfn(ctx, page),
+				steps - 1, last_pkmap_nr, count,
+				LAST_PKMAP(l));
+			return 0;
+		}
 		if (--count)
 			continue;
 
@@ -181,9 +201,12 @@ start:
 	}
 	vaddr = PKMAP_ADDR(l, last_pkmap_nr);
 	set_pte_at(ctx, vaddr, pkmap_pte(ctx, last_pkmap_nr),
-		   pfn_pte(page_to_pfn(ctx, page), kmap_prot(ctx->pae)));
+		   pfn_pte(page_to_pfn(ctx, page), kmap_prot(ctx->pae) &
+			   ~(HM_INJECT_BUG == 6 ? _PAGE_RW : 0)));
 
 	ctx->pkmap_count[last_pkmap_nr] = 1;
+	if (last_pkmap_nr >= ctx->pkmap_used)	/* for hm_core_reset() */
+		ctx->pkmap_used = last_pkmap_nr + 1;
 	set_page_address(ctx, page, vaddr);
 
 	return vaddr;

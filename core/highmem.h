@@ -251,13 +251,19 @@ HM_API void hm_bug_default(void *arg, const struct hm_bug *bug);
 
 enum hm_access_result {
 	HM_OK = 0,
-	HM_FAULT = -1,	/* no present translation: a page fault */
+	HM_FAULT = -1,	/* a page fault: no present translation, or one
+			 * that forbids the access */
 };
-/* Loads and stores by the current CPU through @vaddr: the TLB first, then a
- * walk of the page tables that fills the TLB.  A stale TLB entry is used as
- * real hardware would use it.  Accesses may cross pages. */
+/* Loads, stores and instruction fetches by the current CPU, in kernel mode,
+ * through @vaddr: the TLB first, then a walk of the page tables that fills
+ * the TLB.  A stale TLB entry is used as real hardware would use it, its
+ * access rights too.  A store needs R/W at every level (CR0.WP is set, as
+ * Linux sets it), a fetch no NX (PAE); a fault drops the TLB entry.
+ * Accesses may cross pages. */
 HM_API int hm_sim_read(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf, size_t len);
 HM_API int hm_sim_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, const void *buf,
+		 size_t len);
+HM_API int hm_sim_fetch(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *buf,
 		 size_t len);
 /* Translate through the current CPU's TLB and page tables (filling the
  * TLB); *from_tlb says whether the TLB answered. */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arch.h"
 #include "core/highmem.h"
 #include "core/layout.h"
 #include "core/list.h"
@@ -35,11 +36,6 @@ struct page {
  * is the same in the simulator and in the 32-bit guest. */
 #define HM_MEM_MAP_VADDR	0xC1000000u
 #define HM_SIZEOF_KERNEL_PAGE	32u
-
-/* A spinlock.  The arch decides how to spin; the core only takes it. */
-typedef struct {
-	uint32_t locked;
-} hm_spinlock_t;
 
 /* A wait queue: how many tasks sleep on it (changed under the lock that
  * guards the condition they wait for) and a sequence the arch bumps on
@@ -153,6 +149,10 @@ struct hm_ctx {
 	hm_spinlock_t kmap_lock;
 	int pkmap_count[LAST_PKMAP_MAX];
 	unsigned last_pkmap_nr;
+	/* One past the highest entry map_new_virtual() has handed out since
+	 * the last init or reset: hm_core_reset() clears only below it, so a
+	 * reset costs what was mapped, not the window. */
+	unsigned pkmap_used;
 	void *pkmap_page_table;		/* LAST_PKMAP entries */
 	struct hm_waitqueue pkmap_map_wait;
 
@@ -183,8 +183,8 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 /* Clear every PKMAP and temporary map and flush the TLBs. */
 void hm_core_reset(struct hm_ctx *ctx);
 /* May a task leave CPU @from for @to?  Reports the BUG and says no when
- * @to does not exist or @from has preemption or migration off.  For the
- * backends' own CPU switching (hm_set_cpu in the simulator, the guest's). */
+ * @to does not exist or @from has preemption or migration off.  For CPU
+ * switching: hm_set_cpu (core/machine.c), the guest's. */
 bool hm_cpu_may_move(struct hm_ctx *ctx, unsigned from, unsigned to);
 
 static inline uint64_t page_to_pfn(const struct hm_ctx *ctx,
@@ -261,12 +261,28 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *   3  set_page_address() never removes: stale hash-table entries
  *   4  debug kunmap_atomic() leaves the PTE in place
  *   5  every CPU's kmap_atomic() uses cpu 0's window
- *   6  debug kunmap_atomic()/kunmap_local() clear the PTE but do not
+ *   6  kmap()'s PKMAP PTE lacks _PAGE_RW: a read-only persistent map
+ *   7  debug kunmap_atomic()/kunmap_local() clear the PTE but do not
  *      flush it from the TLB (kvm_runner's teeth on a TLB that can be
  *      stale; not in the fuzzers' list)
  */
 #ifndef HM_INJECT_BUG
 #define HM_INJECT_BUG 0
+#endif
+
+/* The kernel's name (compiler_types.h) for code left out of coverage
+ * instrumentation.  Here: what is bookkeeping or machine, not code under
+ * test (set-up, reset and the views in ctx.c, the BUG formatter, the
+ * simulated MMU), whose coverage callbacks would cost the fuzzers more than
+ * the work, and whose edges would follow what the *previous* input left
+ * behind (a reset runs at the start of the next one), which AFL++ counts as
+ * instability.  clang >= 13 and gcc >= 12 know the attribute. */
+#if defined(__clang__) && __clang_major__ >= 13
+#define __no_sanitize_coverage	__attribute__((no_sanitize("coverage")))
+#elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
+#define __no_sanitize_coverage	__attribute__((no_sanitize_coverage))
+#else
+#define __no_sanitize_coverage
 #endif
 
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -293,8 +309,6 @@ int hm_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* ---- Helpers over the arch interface ------------------------------------- */
-
-#include "core/arch.h"
 
 static inline struct hm_percpu *this_cpu(struct hm_ctx *ctx)
 {

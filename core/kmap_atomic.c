@@ -230,7 +230,7 @@ static inline void slot_clear(struct hm_ctx *ctx, struct hm_percpu *c,
 {
 	c->stats.pte_writes++;
 	hm_arch_set_pte(ctx, s->vaddr, s->ptep, 0);
-	if (HM_INJECT_BUG == 6)
+	if (HM_INJECT_BUG == 7)
 		return;		/* the injected bug: no invlpg */
 	c->stats.tlb_flush_one++;
 	hm_arch_flush_tlb_one(ctx, s->vaddr);

@@ -19,9 +19,9 @@ instrumentation: coverage must reach the code under test, and
 //core:highmem_lib has none. Never add //core:highmem_lib or //core:testing
 to a fuzz target's deps (its objects would clash with these).
 
-Sanitizers: ASan + UBSan (-fno-sanitize-recover=all) by default, whatever
-the global configuration; --define=fuzz_sanitizers=off (part of
---config=nosan and --config=tsan) builds the fuzz binaries without them.
+Sanitizers: ASan + UBSan (-fno-sanitize-recover=all) on top of the global
+configuration, as .bazelrc decides: --define=fuzz_sanitizers=asan in its
+default line, =off in --config=nosan and --config=tsan (fuzz_sanitizer()).
 Engines need clang (the project's default compiler); under --config=gcc the
 libFuzzer and AFL++ targets are skipped as incompatible and only the replay
 binaries and tests are built.
@@ -44,30 +44,37 @@ RUN_COMMON = "//fuzz:run_common.sh"
 TSAN_SUPP = "//fuzz:tsan.supp"
 TSAN_SUPP_ARG = "--tsan-supp=$(rootpath %s)" % TSAN_SUPP
 
-_SANITIZERS_OFF = "//fuzz:sanitizers_off"
 _CLANG = "//fuzz:clang"
 _INCOMPATIBLE = "//fuzz:incompatible"
 
-def _sanitizer_copts():
+# The fuzz binaries' own sanitizers, on top of the global configuration's.
+# Which ones is decided in .bazelrc, never here: its default line sets
+# --define=fuzz_sanitizers=asan, and --config=tsan|nosan set it to off (as
+# rules_fuzzing's configs set its sanitizer flag).  A select on that value
+# is how a setting reaches a rule in Bazel; it has no default, so a build
+# that bypasses .bazelrc fails saying so instead of silently choosing.
+FUZZ_ASAN_COPTS = [
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+    "-g",
+]
+
+def fuzz_sanitizer(asan):
+    """@asan under --define=fuzz_sanitizers=asan, nothing under =off."""
     return select({
-        _SANITIZERS_OFF: [],
-        "//conditions:default": [
-            "-fsanitize=address,undefined",
-            "-fno-sanitize-recover=all",
-            "-fno-omit-frame-pointer",
-            "-O1",
-            "-g",
-        ],
-    })
+        "//fuzz:sanitizers_asan": asan,
+        "//fuzz:sanitizers_off": [],
+    }, no_match_error = "fuzz/: no --define=fuzz_sanitizers=asan|off; " +
+                        ".bazelrc sets it (asan by default, off in " +
+                        "--config=tsan and --config=nosan)")
+
+def _sanitizer_copts():
+    # -O1: the sanitizers' usual level, for readable reports.
+    return fuzz_sanitizer(FUZZ_ASAN_COPTS + ["-O1"])
 
 def _sanitizer_linkopts():
-    return select({
-        _SANITIZERS_OFF: [],
-        "//conditions:default": [
-            "-fsanitize=address,undefined",
-            "-fno-sanitize-recover=all",
-        ],
-    })
+    return fuzz_sanitizer(FUZZ_ASAN_COPTS[:2])
 
 # Instrumentation of the code under test (target sources, core, ops), per
 # engine; the drivers themselves get sanitizers only.

@@ -75,10 +75,14 @@ void model_reset(struct model *m)
 {
 	unsigned cpu = m->cpu;
 
-	for (unsigned nr = 0; nr < m->last_pkmap; nr++)
+	/* Only entries below m->used were ever handed out: a reset costs
+	 * what the run mapped, not the window (the fuzzers reset per input). */
+	for (unsigned nr = 0; nr < m->used; nr++) {
 		if (m->count[nr])
 			m->nr_of[m->pfn[nr]] = 0;
-	memset(m->count, 0, sizeof(m->count));
+		m->count[nr] = 0;
+	}
+	m->used = 0;
 	memset(m->c, 0, sizeof(m->c));
 	m->last_nr = 0;
 	m->nr_freed = 0;
@@ -182,6 +186,8 @@ uint32_t model_kmap(struct model *m, uint32_t pfn)
 	if (nr < 0)
 		return 0;	/* only where model_check_kmap() said so */
 	m->count[nr] = 2;	/* mapped, and one user */
+	if ((unsigned)nr >= m->used)
+		m->used = (unsigned)nr + 1;
 	m->pfn[nr] = pfn;
 	m->nr_of[pfn] = (uint16_t)(nr + 1);
 	return model_pkmap_addr(m, (unsigned)nr);

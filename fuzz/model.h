@@ -44,6 +44,7 @@ struct model {
 	unsigned last_pkmap;		/* 512 or 1024 */
 	uint32_t pkmap_base;
 	unsigned last_nr;
+	unsigned used;			/* entries below it may be mapped */
 	int count[1024];		/* pkmap_count */
 	uint32_t pfn[1024];		/* page of each entry with count > 0 */
 	uint16_t nr_of[MODEL_MEM_PAGES];/* entry + 1 of a mapped page, or 0 */

@@ -5,6 +5,13 @@
 #   bazel run //fuzz:NAME                          # fuzz until Ctrl-C or a finding
 #   bazel run //fuzz:NAME -- -max_total_time=60 -jobs=2
 #   bazel run //fuzz:NAME -- path/to/crash-1234    # rerun inputs, no fuzzing
+#   bazel run //fuzz:NAME -- -fork=2 -ignore_crashes=1 -max_total_time=3600
+#                                                  # 2 worker processes, keep going
+#
+# -fork=N runs N child processes that fuzz in turns from the shared corpus
+# (.fuzz/NAME/corpus/, merged back as they end) and keeps going after a
+# timeout or, with -ignore_crashes=1, a crash: each finding lands in
+# artifacts/ as usual.  One process per core: more only take turns.
 #
 # Writes under $BUILD_WORKSPACE_DIRECTORY/.fuzz/NAME/ (/tmp/hm-fuzz/NAME/
 # outside `bazel run`): corpus/ (what libFuzzer adds; the seeds stay

@@ -8,7 +8,7 @@
 #   kvm_runner_test.sh RUNNER nokvm
 #   kvm_runner_test.sh RUNNER teeth_ack
 #   kvm_runner_test.sh RUNNER corpus|teeth|teeth_ipi FILE...
-#   kvm_runner_test.sh RUNNER teeth_stale FILE RUNNER_BUG6
+#   kvm_runner_test.sh RUNNER teeth_stale FILE RUNNER_BUG7
 #
 # Each guest part runs on every backend present: KVM where /dev/kvm is
 # usable, and QEMU's TCG, which tools/bootstrap installs (its absence is a
@@ -121,10 +121,10 @@ teeth_stale)
 	# A TLB that can be wrong.  $1: the seed for a guest core that frees
 	# PKMAP entries at the wrap without flushing (HM_INJECT_BUG=1, this
 	# runner); $2: a runner whose core clears a temporary map's PTE at
-	# kunmap_atomic without invlpg (HM_INJECT_BUG=6).  Where stale
+	# kunmap_atomic without invlpg (HM_INJECT_BUG=7).  Where stale
 	# translations are observable (TCG) the guest itself catches the next
 	# access going to the old frame; where they are not (PVM), a counter.
-	local seed=$1 runner6=$2 file=${TEST_TMPDIR:-/tmp}/unmap_noflush.txt
+	local seed=$1 runner7=$2 file=${TEST_TMPDIR:-/tmp}/unmap_noflush.txt
 	run 1 "$seed" || return
 	if grep -q '^stale translations observable: yes' "$out"; then
 		expect '^FAIL .*small_window_wraps.txt: stale translation at op #[0-9]+ [a-z_]+ 0x[0-9a-f]+ (0|0x[0-9a-f]+): (wrote|read) (0|0x[0-9a-f]+) (through|from) 0xffc[0-9a-f]+, whose PTE maps frame 0x380[0-9a-f]+ \(which holds (0|0x[0-9a-f]+) there\); the (write|read) reached frame 0x380[0-9a-f]+ \(mapped there by op #[0-9]+ kmap 0x380[0-9a-f]+ 0\): the TLB kept the old entry'
@@ -134,7 +134,7 @@ teeth_stale)
 	fi
 	printf 'config cpus 1 debug\nkmap_atomic 0x38100\nread 0\nkunmap_atomic 0\nkmap_atomic 0x38101\nread 0\nkunmap_atomic 0\n' >"$file"
 	local keep=$runner
-	runner=$runner6
+	runner=$runner7
 	run 1 "$file"
 	runner=$keep
 	if grep -q '^stale translations observable: yes' "$out"; then

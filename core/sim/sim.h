@@ -15,15 +15,19 @@
 #include "core/internal.h"
 #include "core/x86_pgtable.h"
 
-/* Where the simulated kernel keeps its page tables, and the frames it
- * reserves for itself (the first 2 MiB, like a kernel's image and boot
- * data). */
+/* Where the simulated kernel keeps its page tables: inside the frames
+ * every hosted machine reserves (HM_MACH_RESERVED_BYTES, core/arch.h). */
 #define HM_SIM_PGTABLE_PHYS	0x00100000u
-#define HM_SIM_RESERVED_BYTES	0x00200000u
+
+/* What a supervisor access may do through a translation (sim_mmu.c): a
+ * read needs only a present one. */
+#define SIM_W	1u	/* store: R/W at every level (CR0.WP is set) */
+#define SIM_X	2u	/* instruction fetch: no NX at any level */
 
 struct sim_tlb_entry {
 	uint64_t gen;		/* valid while equal to the TLB's gen */
 	uint32_t vpn;
+	uint8_t rights;		/* SIM_W | SIM_X, cached like the frame */
 	uint64_t pfn;
 };
 

@@ -7,8 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,15 +114,7 @@ void hm_arch_wake_up(struct hm_ctx *ctx, struct hm_waitqueue *wq)
 	futex(&wq->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
 }
 
-void hm_bug_default(void *arg, const struct hm_bug *bug)
-{
-	(void)arg;
-	fprintf(stderr, "kernel BUG at %s:%u in %s() on cpu %u: %s\n",
-		bug->file, bug->line, bug->func, bug->cpu, bug->msg);
-	fflush(stderr);
-	abort();
-}
-
+/* A BUG with no handler: core/machine.c's default report. */
 void hm_arch_bug(struct hm_ctx *ctx, const struct hm_bug *bug)
 {
 	(void)ctx;

@@ -3,8 +3,10 @@
  * arch.c - core/arch.h for the guest: PTE stores into the real page
  * tables the MMU walks, invlpg and whole-TLB flushes; with several vCPUs
  * (smp.c) the flush is also sent to the others by IPI, and the CPU is the
- * vCPU we run on.
+ * vCPU we run on.  Sleep, wake-up and reset are the uniprocessor defaults
+ * of core/arch_up.c (one op at a time, whatever the vCPUs).
  */
+#include "core/x86_flush.h"
 #include "kvm_runner/guest/guest.h"
 
 /*
@@ -56,26 +58,30 @@ void guest_flush_tlb_all(void)
 	}
 }
 
-/* x86's flush_tlb_kernel_range(): invlpg page by page up to the ceiling,
- * the whole TLB beyond.  A whole-TLB flush counts once (tlb_flush_all:
- * the flushes this vCPU really did); the other vCPUs', if any, are IPIs
- * (mb->smp_ipis_sent). */
+static void flush_one(void *arg, hm_vaddr_t vaddr)
+{
+	(void)arg;
+	invlpg(vaddr);
+}
+
+static void flush_all(void *arg)
+{
+	(void)arg;
+	guest_flush_tlb_all();
+}
+
+/* x86's flush_tlb_kernel_range() (core/x86_flush.h): this vCPU's TLB here,
+ * the other vCPUs', if any, by IPI (smp.c), acks awaited.  Counted as
+ * every x86 backend counts it, for every CPU of the configuration: with
+ * one vCPU playing them all, as the simulator counts its CPUs' TLBs. */
 void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end)
 {
-	uint64_t pages = ((uint64_t)end - start) >> PAGE_SHIFT;
+	bool whole = hm_x86_flush_count(ctx, start, end);
 
-	if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
-		guest_flush_tlb_all();
-		this_cpu(ctx)->stats.tlb_flush_all++;
-	} else {
-		for (uint64_t va = start; va < end; va += PAGE_SIZE)
-			invlpg((uint32_t)va);
-	}
-	/* With several vCPUs, the others by IPI (smp.c), acks awaited. */
+	hm_x86_flush_range_local(start, end, flush_one, flush_all, 0);
 	if (guest_smp() && !HM_GUEST_INJECT_NO_IPI)
-		guest_smp_shootdown(start, end,
-				    pages > TLB_SINGLE_PAGE_FLUSH_CEILING);
+		guest_smp_shootdown(start, end, whole);
 }
 
 /* With several vCPUs, the one we run on (the core is only ever run on the
@@ -104,30 +110,11 @@ void hm_arch_spin_unlock(struct hm_ctx *ctx, hm_spinlock_t *lock)
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
 
-/* Nobody else runs who could wake us (one op at a time, whatever the
- * vCPUs): give up at once, as the simulator does with wait_timeout_ms 0,
- * and let the core report it. */
-bool hm_arch_sleep(struct hm_ctx *ctx, struct hm_waitqueue *wq, uint32_t seq,
-		   hm_spinlock_t *lock)
+/* BUG() with no handler set (HM_MB_BUG_FATAL), from core/arch_up.c's
+ * hm_arch_bug(): what the kernel would print, to the host, and stop. */
+void hm_bug_default(void *arg, const struct hm_bug *bug)
 {
-	(void)ctx;
-	(void)wq;
-	(void)seq;
-	(void)lock;
-	return false;
-}
-
-void hm_arch_wake_up(struct hm_ctx *ctx, struct hm_waitqueue *wq)
-{
-	(void)ctx;
-	wq->seq++;
-}
-
-/* BUG() with no handler set (HM_MB_BUG_FATAL): what the kernel would
- * print, to the host, and stop. */
-void hm_arch_bug(struct hm_ctx *ctx, const struct hm_bug *bug)
-{
-	(void)ctx;
+	(void)arg;
 	hm_snprintf(MB->bug_msg, sizeof(MB->bug_msg),
 		    "kernel BUG at %s:%u in %s() on cpu %u: %s", bug->file,
 		    bug->line, bug->func, bug->cpu, bug->msg);

@@ -149,20 +149,15 @@ static void bug_note(void *arg, const struct hm_bug *bug)
 static void ctx_init(const struct hm_mailbox *mb)
 {
 	struct hm_ctx *ctx = &guest_ctx;
-	uint64_t mem = (uint64_t)mb->mem_mib << 20;
-	uint64_t lowmem = mem < MAXMEM ? mem : MAXMEM;
+	struct hm_config cfg;
 
-	hm_config_default(&ctx->cfg);
-	ctx->cfg.mem_bytes = mem;
-	ctx->cfg.wait_timeout_ms = 0;	/* one CPU: nobody could wake us */
-	ctx->pae = true;
-	ctx->max_pfn = mem >> PAGE_SHIFT;
-	ctx->max_low_pfn = lowmem >> PAGE_SHIFT;
-	ctx->first_free_pfn = mb->first_free_pfn;
-	/* mem_map sits above the core's memory, in a 2 MiB page of its own
+	hm_config_default(&cfg);
+	cfg.mem_bytes = (uint64_t)mb->mem_mib << 20;
+	cfg.wait_timeout_ms = 0;	/* one CPU: nobody could wake us */
+	hm_ctx_setup(ctx, &cfg, mb->first_free_pfn);
+	/* mem_map sits above the core's memory, in 4 KiB pages of its own
 	 * (mailbox.h); the host marked the reserved frames. */
 	ctx->mem_map = (struct page *)HM_GUEST_MEM_MAP_VIRT;
-	hm_layout_compute(&ctx->layout, true, 1, lowmem, 0);
 	hm_core_init(ctx, (void *)GUEST_VA(mb->pkmap_pt_phys),
 		     (void *)GUEST_VA(mb->fixmap_pt_phys));
 }
@@ -225,7 +220,7 @@ static void g_set_cpu(struct hm_exec *x, unsigned cpu)
 
 static void g_reset(struct hm_exec *x)
 {
-	hm_core_reset(x->ctx);
+	hm_reset(x->ctx);
 }
 
 static void g_hang(struct hm_exec *x)
@@ -261,7 +256,7 @@ void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 	struct hm_ctx *ctx = &guest_ctx;
 
 	if (!fresh)
-		hm_core_reset(ctx);
+		hm_reset(ctx);
 	fresh = false;
 	ctx->cfg.nr_cpus = nr_cpus;
 	ctx->cfg.debug_highmem = (flags & HM_MB_DEBUG_HIGHMEM) != 0;

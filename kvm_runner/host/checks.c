@@ -49,7 +49,8 @@ static void check_state(struct hm_machine *m, const struct sim_run *s,
 		const char *name;
 	} counters[] = {
 		{ 0, "pte_writes" }, { 1, "tlb_flush_one" },
-		{ 2, "tlb_flush_range" }, { 5, "hash_steps" },
+		{ 2, "tlb_flush_range" }, { 3, "tlb_flush_all" },
+		{ 5, "hash_steps" },
 		{ 6, "pkmap_flushes" }, { 7, "pkmap_sleeps" },
 		{ 8, "pkmap_wakeups" },
 	};
