@@ -62,7 +62,7 @@ static int add_what(const char *what, struct job **jobs, size_t *njobs)
 
 /* After the machines are closed: a QEMU's RSS is that of a child. */
 static void summary(const struct hm_totals *t, uint64_t t_start,
-		    uint64_t t_jobs, double boot_ms)
+		    uint64_t t_jobs, double boot_ms, bool qemu)
 {
 	struct rusage ru, ch;
 
@@ -73,7 +73,7 @@ static void summary(const struct hm_totals *t, uint64_t t_start,
 	       (now_ns() - t_start) / 1e6, boot_ms, t->sequences,
 	       t_jobs / 1e6, t_jobs ? t->sequences / (t_jobs / 1e9) : 0.0,
 	       t->guest_ns / 1e6, ru.ru_maxrss / 1024.0);
-	if (ch.ru_maxrss)
+	if (qemu && ch.ru_maxrss)	/* KVM's own workers are children too */
 		printf(", QEMU's %.1f MB", ch.ru_maxrss / 1024.0);
 	printf("\n");
 	if (t->stale_checked)
@@ -127,7 +127,7 @@ static int run_jobs(struct run_opts *o, struct job *jobs, size_t njobs,
 	t_jobs = now_ns() - t_jobs;
 	boot_ms = vms.vm[1]->boot_ms;
 	vms__close(&vms);
-	summary(&t, t_start, t_jobs, boot_ms);
+	summary(&t, t_start, t_jobs, boot_ms, o->backend == HM_BACKEND_TCG);
 	if (skipped)
 		printf("%u passed, %u failed, %u skipped\n", passed, failed,
 		       skipped);

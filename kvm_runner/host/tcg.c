@@ -47,6 +47,7 @@ struct tcg {
 	pid_t pid;
 	int kernel_fd, ser_fd, qmp_fd;
 	struct qmp qmp;
+	bool frozen;			/* SIGSTOPped while we verify */
 	bool regs_valid;		/* regs: read since the guest stopped */
 	struct qmp_regs regs;
 };
@@ -171,10 +172,30 @@ static int start_qemu(struct tcg *t, unsigned nr_vcpus, char *why,
 	return 0;
 }
 
+/*
+ * A guest that reported polls COM1 for the host's answer, and its vCPU
+ * thread spins meanwhile: while we verify, and for as long as a machine
+ * of another vCPU count runs the sequences (several QEMUs on two cores).
+ * So QEMU is stopped between its report and our answer.
+ */
+static void freeze(struct tcg *t)
+{
+	if (t->pid > 0 && !t->frozen && kill(t->pid, SIGSTOP) == 0)
+		t->frozen = true;
+}
+
+static void thaw(struct tcg *t)
+{
+	if (t->frozen && t->pid > 0)
+		kill(t->pid, SIGCONT);
+	t->frozen = false;
+}
+
 /* One byte on the doorbell: the guest goes on.  send(), so that a QEMU
  * that died gives an error, not SIGPIPE. */
 static bool resume(struct tcg *t)
 {
+	thaw(t);
 	return send(t->ser_fd, "G", 1, MSG_NOSIGNAL) == 1;
 }
 
@@ -280,6 +301,7 @@ static int first_contact(struct tcg *t, char *why, size_t whysz)
 			 machine__mailbox(m)->panic_msg : "");
 		return HM_EXIT_FAIL;
 	}
+	freeze(t);
 	return 0;
 }
 
@@ -297,6 +319,7 @@ static void tcg_teardown(struct hm_machine *m)
 			wait_byte(t, 200, &b);
 	}
 	reap(t, true, what, sizeof(what));
+	t->frozen = false;
 	if (t->ser_fd >= 0)
 		close(t->ser_fd);
 	if (t->qmp_fd >= 0)
@@ -388,6 +411,7 @@ static int tcg_run(struct hm_machine *m, unsigned timeout_ms,
 	}
 	if (rc == 0) {
 		doorbell(m, b, st);
+		freeze(t);
 	} else if (rc == 1) {
 		st->kind = HM_STOP_TIMEOUT;
 	} else if (rc == 2) {
@@ -407,6 +431,7 @@ static int tcg_run(struct hm_machine *m, unsigned timeout_ms,
 
 static bool regs(struct tcg *t, unsigned cpu)
 {
+	thaw(t);	/* QMP answers from a running QEMU (the VM is stopped) */
 	if (!t->regs_valid && t->pid > 0)
 		t->regs_valid = qmp__regs(&t->qmp, cpu, &t->regs);
 	return t->regs_valid;
