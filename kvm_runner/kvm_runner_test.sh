@@ -316,6 +316,27 @@ cleanup)
 esac
 }
 
+# qemu_of PID: the QEMU runner PID started (its -name), once it is up
+# (within 30 s); false if none came.
+qemu_of() {
+	local i
+	for i in $(seq 300); do
+		pgrep -f "hm-kvm-runner-$1 " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# booted: the runner of $out has booted its guest (and is in the hang).
+booted() {
+	local i
+	for i in $(seq 300); do
+		grep -q '^stale translations observable' "$out" && break
+		sleep 0.1
+	done
+	sleep 0.3
+}
+
 # TCG: nothing left behind, whatever ends the runner (a clean exit, QEMU
 # killed under it, Ctrl-C): no QEMU process of ours, no file in /dev/shm.
 cleanup_on() {
@@ -326,8 +347,8 @@ cleanup_on() {
 	# QEMU killed under a running sequence: a named report, no hang.
 	"$runner" --backend=tcg --timeout-ms 20000 fault_hang >"$out" 2>&1 &
 	pid=$!
-	sleep 2
-	qemu=$(pgrep -f "hm-kvm-runner-$pid ") || fail "no QEMU named hm-kvm-runner-$pid"
+	qemu=$(qemu_of $pid) || fail "no QEMU named hm-kvm-runner-$pid"
+	booted
 	[ -n "$qemu" ] && kill -KILL $qemu
 	wait $pid
 	expect '^FAIL fault_hang: QEMU was killed by signal 9$'
@@ -337,8 +358,8 @@ cleanup_on() {
 	"$runner" --backend=tcg --timeout-ms 20000 fault_hang >"$out" 2>&1 &
 	pid=$!
 	set +m
-	sleep 2
-	pgrep -f "hm-kvm-runner-$pid " >/dev/null || fail "no QEMU named hm-kvm-runner-$pid"
+	qemu_of $pid >/dev/null || fail "no QEMU named hm-kvm-runner-$pid"
+	booted
 	kill -INT $pid
 	wait $pid
 	sleep 0.5
