@@ -11,8 +11,8 @@
  *
  *   config byte: bits 0-1 nr_cpus - 1, bit 2 no PAE, bit 3 debug_highmem,
  *                bit 4 a PKMAP window of 16 entries (else LAST_PKMAP)
- *   op:          code (1 byte), then per code (see hm_op_info[]):
- *                PFN 4 bytes, SLOT/MAP/CPU/TYPE 1 byte, VALUE 4 bytes
+ *   op:          code (1 byte), then its arguments (op_table.h: the
+ *                codes and argument kinds; hm_op_arg_size())
  *
  * Text, what people read and write: one op per line, '#' comments, blank
  * lines ignored, numbers in decimal or 0x hex:
@@ -28,8 +28,8 @@
  * Decoding binary is lenient by default (an unknown code is taken modulo
  * the number of codes, a truncated last op dropped) so every byte string is
  * a sequence; the strict mode used for files rejects both.  Values are
- * carried as written: what a PFN or MAP means at run time is the
- * harness's business (fuzz/harness.h).
+ * carried as written: what a PFN, MAP or SLOT means at run time, and where
+ * a write lands, is op_meaning.h's.
  */
 #ifndef HM_FUZZ_OPS_H
 #define HM_FUZZ_OPS_H
@@ -38,40 +38,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hm_op_code {
-	HM_OP_KMAP,		/* kmap PFN */
-	HM_OP_KUNMAP,		/* kunmap PFN */
-	HM_OP_KMAP_ATOMIC,	/* kmap_atomic PFN */
-	HM_OP_KUNMAP_ATOMIC,	/* kunmap_atomic SLOT: 0 the newest */
-	HM_OP_KMAP_ATOMIC_TYPE,	/* kmap_atomic_type PFN TYPE */
-	HM_OP_KUNMAP_ATOMIC_TYPE, /* kunmap_atomic_type TYPE */
-	HM_OP_KMAP_LOCAL,	/* kmap_local_page PFN */
-	HM_OP_KUNMAP_LOCAL,	/* kunmap_local SLOT: 0 the newest */
-	HM_OP_PAGE_ADDRESS,	/* page_address PFN */
-	HM_OP_WRITE,		/* write MAP VALUE */
-	HM_OP_READ,		/* read MAP */
-	HM_OP_CPU,		/* cpu N */
-	HM_OP_FLUSH_UNUSED,	/* kmap_flush_unused */
-	HM_OP_KMAP_HIGH_GET,	/* kmap_high_get PFN */
-	HM_OP_RESET,		/* reset */
-	HM_OP__COUNT
-};
-
-enum hm_op_arg {
-	HM_ARG_NONE,
-	HM_ARG_PFN,	/* 4 bytes */
-	HM_ARG_U8,	/* 1 byte: slot, map index, cpu, km_type */
-	HM_ARG_VALUE,	/* 4 bytes */
-};
-
-struct hm_op_info {
-	const char *name;
-	enum hm_op_arg arg[2];
-};
-extern const struct hm_op_info hm_op_info[HM_OP__COUNT];
+#include "fuzz/op_table.h"
 
 struct hm_op {
-	uint8_t code;	/* enum hm_op_code */
+	uint8_t code;	/* enum hm_op_code, below HM_OP__COUNT */
 	uint32_t a, b;
 };
 

@@ -14,6 +14,8 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+#include "fuzz/op_table.h"
 #endif
 
 /*
@@ -104,37 +106,14 @@ enum hm_paging_mode {
 };
 
 /*
- * The ops the guest runs.  They mirror fuzz/ops.h one to one (host/input.c
- * translates), plus a few that exist to make the guest misbehave.  What a
- * MAP or SLOT argument means is defined once, in ops_exec.c, which runs
- * both in the guest and on the host over the simulator.
+ * The ops the guest runs: fuzz/op_table.h's codes (enum hm_op_code), the
+ * fuzz format's and the guest-only ones that make the guest misbehave.
+ * What an op does, and what its MAP or SLOT argument means, is defined
+ * once, in fuzz/op_meaning.h, and run by one interpreter (ops_exec.c) both
+ * in the guest and on the host over the simulator.
  */
-enum hm_kop_code {
-	HM_KOP_KMAP = 1,	/* a: pfn */
-	HM_KOP_KUNMAP,		/* a: pfn */
-	HM_KOP_KMAP_ATOMIC,	/* a: pfn */
-	HM_KOP_KUNMAP_ATOMIC,	/* a: temporary map, 0 the newest */
-	HM_KOP_KMAP_ATOMIC_TYPE,	/* a: pfn, b: km_type */
-	HM_KOP_KUNMAP_ATOMIC_TYPE,	/* a: km_type */
-	HM_KOP_KMAP_LOCAL,	/* a: pfn */
-	HM_KOP_KUNMAP_LOCAL,	/* a: temporary map, 0 the newest */
-	HM_KOP_PAGE_ADDRESS,	/* a: pfn */
-	HM_KOP_WRITE,		/* a: live mapping (oldest first, modulo
-				 * their number), b: value */
-	HM_KOP_READ,		/* a: live mapping; reads its tag word */
-	HM_KOP_CPU,		/* a: cpu */
-	HM_KOP_FLUSH_UNUSED,
-	HM_KOP_KMAP_HIGH_GET,	/* a: pfn */
-	HM_KOP_RESET,
-	/* Misbehaviour, for the fault paths. */
-	HM_KOP_TOUCH,		/* a: vaddr; read it, whatever is there */
-	HM_KOP_HANG,		/* spin forever: for the watchdog */
-	HM_KOP_TRIPLE,		/* empty the IDT and raise #UD */
-	HM_KOP__END
-};
-
 struct hm_kop {
-	uint32_t code;		/* enum hm_kop_code */
+	uint32_t code;		/* enum hm_op_code */
 	uint32_t a, b;
 };
 

@@ -216,6 +216,11 @@ static void g_set_cpu(struct hm_exec *x, unsigned cpu)
 		guest_cpu = cpu;
 }
 
+static unsigned g_this_cpu(struct hm_exec *x)
+{
+	return hm_arch_smp_processor_id(x->ctx);
+}
+
 static void g_reset(struct hm_exec *x)
 {
 	hm_core_reset(x->ctx);
@@ -238,6 +243,7 @@ static const struct hm_exec_ops guest_exec_ops = {
 	.read32 = g_read32,
 	.touch = g_touch,
 	.set_cpu = g_set_cpu,
+	.this_cpu = g_this_cpu,
 	.reset = g_reset,
 	.hang = g_hang,
 	.triple = g_triple,
@@ -296,7 +302,7 @@ static void run_sequence(struct hm_mailbox *mb)
 	exec.flags = mb->flags;
 	exec.bugs = 0;
 	exec.ops_done = &mb->ops_done;
-	exec.nr_maps = 0;
+	exec.lives.n = 0;
 	if (n > HM_MB_MAX_OPS)
 		guest_panic("sequence of %u ops: the mailbox holds %u", n,
 			    HM_MB_MAX_OPS);

@@ -29,35 +29,9 @@
 #include "kvm_runner/host/runner.h"
 #include "kvm_runner/ops_exec.h"
 
-static const char *const kop_names[HM_KOP__END] = {
-	[HM_KOP_KMAP] = "kmap",
-	[HM_KOP_KUNMAP] = "kunmap",
-	[HM_KOP_KMAP_ATOMIC] = "kmap_atomic",
-	[HM_KOP_KUNMAP_ATOMIC] = "kunmap_atomic",
-	[HM_KOP_KMAP_ATOMIC_TYPE] = "kmap_atomic_type",
-	[HM_KOP_KUNMAP_ATOMIC_TYPE] = "kunmap_atomic_type",
-	[HM_KOP_KMAP_LOCAL] = "kmap_local_page",
-	[HM_KOP_KUNMAP_LOCAL] = "kunmap_local",
-	[HM_KOP_PAGE_ADDRESS] = "page_address",
-	[HM_KOP_WRITE] = "write",
-	[HM_KOP_READ] = "read",
-	[HM_KOP_CPU] = "cpu",
-	[HM_KOP_FLUSH_UNUSED] = "kmap_flush_unused",
-	[HM_KOP_KMAP_HIGH_GET] = "kmap_high_get",
-	[HM_KOP_RESET] = "reset",
-	[HM_KOP_TOUCH] = "touch",
-	[HM_KOP_HANG] = "hang",
-	[HM_KOP_TRIPLE] = "triple_fault",
-};
-
-const char *kop__name(uint32_t code)
-{
-	return code < HM_KOP__END && kop_names[code] ? kop_names[code] : "?";
-}
-
 static const char *op_text(const struct hm_kop *op, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s %#x %#x", kop__name(op->code), op->a, op->b);
+	snprintf(buf, n, "%s %#x %#x", hm_op_name(op->code), op->a, op->b);
 	return buf;
 }
 
@@ -118,6 +92,11 @@ static void s_set_cpu(struct hm_exec *x, unsigned cpu)
 	hm_set_cpu(x->ctx, cpu);
 }
 
+static unsigned s_this_cpu(struct hm_exec *x)
+{
+	return hm_smp_processor_id(x->ctx);
+}
+
 static void s_reset(struct hm_exec *x)
 {
 	hm_reset(x->ctx);
@@ -151,6 +130,7 @@ static const struct hm_exec_ops sim_exec_ops = {
 	.read32 = s_read32,
 	.touch = s_touch,
 	.set_cpu = s_set_cpu,
+	.this_cpu = s_this_cpu,
 	.reset = s_reset,
 	.hang = s_nothing,
 	.triple = s_nothing,
@@ -207,7 +187,7 @@ static void sim_exec(struct sim_run *s, const struct job *job)
 		hm_stats(ctx, &st);
 		if (cpu < HM_SMP_MAX_CPUS)
 			s->flushes_by[cpu] +=
-				job->ops[i].code == HM_KOP_RESET ?
+				job->ops[i].code == HM_OP_RESET ?
 					1 : st.tlb_flush_range - last;
 		last = st.tlb_flush_range;
 		if (rc != HM_EXEC_NEXT) {
