@@ -15,6 +15,7 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+#include "core/highmem.h"
 #include "fuzz/op_table.h"
 #endif
 
@@ -195,7 +196,7 @@ struct hm_mailbox {
 	uint32_t cpu;			/* the current cpu at the end */
 	uint32_t last_pkmap_nr;
 	uint32_t pad[2];		/* stats at the same offset in both */
-	hm_mb_u64 stats[10];		/* struct hm_stats, field by field */
+	hm_mb_u64 stats[HM_STATS_NR];	/* struct hm_stats: hm_mb_put_stats() */
 	char bug_msg[HM_MB_MSG_LEN];	/* the first BUG() of the sequence */
 	char panic_msg[HM_MB_MSG_LEN];
 
@@ -261,6 +262,26 @@ struct hm_mailbox {
 	uint8_t op_cpu[HM_MB_MAX_OPS];
 };
 
+/* struct hm_stats into the mailbox and back, field by field (the guest's
+ * and the host's compilers may lay the struct out alike, but nothing says
+ * so), from the one list of fields. */
+static inline void hm_mb_put_stats(hm_mb_u64 *dst, const struct hm_stats *s)
+{
+#define HM_MB_PUT(field, what) dst[HM_STAT_##field] = s->field;
+	HM_STATS_FIELDS(HM_MB_PUT)
+#undef HM_MB_PUT
+}
+
+static inline void hm_mb_get_stats(struct hm_stats *s, const hm_mb_u64 *src)
+{
+#define HM_MB_GET(field, what) s->field = src[HM_STAT_##field];
+	HM_STATS_FIELDS(HM_MB_GET)
+#undef HM_MB_GET
+}
+
+_Static_assert(sizeof(((struct hm_mailbox *)0)->stats) ==
+		       sizeof(struct hm_stats),
+	       "the mailbox carries every field of struct hm_stats");
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");
 _Static_assert(sizeof(struct hm_kop_result) == 8, "hm_kop_result layout");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,

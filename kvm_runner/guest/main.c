@@ -276,16 +276,7 @@ void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 
 void guest_put_stats(struct hm_mailbox *mb, const struct hm_stats *st)
 {
-	mb->stats[0] = st->pte_writes;
-	mb->stats[1] = st->tlb_flush_one;
-	mb->stats[2] = st->tlb_flush_range;
-	mb->stats[3] = st->tlb_flush_all;
-	mb->stats[4] = st->tlb_entries_flushed;
-	mb->stats[5] = st->hash_steps;
-	mb->stats[6] = st->pkmap_flushes;
-	mb->stats[7] = st->pkmap_sleeps;
-	mb->stats[8] = st->pkmap_wakeups;
-	mb->stats[9] = st->lock_contended;
+	hm_mb_put_stats(mb->stats, st);
 }
 
 static void run_sequence(struct hm_mailbox *mb)

@@ -406,16 +406,12 @@ static void check_results(struct kvm *kvm, const struct job *job,
 	const struct hm_mailbox *mb = guest__mailbox(kvm);
 	/* Counters both runs keep the same way (the rest are the
 	 * simulator's TLB model and lock contention). */
-	static const struct {
-		unsigned idx;
-		const char *name;
-	} counters[] = {
-		{ 0, "pte_writes" }, { 1, "tlb_flush_one" },
-		{ 2, "tlb_flush_range" }, { 5, "hash_steps" },
-		{ 6, "pkmap_flushes" }, { 7, "pkmap_sleeps" },
-		{ 8, "pkmap_wakeups" },
+	static const unsigned counters[] = {
+		HM_STAT_pte_writes, HM_STAT_tlb_flush_one,
+		HM_STAT_tlb_flush_range, HM_STAT_hash_steps,
+		HM_STAT_pkmap_flushes, HM_STAT_pkmap_sleeps,
+		HM_STAT_pkmap_wakeups,
 	};
-	const uint64_t *sim_stats = (const uint64_t *)&s->stats;
 	char t[96];
 
 	for (uint32_t i = 0; i < job->n; i++) {
@@ -435,11 +431,12 @@ static void check_results(struct kvm *kvm, const struct job *job,
 		      "%u, first \"%s\"", mb->bug_count, HM_MB_MSG_LEN,
 		      mb->bug_msg, s->bug_count, s->bug_msg);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		if (mb->stats[counters[i].idx] != sim_stats[counters[i].idx])
+		if (mb->stats[counters[i]] != hm_stat(&s->stats, counters[i]))
 			failf(c, "counter %s: guest %llu, simulator %llu",
-			      counters[i].name,
-			      (unsigned long long)mb->stats[counters[i].idx],
-			      (unsigned long long)sim_stats[counters[i].idx]);
+			      hm_stat_name(counters[i]),
+			      (unsigned long long)mb->stats[counters[i]],
+			      (unsigned long long)hm_stat(&s->stats,
+							  counters[i]));
 	if (mb->last_pkmap_nr != s->last_pkmap_nr)
 		failf(c, "last_pkmap_nr: guest %u, simulator %u",
 		      mb->last_pkmap_nr, s->last_pkmap_nr);
