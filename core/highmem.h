@@ -117,6 +117,10 @@ HM_API uint64_t hm_max_low_pfn(const struct hm_ctx *ctx);	/* first highmem pfn *
 /* Frames below this hold the simulated kernel's own page tables; writing
  * through a mapping of them corrupts the simulation, as it would a kernel. */
 HM_API uint64_t hm_first_free_pfn(const struct hm_ctx *ctx);
+/* What every backend reserves so: the first 2 MiB (the kvm_runner guest's
+ * image, tables and stack; the simulator's and the null backend's to
+ * match), so all refuse the same frames and a seed names the same pages. */
+#define HM_FIRST_FREE_PFN	0x200u
 
 /**
  * hm_page_address - the kernel virtual address of @page, or 0

@@ -33,7 +33,7 @@ struct word {
 
 struct hm_harness {
 	enum hm_harness_mode mode;
-	struct hm_ctx *ctxs[32];	/* one per config byte, made on demand */
+	struct hm_ctx *ctxs[HM_SEQ_CONFIGS];	/* one per config byte */
 	struct hm_ctx *ctx;
 	struct model *m;
 	uint32_t first_free, max_low, max_pfn;	/* the machine's frames */
@@ -64,10 +64,8 @@ static void print_history(const struct hm_harness *h, FILE *f)
 	char line[96];
 
 	fprintf(f, "== the input, as a text sequence (results in comments) ==\n");
-	fprintf(f, "config cpus %u %s%s%s\n", h->seq->config.nr_cpus,
-		h->seq->config.pae ? "pae" : "nopae",
-		h->seq->config.debug_highmem ? " debug" : "",
-		h->seq->config.small_window ? " pkmap 16" : "");
+	hm_seq_config_format(&h->seq->config, line, sizeof(line));
+	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < h->seq->n && i <= h->cur; i++) {
 		const struct hm_step *st = &h->hist[i];
 
@@ -127,11 +125,8 @@ static struct hm_ctx *machine(struct hm_harness *h,
 	if (h->ctxs[key])
 		return h->ctxs[key];
 	hm_config_default(&cfg);
-	cfg.nr_cpus = c->nr_cpus;
-	cfg.pae = c->pae;
-	cfg.debug_highmem = c->debug_highmem;
+	hm_seq_config_apply(c, &cfg);
 	cfg.wait_timeout_ms = 0;	/* one thread: sleeping is a BUG */
-	cfg.last_pkmap = c->small_window ? 16 : 0;
 	h->ctxs[key] = hm_create(&cfg, err, sizeof(err));
 	if (!h->ctxs[key]) {
 		fprintf(stderr, "harness: %s\n", err);
@@ -163,14 +158,10 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 	h->lives.max = HM_SEQ_MAX_OPS;
 	/* Every machine now, so the first input of a configuration runs the
 	 * same code as the next (AFL++ counts the difference as instability). */
-	for (unsigned key = 0; key < 32; key++) {
-		struct hm_seq_config c = {
-			.nr_cpus = (key & 3) + 1,
-			.pae = !(key & 4),
-			.debug_highmem = (key & 8) != 0,
-			.small_window = (key & 16) != 0,
-		};
+	for (unsigned key = 0; key < HM_SEQ_CONFIGS; key++) {
+		struct hm_seq_config c;
 
+		hm_seq_config_from_byte((uint8_t)key, &c);
 		machine(h, &c);
 	}
 	/* four buckets' worth of highmem pages, to make long chains */
@@ -184,7 +175,7 @@ void hm_harness_free(struct hm_harness *h)
 {
 	if (!h)
 		return;
-	for (int i = 0; i < 32; i++)
+	for (int i = 0; i < HM_SEQ_CONFIGS; i++)
 		hm_destroy(h->ctxs[i]);
 	free(h->m);
 	free(h);

@@ -43,6 +43,33 @@
 #include "core/highmem.h"
 #include "fuzz/op_table.h"
 
+/* ---- The machine ---------------------------------------------------------- */
+
+/* The PKMAP window of a "small window" configuration, instead of
+ * LAST_PKMAP: the wrap, its flush and a full window within a few ops, which
+ * keeps fuzz inputs short and fast. */
+#define HM_SEQ_SMALL_WINDOW	16u
+
+/* A sequence's machine (ops.h: the config byte and the config line). */
+struct hm_seq_config {
+	unsigned nr_cpus;	/* 1..4 */
+	bool pae;
+	bool debug_highmem;
+	bool small_window;	/* HM_SEQ_SMALL_WINDOW PKMAP entries */
+};
+
+/* The core's configuration for @c, over what @cfg already holds (from
+ * hm_config_default(), or a backend's own): the one place a sequence's
+ * configuration becomes the core's. */
+static inline void hm_seq_config_apply(const struct hm_seq_config *c,
+				       struct hm_config *cfg)
+{
+	cfg->nr_cpus = c->nr_cpus;
+	cfg->pae = c->pae;
+	cfg->debug_highmem = c->debug_highmem;
+	cfg->last_pkmap = c->small_window ? HM_SEQ_SMALL_WINDOW : 0;
+}
+
 /* ---- PFN ------------------------------------------------------------------ */
 
 #define HM_OP_POOL_LOW		256u

@@ -30,19 +30,27 @@ static bool fail(char *err, size_t errsz, const char *fmt, ...)
 	return false;
 }
 
+/* The config byte's bits (ops.h) */
+#define CFG_CPUS	0x03u	/* nr_cpus - 1 */
+#define CFG_NOPAE	0x04u
+#define CFG_DEBUG	0x08u
+#define CFG_SMALL	0x10u
+#define CFG_ALL		0x1fu
+
 uint8_t hm_seq_config_byte(const struct hm_seq_config *c)
 {
-	return (uint8_t)(((c->nr_cpus - 1) & 3) | (c->pae ? 0 : 4) |
-			 (c->debug_highmem ? 8 : 0) |
-			 (c->small_window ? 16 : 0));
+	return (uint8_t)(((c->nr_cpus - 1) & CFG_CPUS) |
+			 (c->pae ? 0 : CFG_NOPAE) |
+			 (c->debug_highmem ? CFG_DEBUG : 0) |
+			 (c->small_window ? CFG_SMALL : 0));
 }
 
-static void config_from_byte(uint8_t b, struct hm_seq_config *c)
+void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c)
 {
-	c->nr_cpus = (b & 3) + 1;
-	c->pae = !(b & 4);
-	c->debug_highmem = (b & 8) != 0;
-	c->small_window = (b & 16) != 0;
+	c->nr_cpus = (b & CFG_CPUS) + 1;
+	c->pae = !(b & CFG_NOPAE);
+	c->debug_highmem = (b & CFG_DEBUG) != 0;
+	c->small_window = (b & CFG_SMALL) != 0;
 }
 
 bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
@@ -51,13 +59,13 @@ bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
 	size_t pos = 0;
 
 	seq->n = 0;
-	config_from_byte(0, &seq->config);
+	hm_seq_config_from_byte(0, &seq->config);
 	if (!size)
 		return true;
-	if (strict && (data[0] & 0xe0))
+	if (strict && (data[0] & ~CFG_ALL))
 		return fail(err, errsz, "byte 0: config %#x has unknown bits",
 			    data[0]);
-	config_from_byte(data[pos++], &seq->config);
+	hm_seq_config_from_byte(data[pos++], &seq->config);
 
 	while (pos < size) {
 		struct hm_op *op;
@@ -200,10 +208,11 @@ static bool parse_config(const char *s, struct hm_seq_config *c,
 			c->debug_highmem = true;
 		} else if (!strcmp(w, "pkmap")) {
 			if (!(s = next_word(s, w, sizeof(w))) ||
-			    !parse_number(w, 16, &n) || n != 16)
-				return fail(err, errsz, "line %u: pkmap takes 16 "
+			    !parse_number(w, 0xffffffffu, &n) ||
+			    n != HM_SEQ_SMALL_WINDOW)
+				return fail(err, errsz, "line %u: pkmap takes %u "
 					    "(leave it out for LAST_PKMAP)",
-					    line);
+					    line, HM_SEQ_SMALL_WINDOW);
 			c->small_window = true;
 		} else if (!strcmp(w, "cpus")) {
 			if (!(s = next_word(s, w, sizeof(w))) ||
@@ -214,8 +223,8 @@ static bool parse_config(const char *s, struct hm_seq_config *c,
 		} else {
 			return fail(err, errsz,
 				    "line %u: config: unknown word '%s' (want "
-				    "cpus N, pae, nopae, debug, pkmap 16)",
-				    line, w);
+				    "cpus N, pae, nopae, debug, pkmap %u)",
+				    line, w, HM_SEQ_SMALL_WINDOW);
 		}
 	}
 	return true;
@@ -228,7 +237,7 @@ bool hm_seq_parse(const char *text, struct hm_seq *seq, char *err,
 	const char *s = text;
 
 	seq->n = 0;
-	config_from_byte(0, &seq->config);
+	hm_seq_config_from_byte(0, &seq->config);
 	while (*s) {
 		const char *eol = strchr(s, '\n');
 		const char *p;
@@ -315,15 +324,26 @@ void hm_op_format(const struct hm_op *op, char *buf, size_t size)
 	}
 }
 
+void hm_seq_config_format(const struct hm_seq_config *c, char *buf,
+			  size_t size)
+{
+	char window[16] = "";
+
+	if (c->small_window)
+		snprintf(window, sizeof(window), " pkmap %u",
+			 HM_SEQ_SMALL_WINDOW);
+	snprintf(buf, size, "config cpus %u %s%s%s", c->nr_cpus,
+		 c->pae ? "pae" : "nopae", c->debug_highmem ? " debug" : "",
+		 window);
+}
+
 void hm_seq_print(const struct hm_seq *seq, void *file)
 {
 	FILE *f = file;
 	char line[96];
 
-	fprintf(f, "config cpus %u %s%s%s\n", seq->config.nr_cpus,
-		seq->config.pae ? "pae" : "nopae",
-		seq->config.debug_highmem ? " debug" : "",
-		seq->config.small_window ? " pkmap 16" : "");
+	hm_seq_config_format(&seq->config, line, sizeof(line));
+	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < seq->n; i++) {
 		hm_op_format(&seq->op[i], line, sizeof(line));
 		fprintf(f, "%s\n", line);

@@ -10,7 +10,8 @@
  * an opcode byte followed by its arguments, little-endian:
  *
  *   config byte: bits 0-1 nr_cpus - 1, bit 2 no PAE, bit 3 debug_highmem,
- *                bit 4 a PKMAP window of 16 entries (else LAST_PKMAP)
+ *                bit 4 the small PKMAP window (HM_SEQ_SMALL_WINDOW
+ *                entries, else LAST_PKMAP)
  *   op:          code (1 byte), then its arguments (op_table.h: the
  *                codes and argument kinds; hm_op_arg_size())
  *
@@ -38,20 +39,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz/op_meaning.h"
 #include "fuzz/op_table.h"
 
 struct hm_op {
 	uint8_t code;	/* enum hm_op_code, below HM_OP__COUNT */
 	uint32_t a, b;
-};
-
-struct hm_seq_config {
-	unsigned nr_cpus;	/* 1..4 */
-	bool pae;
-	bool debug_highmem;
-	/* 16 entries instead of LAST_PKMAP: the wrap, its flush and a full
-	 * window within a few ops, which keeps fuzz inputs short and fast */
-	bool small_window;
 };
 
 /* The most ops one sequence holds; longer inputs are cut here, which also
@@ -81,6 +74,12 @@ void hm_op_format(const struct hm_op *op, char *buf, size_t size);
 /* Print the whole sequence as text, config line first. */
 void hm_seq_print(const struct hm_seq *seq, void *file /* FILE * */);
 
+/* The config byte: every byte below HM_SEQ_CONFIGS is one configuration. */
+#define HM_SEQ_CONFIGS	32
 uint8_t hm_seq_config_byte(const struct hm_seq_config *c);
+void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c);
+/* The config line, without newline, into @buf. */
+void hm_seq_config_format(const struct hm_seq_config *c, char *buf,
+			  size_t size);
 
 #endif /* HM_FUZZ_OPS_H */

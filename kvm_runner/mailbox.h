@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/highmem.h"
+#include "fuzz/op_meaning.h"
 #include "fuzz/op_table.h"
 #endif
 
@@ -34,8 +35,9 @@
  *   0x188000  stale-TLB probe frames A and B
  *   0x190000  the mailbox (struct hm_mailbox)
  *   0x1C0000  the stack, growing down from 0x200000
- *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, the same
- *             as the simulator's, so both refuse the same frames
+ *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, which is
+ *             core/highmem.h's HM_FIRST_FREE_PFN (the simulator's too), so
+ *             both refuse the same frames
  */
 #define HM_GUEST_MEM_BYTES	(1ull << 30)
 #define HM_GUEST_PAGE_OFFSET	0xC0000000
@@ -52,7 +54,7 @@
 #define HM_GUEST_MAILBOX_PHYS	0x190000
 #define HM_GUEST_MAILBOX_MAX	0x030000
 #define HM_GUEST_STACK_TOP	0x200000
-#define HM_GUEST_FIRST_FREE_PFN	0x200
+#define HM_GUEST_FIRST_FREE_PFN	HM_FIRST_FREE_PFN
 
 /* GDT selectors.  The 64-bit code segment is only used by compat mode's
  * IDT gates: in IA-32e mode every interrupt handler runs in 64-bit mode. */
@@ -131,7 +133,7 @@ struct hm_kop_result {
 #define HM_MB_BUG_FATAL		(1u << 0)	/* a BUG() stops the guest */
 #define HM_MB_DEBUG_HIGHMEM	(1u << 1)	/* cfg.debug_highmem */
 #define HM_MB_VERBOSE		(1u << 2)	/* guest prints progress */
-#define HM_MB_SMALL_WINDOW	(1u << 3)	/* cfg.last_pkmap = 16 */
+#define HM_MB_SMALL_WINDOW	(1u << 3)	/* small_window */
 
 /* What the guest does when resumed (hm_mailbox.command). */
 enum hm_mb_command {
@@ -262,6 +264,28 @@ struct hm_mailbox {
 	uint8_t op_cpu[HM_MB_MAX_OPS];
 };
 
+/* A sequence's configuration (fuzz/op_meaning.h) as the mailbox carries
+ * it: nr_cpus, and these flags; always PAE (the guest's hardware tables
+ * are).  hm_seq_config_apply() makes it the core's. */
+static inline uint32_t hm_mb_config_flags(const struct hm_seq_config *c)
+{
+	return (c->debug_highmem ? HM_MB_DEBUG_HIGHMEM : 0) |
+	       (c->small_window ? HM_MB_SMALL_WINDOW : 0);
+}
+
+static inline struct hm_seq_config hm_mb_seq_config(uint32_t nr_cpus,
+						    uint32_t flags)
+{
+	struct hm_seq_config c = {
+		.nr_cpus = nr_cpus,
+		.pae = true,
+		.debug_highmem = (flags & HM_MB_DEBUG_HIGHMEM) != 0,
+		.small_window = (flags & HM_MB_SMALL_WINDOW) != 0,
+	};
+
+	return c;
+}
+
 /* struct hm_stats into the mailbox and back, field by field (the guest's
  * and the host's compilers may lay the struct out alike, but nothing says
  * so), from the one list of fields. */
@@ -282,6 +306,8 @@ static inline void hm_mb_get_stats(struct hm_stats *s, const hm_mb_u64 *src)
 _Static_assert(sizeof(((struct hm_mailbox *)0)->stats) ==
 		       sizeof(struct hm_stats),
 	       "the mailbox carries every field of struct hm_stats");
+_Static_assert(HM_GUEST_STACK_TOP == (HM_GUEST_FIRST_FREE_PFN << 12),
+	       "the guest's own frames end where the ops' frames start");
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");
 _Static_assert(sizeof(struct hm_kop_result) == 8, "hm_kop_result layout");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,

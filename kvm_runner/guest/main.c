@@ -258,13 +258,12 @@ static const struct hm_exec_ops guest_exec_ops = {
 void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 {
 	struct hm_ctx *ctx = &guest_ctx;
+	struct hm_seq_config sc = hm_mb_seq_config(nr_cpus, flags);
 
 	if (!fresh)
 		hm_core_reset(ctx);
 	fresh = false;
-	ctx->cfg.nr_cpus = nr_cpus;
-	ctx->cfg.debug_highmem = (flags & HM_MB_DEBUG_HIGHMEM) != 0;
-	ctx->cfg.last_pkmap = (flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	hm_seq_config_apply(&sc, &ctx->cfg);
 	hm_layout_compute(&ctx->layout, true, nr_cpus,
 			  (uint64_t)ctx->max_low_pfn << PAGE_SHIFT,
 			  ctx->cfg.last_pkmap);

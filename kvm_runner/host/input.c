@@ -21,10 +21,7 @@
 static void translate(const struct hm_seq *seq, struct job *job)
 {
 	job->nr_cpus = seq->config.nr_cpus;
-	if (seq->config.debug_highmem)
-		job->flags |= HM_MB_DEBUG_HIGHMEM;
-	if (seq->config.small_window)
-		job->flags |= HM_MB_SMALL_WINDOW;
+	job->flags |= hm_mb_config_flags(&seq->config);
 	if (!seq->config.pae) {
 		job->skip = true;
 		snprintf(job->error, sizeof(job->error),

@@ -141,15 +141,13 @@ static const struct hm_exec_ops sim_exec_ops = {
 static struct hm_ctx *sim_run(const struct job *job, struct sim_run *s,
 			      char *why, size_t whysz)
 {
+	struct hm_seq_config sc = hm_mb_seq_config(job->nr_cpus, job->flags);
 	struct hm_config cfg;
 	struct hm_ctx *ctx;
 
 	hm_config_default(&cfg);
 	cfg.mem_bytes = HM_GUEST_MEM_BYTES;
-	cfg.nr_cpus = job->nr_cpus;
-	cfg.pae = true;
-	cfg.debug_highmem = (job->flags & HM_MB_DEBUG_HIGHMEM) != 0;
-	cfg.last_pkmap = (job->flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	hm_seq_config_apply(&sc, &cfg);
 	cfg.wait_timeout_ms = 0;	/* as in the one-vCPU guest */
 	ctx = hm_create(&cfg, why, whysz);
 	if (!ctx)
