@@ -168,10 +168,8 @@ static bool unmap_temp(struct worker *w)
 
 	if (!t)
 		return false;
-	if (t->kind == HM_LIVE_LOCAL)
-		hm_kunmap_local(ctx, t->vaddr);
-	else
-		hm_kunmap_atomic(ctx, t->vaddr);
+	hm_op_call(ctx, t->kind == HM_LIVE_LOCAL ? HM_OP_KUNMAP_LOCAL :
+		   HM_OP_KUNMAP_ATOMIC, NULL, t->vaddr, 0);
 	hm_live_del(&w->lives, t);
 	return true;
 }
@@ -185,7 +183,7 @@ static void run_kmap(struct worker *w, int i)
 	for (uint32_t k = 0; k < w->lives.n; k++)
 		if (w->live[k].kind != HM_LIVE_LOCAL)	/* may sleep: not */
 			return;				/* atomic */
-	v = hm_kmap(ctx, page_of(i));
+	v = hm_op_call(ctx, HM_OP_KMAP, page_of(i), 0, 0);
 	if (check(w, v, i, "kmap")) {
 		hold(w, i, v, HM_LIVE_KMAP);
 		sched_yield();	/* hold it a while */
@@ -198,13 +196,14 @@ static void run_kmap_temp(struct worker *w, int i, bool local)
 
 	if (w->lives.n - (held_kmap(w) != NULL) == MAX_TEMP)
 		return;
-	v = local ? hm_kmap_local_page(ctx, page_of(i)) :
-		    hm_kmap_atomic(ctx, page_of(i));
+	v = hm_op_call(ctx, local ? HM_OP_KMAP_LOCAL : HM_OP_KMAP_ATOMIC,
+		       page_of(i), 0, 0);
 	if (check(w, v, i, "temporary map"))
 		hold(w, i, v, local ? HM_LIVE_LOCAL : HM_LIVE_ATOMIC);
 }
 
-/* One op of this thread's program, if it is legal for it now. */
+/* One op of this thread's program, if it is legal for it now: its core
+ * call is hm_op_call(), its MAP and write place op_meaning.h's. */
 static void run_op(struct worker *w, const struct hm_op *op)
 {
 	int i = (int)(op->a % PAGES);
@@ -218,11 +217,11 @@ static void run_op(struct worker *w, const struct hm_op *op)
 	case HM_OP_KUNMAP:
 		if (!(l = held_kmap(w)))
 			return;
-		hm_kunmap(ctx, page_of((int)l->priv));
+		hm_op_call(ctx, HM_OP_KUNMAP, page_of((int)l->priv), 0, 0);
 		hm_live_del(&w->lives, l);
 		break;
 	case HM_OP_KMAP_ATOMIC:
-	case HM_OP_KMAP_ATOMIC_TYPE:
+	case HM_OP_KMAP_ATOMIC_TYPE:	/* as kmap_atomic: slots nest */
 	case HM_OP_KMAP_LOCAL:
 		run_kmap_temp(w, i, op->code == HM_OP_KMAP_LOCAL);
 		break;
@@ -253,7 +252,7 @@ static void run_op(struct worker *w, const struct hm_op *op)
 				 hm_page_address(ctx, page_of(i)));
 		break;
 	case HM_OP_FLUSH_UNUSED:
-		hm_kmap_flush_unused(ctx);
+		hm_op_call(ctx, HM_OP_FLUSH_UNUSED, NULL, 0, 0);
 		break;
 	default:	/* cpu and reset shape the programs; nothing to do */
 		break;

@@ -216,4 +216,69 @@ static inline struct hm_live *hm_live_user(struct hm_lives *ls, uint32_t pfn)
 	return (struct hm_live *)0;
 }
 
+/* ---- What an op does to the core --------------------------------------- */
+
+/* The mapping a map op makes (kmap, kmap_high_get, the temporary maps),
+ * or -1 for the others. */
+static inline int hm_op_live_kind(uint32_t code)
+{
+	switch (code) {
+	case HM_OP_KMAP:
+	case HM_OP_KMAP_HIGH_GET:
+		return HM_LIVE_KMAP;
+	case HM_OP_KMAP_ATOMIC:
+		return HM_LIVE_ATOMIC;
+	case HM_OP_KMAP_ATOMIC_TYPE:
+		return HM_LIVE_TYPED;
+	case HM_OP_KMAP_LOCAL:
+		return HM_LIVE_LOCAL;
+	}
+	return -1;
+}
+
+/*
+ * The core call of op @code, its arguments resolved as above: @page for
+ * the ops that take a PFN; @vaddr for the temporary unmaps (the mapping
+ * SLOT or TYPE names; 0 when there is none, which the core reports); @type
+ * for the typed ones.  Returns what the call returns, 0 for the calls that
+ * return nothing.  The ops that are not core calls (write, read, cpu,
+ * reset, the guest-only ones) are the runner's: they touch memory and CPUs
+ * the runner's own way, at the places this header gives.
+ */
+static inline hm_vaddr_t hm_op_call(struct hm_ctx *ctx, uint32_t code,
+				    struct page *page, hm_vaddr_t vaddr,
+				    unsigned type)
+{
+	switch (code) {
+	case HM_OP_KMAP:
+		return hm_kmap(ctx, page);
+	case HM_OP_KUNMAP:
+		hm_kunmap(ctx, page);
+		break;
+	case HM_OP_KMAP_ATOMIC:
+		return hm_kmap_atomic(ctx, page);
+	case HM_OP_KUNMAP_ATOMIC:
+		hm_kunmap_atomic(ctx, vaddr);
+		break;
+	case HM_OP_KMAP_ATOMIC_TYPE:
+		return hm_kmap_atomic_type(ctx, page, (enum km_type)type);
+	case HM_OP_KUNMAP_ATOMIC_TYPE:
+		hm_kunmap_atomic_type(ctx, vaddr, (enum km_type)type);
+		break;
+	case HM_OP_KMAP_LOCAL:
+		return hm_kmap_local_page(ctx, page);
+	case HM_OP_KUNMAP_LOCAL:
+		hm_kunmap_local(ctx, vaddr);
+		break;
+	case HM_OP_PAGE_ADDRESS:
+		return hm_page_address(ctx, page);
+	case HM_OP_FLUSH_UNUSED:
+		hm_kmap_flush_unused(ctx);
+		break;
+	case HM_OP_KMAP_HIGH_GET:
+		return hm_kmap_high_get(ctx, page);
+	}
+	return 0;
+}
+
 #endif /* HM_FUZZ_OP_MEANING_H */

@@ -64,61 +64,46 @@ static hm_vaddr_t vaddr_of(const struct hm_live *m)
 #define SLOT_KINDS	(HM_LIVE_KIND(HM_LIVE_ATOMIC) |	\
 			 HM_LIVE_KIND(HM_LIVE_LOCAL))
 
-/* The ops that call the core's map and unmap functions. */
-static uint32_t map_op(struct hm_exec *x, const struct hm_kop *op, uint32_t i,
-		       uint32_t bugs)
+/* The core calls (op_meaning.h's hm_op_call), their arguments resolved
+ * by kind, and the live mappings they make and undo. */
+static uint32_t core_op(struct hm_exec *x, const struct hm_kop *op,
+			uint32_t i, uint32_t bugs)
 {
-	struct hm_ctx *ctx = x->ctx;
-	uint32_t pfn = pfn_of(x, op->a), value = 0;
-	struct page *page = hm_pfn_to_page(ctx, pfn);
-	struct hm_live *m;
+	const struct hm_op_info *info = hm_op_info_of(op->code);
+	uint32_t pfn = 0, type = 0, value;
+	struct page *page = (struct page *)0;
+	struct hm_live *m = (struct hm_live *)0;
+	int kind = hm_op_live_kind(op->code);
 
-	switch (op->code) {
-	case HM_OP_KMAP:
-		value = hm_kmap(ctx, page);
-		add_map(x, i, pfn, value, HM_LIVE_KMAP, 0);
-		break;
-	case HM_OP_KMAP_HIGH_GET:
-		/* kmap_high_get() takes only highmem pages; a lowmem
-		 * one is the core's to report. */
-		value = hm_kmap_high_get(ctx, page);
-		add_map(x, i, pfn, value, HM_LIVE_KMAP, 0);
-		break;
-	case HM_OP_KUNMAP:
-		m = hm_live_user(&x->lives, pfn);
-		hm_kunmap(ctx, page);
-		drop_map(x, m, bugs);
-		break;
-	case HM_OP_KMAP_ATOMIC:
-		value = hm_kmap_atomic(ctx, page);
-		add_map(x, i, pfn, value, HM_LIVE_ATOMIC, 0);
-		break;
-	case HM_OP_KMAP_LOCAL:
-		value = hm_kmap_local_page(ctx, page);
-		add_map(x, i, pfn, value, HM_LIVE_LOCAL, 0);
-		break;
-	case HM_OP_KMAP_ATOMIC_TYPE:
-		value = hm_kmap_atomic_type(ctx, page, (enum km_type)op->b);
-		add_map(x, i, pfn, value, HM_LIVE_TYPED, op->b);
-		break;
-	case HM_OP_KUNMAP_ATOMIC:
-	case HM_OP_KUNMAP_LOCAL:
-		m = hm_live_temp(&x->lives, this_cpu(x), op->a, SLOT_KINDS);
-		if (op->code == HM_OP_KUNMAP_ATOMIC)
-			hm_kunmap_atomic(ctx, vaddr_of(m));
-		else
-			hm_kunmap_local(ctx, vaddr_of(m));
-		drop_map(x, m, bugs);
-		break;
-	case HM_OP_KUNMAP_ATOMIC_TYPE:
-		m = hm_live_typed(&x->lives, this_cpu(x), op->a);
-		hm_kunmap_atomic_type(ctx, vaddr_of(m), (enum km_type)op->a);
-		drop_map(x, m, bugs);
-		break;
-	case HM_OP_PAGE_ADDRESS:
-		value = hm_page_address(ctx, page);
-		break;
+	if (!info)	/* the host validates codes; be safe anyway */
+		return 0;
+	for (int a = 0; a < 2; a++) {
+		uint32_t v = a ? op->b : op->a;
+
+		switch (info->arg[a]) {
+		case HM_ARG_PFN:
+			pfn = pfn_of(x, v);
+			page = hm_pfn_to_page(x->ctx, pfn);
+			if (op->code == HM_OP_KUNMAP)
+				m = hm_live_user(&x->lives, pfn);
+			break;
+		case HM_ARG_SLOT:
+			m = hm_live_temp(&x->lives, this_cpu(x), v, SLOT_KINDS);
+			break;
+		case HM_ARG_TYPE:
+			type = v;
+			if (kind < 0)	/* kunmap_atomic_type */
+				m = hm_live_typed(&x->lives, this_cpu(x), v);
+			break;
+		default:
+			break;
+		}
 	}
+	value = hm_op_call(x->ctx, op->code, page, vaddr_of(m), type);
+	if (kind >= 0)
+		add_map(x, i, pfn, value, (enum hm_live_kind)kind, type);
+	else
+		drop_map(x, m, bugs);
 	return value;
 }
 
@@ -149,9 +134,6 @@ int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 	case HM_OP_CPU:
 		x->ops->set_cpu(x, op->a);
 		break;
-	case HM_OP_FLUSH_UNUSED:
-		hm_kmap_flush_unused(x->ctx);
-		break;
 	case HM_OP_RESET:
 		x->ops->reset(x);
 		x->lives.n = 0;
@@ -168,8 +150,8 @@ int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 	case HM_OP_TRIPLE:
 		x->ops->triple(x);
 		return HM_EXEC_TRIPLE;
-	default:	/* the maps and unmaps; the host validates codes */
-		value = map_op(x, op, i, bugs);
+	default:	/* the core calls */
+		value = core_op(x, op, i, bugs);
 		break;
 	}
 	res[i].value = value;
