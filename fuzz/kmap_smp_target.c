@@ -109,8 +109,9 @@ static struct page *page_of(int i)
 /* The word this thread last wrote to page @i reads back through @v. */
 static bool check(struct worker *w, hm_vaddr_t v, int i, const char *how)
 {
+	/* only its own words: the others' are being written meanwhile */
 	uint32_t got = 0, off = w->written[i] ? w->last_off[i] :
-			       HM_OP_READ_OFFSET;
+			       hm_op_write_offset(0, w->cpu);
 
 	if (!v) {
 		snprintf(w->failure, sizeof(w->failure),
