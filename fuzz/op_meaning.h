@@ -122,7 +122,7 @@ struct hm_live {
 	uint8_t cpu;		/* that made it */
 	uint8_t type;		/* km_type, HM_LIVE_TYPED */
 	uint8_t global;		/* every CPU may use it */
-	uint32_t priv;		/* the runner's (kvm_runner: the tag's op) */
+	uint32_t priv;		/* the runner's (kmap_smp: the page index) */
 };
 
 struct hm_lives {
