@@ -114,6 +114,8 @@ int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 	uint32_t bugs = x->bugs, value = 0;
 	struct hm_live *m;
 
+	/* the set's storage is in @x, which its owner zeroes or resets
+	 * (lives.n = 0) but need not wire up */
 	x->lives.v = x->maps;
 	x->lives.max = HM_EXEC_MAX_MAPS;
 	if (x->ops_done)
