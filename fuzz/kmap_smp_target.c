@@ -38,7 +38,7 @@ struct worker {
 	/* what this thread last wrote to each page, and where */
 	uint32_t last[PAGES], last_off[PAGES];
 	bool written[PAGES];
-	/* what it holds (op_meaning.h; priv: the page index): at most one
+	/* what it holds (op_meaning.h): at most one
 	 * kmap, and a stack of temporary maps */
 	struct hm_lives lives;
 	struct hm_live live[1 + MAX_TEMP];
@@ -106,6 +106,12 @@ static struct page *page_of(int i)
 	return hm_pfn_to_page(ctx, pfn_of(i));
 }
 
+/* The page index of a mapping it holds. */
+static int page_idx(const struct hm_live *l)
+{
+	return (int)((l->pfn - (uint32_t)hm_max_low_pfn(ctx)) / 5u);
+}
+
 /* The word this thread last wrote to page @i reads back through @v. */
 static bool check(struct worker *w, hm_vaddr_t v, int i, const char *how)
 {
@@ -137,7 +143,7 @@ static bool check(struct worker *w, hm_vaddr_t v, int i, const char *how)
  * no other thread writes this word. */
 static void put(struct worker *w, const struct hm_live *l, uint32_t val)
 {
-	int i = (int)l->priv;
+	int i = page_idx(l);
 	uint32_t off = hm_op_write_offset(val, w->cpu);
 
 	hm_sim_write(ctx, l->vaddr + off, &val, 4);
@@ -157,8 +163,7 @@ static struct hm_live *held_kmap(struct worker *w)
 static void hold(struct worker *w, int i, hm_vaddr_t v,
 		 enum hm_live_kind kind)
 {
-	hm_live_add(&w->lives, pfn_of(i), v, kind, w->cpu, 0, true)->priv =
-		(uint32_t)i;
+	hm_live_add(&w->lives, pfn_of(i), v, kind, w->cpu, 0, true);
 }
 
 /* Undo the newest temporary map; false if there is none. */
@@ -218,7 +223,7 @@ static void run_op(struct worker *w, const struct hm_op *op)
 	case HM_OP_KUNMAP:
 		if (!(l = held_kmap(w)))
 			return;
-		hm_op_call(ctx, HM_OP_KUNMAP, page_of((int)l->priv), 0, 0);
+		hm_op_call(ctx, HM_OP_KUNMAP, page_of(page_idx(l)), 0, 0);
 		hm_live_del(&w->lives, l);
 		break;
 	case HM_OP_KMAP_ATOMIC:
@@ -238,14 +243,14 @@ static void run_op(struct worker *w, const struct hm_op *op)
 	case HM_OP_READ:
 		/* MAP, and then every other mapping it holds */
 		if ((l = hm_live_pick(&w->lives, w->cpu, op->a)))
-			check(w, l->vaddr, (int)l->priv, "read");
+			check(w, l->vaddr, page_idx(l), "read");
 		for (uint32_t k = 0; k < w->lives.n && !w->failure[0]; k++)
-			check(w, w->live[k].vaddr, (int)w->live[k].priv,
+			check(w, w->live[k].vaddr, page_idx(&w->live[k]),
 			      "read");
 		break;
 	case HM_OP_PAGE_ADDRESS:
 		l = held_kmap(w);
-		if (l && (int)l->priv == i &&
+		if (l && page_idx(l) == i &&
 		    hm_page_address(ctx, page_of(i)) != l->vaddr)
 			snprintf(w->failure, sizeof(w->failure),
 				 "cpu %u: page_address of page %d it holds at "
@@ -276,7 +281,8 @@ static void *worker_main(void *arg)
 		while (unmap_temp(w))
 			;
 		if ((l = held_kmap(w)))
-			hm_kunmap(ctx, page_of((int)l->priv));
+			hm_op_call(ctx, HM_OP_KUNMAP, page_of(page_idx(l)),
+				   0, 0);
 		gate_wait(&done);
 	}
 }

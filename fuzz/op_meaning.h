@@ -123,7 +123,6 @@ struct hm_live {
 	uint8_t cpu;		/* that made it */
 	uint8_t type;		/* km_type, HM_LIVE_TYPED */
 	uint8_t global;		/* every CPU may use it */
-	uint32_t priv;		/* the runner's (kmap_smp: the page index) */
 };
 
 struct hm_lives {
@@ -153,7 +152,6 @@ static inline struct hm_live *hm_live_add(struct hm_lives *ls, uint32_t pfn,
 	l->cpu = (uint8_t)cpu;
 	l->type = (uint8_t)type;
 	l->global = kind == HM_LIVE_KMAP || !highmem;
-	l->priv = 0;
 	return l;
 }
 
