@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * op_meaning.h - what an op's arguments mean at run time, and where a
- * write lands: written once, here, for every runner of op sequences (the
- * fuzz harness, kmap_smp, and kvm_runner's interpreter ops_exec.c, which
- * runs in the guest and on the host over the simulator).  fuzz/model.c is
- * the deliberate exception: it is the oracle and restates nothing of this
- * (it judges core calls, not arguments).
+ * op_meaning.h - what a sequence means at run time: the machine its
+ * configuration makes (hm_seq_config_apply), what an op's arguments name,
+ * where a write lands, and the core call each op makes (hm_op_call).
+ * Written once, here, for every runner of op sequences (the fuzz harness,
+ * kmap_smp, and kvm_runner's interpreter ops_exec.c, which runs in the
+ * guest and on the host over the simulator).  fuzz/model.c is the
+ * deliberate exception: it is the oracle, written apart on purpose (it
+ * judges core calls; it does not resolve arguments).
  *
  *  - PFN: a frame of the machine; a value outside [first free frame, end of
  *    memory) picks from a pool of HM_OP_POOL_LOW lowmem frames from the
@@ -20,8 +22,8 @@
  *  - MAP (write, read): the MAP-th of the mappings this CPU may use, oldest
  *    first, modulo their number (hm_live_pick); none: nothing happens.
  *  - A write stores VALUE at byte hm_op_write_offset(VALUE, cpu) of the
- *    page: word (VALUE & 0xff) * 4 + cpu % 4, so two CPUs never share a
- *    word (kmap_smp checks each CPU's words while the others write).
+ *    page: word ((VALUE & 0xff) * 4 + cpu % 4), so two CPUs never share
+ *    a word (kmap_smp checks each CPU's words while the others write).
  *  - A read loads the word at HM_OP_READ_OFFSET of the page.
  *  - SLOT (kunmap_atomic, kunmap_local): this CPU's SLOT-th newest
  *    temporary map of the kinds the runner asks for (hm_live_temp; the
