@@ -192,7 +192,6 @@ void vms__close(struct vms *v);
 /* Run @job in its VM (vms__get) and check it.  Prints one PASS/FAIL/SKIP
  * line.  Returns 0 pass, 1 fail, 77 skip, or HM_EXIT_INTERNAL. */
 int verify__job(struct vms *v, const struct run_opts *o, struct job *job);
-const char *kop__name(uint32_t code);
 /* A failed check of the sequence being verified: the first is the FAIL
  * line's reason, a few more are printed as "also:". */
 struct checker;

@@ -29,35 +29,9 @@
 #include "kvm_runner/host/runner.h"
 #include "kvm_runner/ops_exec.h"
 
-static const char *const kop_names[HM_KOP__END] = {
-	[HM_KOP_KMAP] = "kmap",
-	[HM_KOP_KUNMAP] = "kunmap",
-	[HM_KOP_KMAP_ATOMIC] = "kmap_atomic",
-	[HM_KOP_KUNMAP_ATOMIC] = "kunmap_atomic",
-	[HM_KOP_KMAP_ATOMIC_TYPE] = "kmap_atomic_type",
-	[HM_KOP_KUNMAP_ATOMIC_TYPE] = "kunmap_atomic_type",
-	[HM_KOP_KMAP_LOCAL] = "kmap_local_page",
-	[HM_KOP_KUNMAP_LOCAL] = "kunmap_local",
-	[HM_KOP_PAGE_ADDRESS] = "page_address",
-	[HM_KOP_WRITE] = "write",
-	[HM_KOP_READ] = "read",
-	[HM_KOP_CPU] = "cpu",
-	[HM_KOP_FLUSH_UNUSED] = "kmap_flush_unused",
-	[HM_KOP_KMAP_HIGH_GET] = "kmap_high_get",
-	[HM_KOP_RESET] = "reset",
-	[HM_KOP_TOUCH] = "touch",
-	[HM_KOP_HANG] = "hang",
-	[HM_KOP_TRIPLE] = "triple_fault",
-};
-
-const char *kop__name(uint32_t code)
-{
-	return code < HM_KOP__END && kop_names[code] ? kop_names[code] : "?";
-}
-
 static const char *op_text(const struct hm_kop *op, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s %#x %#x", kop__name(op->code), op->a, op->b);
+	snprintf(buf, n, "%s %#x %#x", hm_op_name(op->code), op->a, op->b);
 	return buf;
 }
 
@@ -118,6 +92,11 @@ static void s_set_cpu(struct hm_exec *x, unsigned cpu)
 	hm_set_cpu(x->ctx, cpu);
 }
 
+static unsigned s_this_cpu(struct hm_exec *x)
+{
+	return hm_smp_processor_id(x->ctx);
+}
+
 static void s_reset(struct hm_exec *x)
 {
 	hm_reset(x->ctx);
@@ -151,6 +130,7 @@ static const struct hm_exec_ops sim_exec_ops = {
 	.read32 = s_read32,
 	.touch = s_touch,
 	.set_cpu = s_set_cpu,
+	.this_cpu = s_this_cpu,
 	.reset = s_reset,
 	.hang = s_nothing,
 	.triple = s_nothing,
@@ -161,15 +141,13 @@ static const struct hm_exec_ops sim_exec_ops = {
 static struct hm_ctx *sim_run(const struct job *job, struct sim_run *s,
 			      char *why, size_t whysz)
 {
+	struct hm_seq_config sc = hm_mb_seq_config(job->nr_cpus, job->flags);
 	struct hm_config cfg;
 	struct hm_ctx *ctx;
 
 	hm_config_default(&cfg);
 	cfg.mem_bytes = HM_GUEST_MEM_BYTES;
-	cfg.nr_cpus = job->nr_cpus;
-	cfg.pae = true;
-	cfg.debug_highmem = (job->flags & HM_MB_DEBUG_HIGHMEM) != 0;
-	cfg.last_pkmap = (job->flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	hm_seq_config_apply(&sc, &cfg);
 	cfg.wait_timeout_ms = 0;	/* as in the one-vCPU guest */
 	ctx = hm_create(&cfg, why, whysz);
 	if (!ctx)
@@ -207,7 +185,7 @@ static void sim_exec(struct sim_run *s, const struct job *job)
 		hm_stats(ctx, &st);
 		if (cpu < HM_SMP_MAX_CPUS)
 			s->flushes_by[cpu] +=
-				job->ops[i].code == HM_KOP_RESET ?
+				job->ops[i].code == HM_OP_RESET ?
 					1 : st.tlb_flush_range - last;
 		last = st.tlb_flush_range;
 		if (rc != HM_EXEC_NEXT) {
@@ -426,16 +404,13 @@ static void check_results(struct kvm *kvm, const struct job *job,
 	const struct hm_mailbox *mb = guest__mailbox(kvm);
 	/* Counters both runs keep the same way (the rest are the
 	 * simulator's TLB model and lock contention). */
-	static const struct {
-		unsigned idx;
-		const char *name;
-	} counters[] = {
-		{ 0, "pte_writes" }, { 1, "tlb_flush_one" },
-		{ 2, "tlb_flush_range" }, { 3, "tlb_flush_all" }, { 5, "hash_steps" },
-		{ 6, "pkmap_flushes" }, { 7, "pkmap_sleeps" },
-		{ 8, "pkmap_wakeups" },
+	static const unsigned counters[] = {
+		HM_STAT_pte_writes, HM_STAT_tlb_flush_one,
+		HM_STAT_tlb_flush_range, HM_STAT_tlb_flush_all,
+		HM_STAT_hash_steps,
+		HM_STAT_pkmap_flushes, HM_STAT_pkmap_sleeps,
+		HM_STAT_pkmap_wakeups,
 	};
-	const uint64_t *sim_stats = (const uint64_t *)&s->stats;
 	char t[96];
 
 	for (uint32_t i = 0; i < job->n; i++) {
@@ -455,11 +430,12 @@ static void check_results(struct kvm *kvm, const struct job *job,
 		      "%u, first \"%s\"", mb->bug_count, HM_MB_MSG_LEN,
 		      mb->bug_msg, s->bug_count, s->bug_msg);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		if (mb->stats[counters[i].idx] != sim_stats[counters[i].idx])
+		if (mb->stats[counters[i]] != hm_stat(&s->stats, counters[i]))
 			failf(c, "counter %s: guest %llu, simulator %llu",
-			      counters[i].name,
-			      (unsigned long long)mb->stats[counters[i].idx],
-			      (unsigned long long)sim_stats[counters[i].idx]);
+			      hm_stat_name(counters[i]),
+			      (unsigned long long)mb->stats[counters[i]],
+			      (unsigned long long)hm_stat(&s->stats,
+							  counters[i]));
 	if (mb->last_pkmap_nr != s->last_pkmap_nr)
 		failf(c, "last_pkmap_nr: guest %u, simulator %u",
 		      mb->last_pkmap_nr, s->last_pkmap_nr);

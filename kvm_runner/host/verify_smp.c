@@ -30,7 +30,7 @@ void verify_smp__check(struct kvm *kvm, const struct job *job,
 		op = &job->ops[i];
 		checker__fail(c, "op #%u %s %#x %#x ran on vCPU %u; the "
 			      "simulator ran it on cpu %u", i,
-			      kop__name(op->code), op->a, op->b,
+			      hm_op_name(op->code), op->a, op->b,
 			      mb->op_cpu[i], sim_op_cpu[i]);
 		break;
 	}
