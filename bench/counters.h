@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * counters.h - the counters every row reports, per operation, so that the
- * console shows one table.  Each is a field of struct hm_stats (highmem.h).
+ * console shows one table.  A selection of struct hm_stats's fields
+ * (HM_STATS_FIELDS, highmem.h, lists them all) under the names the console
+ * shows: a field that is not there does not compile.
  */
 #ifndef BENCH_COUNTERS_H
 #define BENCH_COUNTERS_H

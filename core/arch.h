@@ -78,15 +78,14 @@ void hm_arch_wake_up(struct hm_ctx *ctx, struct hm_waitqueue *wq);
 void hm_arch_bug(struct hm_ctx *ctx, const struct hm_bug *bug);
 
 /* hm_reset(): the machine's own state back to what creation left (the
- * simulator: its TLB counters).  The core has already dropped every map
- * and flushed; it zeroes the core's counters after this returns. */
+ * simulator: its TLB counters).  The core has already dropped every map,
+ * flushed and zeroed its counters. */
 void hm_arch_reset(struct hm_ctx *ctx);
 
 /* ---- 2. Machine hooks of a hosted backend (core/machine.c) -------------- */
 
-/* The frames below this are the machine's own (page tables, the kernel's
- * image): mem_map marks them PG_reserved, first_free_pfn is past them. */
-#define HM_MACH_RESERVED_BYTES	0x00200000u
+/* The frames below HM_FIRST_FREE_PFN (core/highmem.h) are the machine's
+ * own (page tables, the kernel's image): mem_map marks them PG_reserved. */
 
 /*
  * hm_mach_create - build the machine under @ctx

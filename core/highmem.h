@@ -117,6 +117,10 @@ HM_API uint64_t hm_max_low_pfn(const struct hm_ctx *ctx);	/* first highmem pfn *
 /* Frames below this hold the simulated kernel's own page tables; writing
  * through a mapping of them corrupts the simulation, as it would a kernel. */
 HM_API uint64_t hm_first_free_pfn(const struct hm_ctx *ctx);
+/* What every backend reserves so: the first 2 MiB (the kvm_runner guest's
+ * image, tables and stack; the simulator's and the null backend's to
+ * match), so all refuse the same frames and a seed names the same pages. */
+#define HM_FIRST_FREE_PFN	0x200u
 
 /**
  * hm_page_address - the kernel virtual address of @page, or 0
@@ -214,19 +218,59 @@ HM_API void hm_cpu_state(const struct hm_ctx *ctx, unsigned cpu,
 		  struct hm_cpu_state *out);
 
 /* Event counts, summed over CPUs. */
+/*
+ * The fields of struct hm_stats, listed once: X(field, what it counts).
+ * Every copy of the counters (the kvm_runner mailbox, its guest and host,
+ * the benchmarks) is made from this list, so a new counter reaches all of
+ * them.  All are uint64_t; HM_STAT_<field> is a field's index in that order.
+ */
+#define HM_STATS_FIELDS(X)						\
+	X(pte_writes,		"PTEs set or cleared")			\
+	X(tlb_flush_one,	"single-entry flushes (invlpg)")	\
+	X(tlb_flush_range,	"flush_tlb_kernel_range calls")		\
+	X(tlb_flush_all,	"full flushes, per CPU flushed")	\
+	X(tlb_entries_flushed,	"entries dropped by any flush")		\
+	X(hash_steps,		"page_address_map entries examined")	\
+	X(pkmap_flushes,	"flush_all_zero_pkmaps() runs")		\
+	X(pkmap_sleeps,		"waits for a free PKMAP entry")		\
+	X(pkmap_wakeups,	"wake_up() calls from kunmap_high")	\
+	X(lock_contended,	"lock acquisitions that had to spin")	\
+	X(tlb_ipis,		"other CPUs a range flush reached")
+
 struct hm_stats {
-	uint64_t pte_writes;		/* PTEs set or cleared */
-	uint64_t tlb_flush_one;		/* single-entry flushes (invlpg) */
-	uint64_t tlb_flush_range;	/* flush_tlb_kernel_range calls */
-	uint64_t tlb_flush_all;		/* full flushes, per CPU flushed */
-	uint64_t tlb_entries_flushed;	/* entries dropped by any flush */
-	uint64_t hash_steps;		/* page_address_map entries examined */
-	uint64_t pkmap_flushes;		/* flush_all_zero_pkmaps() runs */
-	uint64_t pkmap_sleeps;		/* waits for a free PKMAP entry */
-	uint64_t pkmap_wakeups;		/* wake_up() calls from kunmap_high */
-	uint64_t lock_contended;	/* lock acquisitions that had to spin */
-	uint64_t tlb_ipis;		/* other CPUs a range flush reached */
+#define HM_STATS_MEMBER(field, what) uint64_t field;
+	HM_STATS_FIELDS(HM_STATS_MEMBER)
+#undef HM_STATS_MEMBER
 };
+
+enum hm_stat_index {
+#define HM_STATS_INDEX(field, what) HM_STAT_##field,
+	HM_STATS_FIELDS(HM_STATS_INDEX)
+#undef HM_STATS_INDEX
+	HM_STATS_NR
+};
+
+/* Field @i of @s, by index. */
+static inline uint64_t hm_stat(const struct hm_stats *s, unsigned i)
+{
+	switch (i) {
+#define HM_STATS_CASE(field, what) case HM_STAT_##field: return s->field;
+	HM_STATS_FIELDS(HM_STATS_CASE)
+#undef HM_STATS_CASE
+	}
+	return 0;
+}
+
+/* Field @i's name. */
+static inline const char *hm_stat_name(unsigned i)
+{
+	switch (i) {
+#define HM_STATS_NAME(field, what) case HM_STAT_##field: return #field;
+	HM_STATS_FIELDS(HM_STATS_NAME)
+#undef HM_STATS_NAME
+	}
+	return "?";
+}
 HM_API void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out);
 HM_API void hm_stats_reset(struct hm_ctx *ctx);
 

@@ -75,7 +75,7 @@ struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz)
 	if (!ctx)
 		return fail(err, errsz, "hm_create: out of memory");
 	memset(ctx, 0, sizeof(*ctx));
-	hm_ctx_setup(ctx, cfg, HM_MACH_RESERVED_BYTES >> PAGE_SHIFT);
+	hm_ctx_setup(ctx, cfg, HM_FIRST_FREE_PFN);
 	/* Costs only what is touched (calloc of a large block maps zero
 	 * pages lazily). */
 	ctx->mem_map = calloc(ctx->max_pfn, sizeof(struct page));

@@ -16,22 +16,14 @@
 
 #include "core/highmem.h"
 #include "fuzz/model.h"
+#include "fuzz/op_meaning.h"
 
-#define POOL_LOW	256u
-#define POOL_SIZE	4096u
 #define PA_POOL		256u	/* page_address target: 4 buckets x 64 */
 #define WORDS		8192u	/* power of two */
 
-enum live_kind { L_KMAP, L_ATOMIC, L_TYPED, L_LOCAL };
-
+/* enum hm_live_kind's names */
 static const char *const live_name[] = { "kmap", "kmap_atomic",
 					 "kmap_atomic_type", "kmap_local_page" };
-
-/* A mapping the sequence holds: every kmap user, every temporary map. */
-struct live {
-	uint32_t pfn, vaddr;
-	uint8_t kind, cpu, type;
-};
 
 /* The last word written to a page during this input. */
 struct word {
@@ -41,10 +33,10 @@ struct word {
 
 struct hm_harness {
 	enum hm_harness_mode mode;
-	struct hm_ctx *ctxs[32];	/* one per config byte, made on demand */
+	struct hm_ctx *ctxs[HM_SEQ_CONFIGS];	/* one per config byte */
 	struct hm_ctx *ctx;
 	struct model *m;
-	uint32_t first_free;
+	uint32_t first_free, max_low, max_pfn;	/* the machine's frames */
 	uint32_t pa_pool[PA_POOL];
 
 	const struct hm_seq *seq;
@@ -55,8 +47,9 @@ struct hm_harness {
 	int bugs;
 	char bug_msg[256];
 
-	struct live live[HM_SEQ_MAX_OPS];
-	size_t n_live;
+	/* the mappings the sequence holds (op_meaning.h) */
+	struct hm_lives lives;
+	struct hm_live live[HM_SEQ_MAX_OPS];
 	struct word words[WORDS];
 	uint32_t used_words[WORDS];
 	size_t n_words;
@@ -71,10 +64,8 @@ static void print_history(const struct hm_harness *h, FILE *f)
 	char line[96];
 
 	fprintf(f, "== the input, as a text sequence (results in comments) ==\n");
-	fprintf(f, "config cpus %u %s%s%s\n", h->seq->config.nr_cpus,
-		h->seq->config.pae ? "pae" : "nopae",
-		h->seq->config.debug_highmem ? " debug" : "",
-		h->seq->config.small_window ? " pkmap 16" : "");
+	hm_seq_config_format(&h->seq->config, line, sizeof(line));
+	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < h->seq->n && i <= h->cur; i++) {
 		const struct hm_step *st = &h->hist[i];
 
@@ -134,11 +125,8 @@ static struct hm_ctx *machine(struct hm_harness *h,
 	if (h->ctxs[key])
 		return h->ctxs[key];
 	hm_config_default(&cfg);
-	cfg.nr_cpus = c->nr_cpus;
-	cfg.pae = c->pae;
-	cfg.debug_highmem = c->debug_highmem;
+	hm_seq_config_apply(c, &cfg);
 	cfg.wait_timeout_ms = 0;	/* one thread: sleeping is a BUG */
-	cfg.last_pkmap = c->small_window ? 16 : 0;
 	h->ctxs[key] = hm_create(&cfg, err, sizeof(err));
 	if (!h->ctxs[key]) {
 		fprintf(stderr, "harness: %s\n", err);
@@ -166,16 +154,14 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 	}
 	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false });
 	h->mode = mode;
+	h->lives.v = h->live;
+	h->lives.max = HM_SEQ_MAX_OPS;
 	/* Every machine now, so the first input of a configuration runs the
 	 * same code as the next (AFL++ counts the difference as instability). */
-	for (unsigned key = 0; key < 32; key++) {
-		struct hm_seq_config c = {
-			.nr_cpus = (key & 3) + 1,
-			.pae = !(key & 4),
-			.debug_highmem = (key & 8) != 0,
-			.small_window = (key & 16) != 0,
-		};
+	for (unsigned key = 0; key < HM_SEQ_CONFIGS; key++) {
+		struct hm_seq_config c;
 
+		hm_seq_config_from_byte((uint8_t)key, &c);
 		machine(h, &c);
 	}
 	/* four buckets' worth of highmem pages, to make long chains */
@@ -189,7 +175,7 @@ void hm_harness_free(struct hm_harness *h)
 {
 	if (!h)
 		return;
-	for (int i = 0; i < 32; i++)
+	for (int i = 0; i < HM_SEQ_CONFIGS; i++)
 		hm_destroy(h->ctxs[i]);
 	free(h->m);
 	free(h);
@@ -206,93 +192,35 @@ void hm_harness_counts(const struct hm_harness *h, uint64_t *executed,
 
 static uint32_t norm_pfn(const struct hm_harness *h, uint32_t raw)
 {
-	uint32_t i;
-
 	if (h->mode == HM_HARNESS_PAGE_ADDRESS)
 		return h->pa_pool[raw % PA_POOL];
-	if (raw >= h->first_free && raw < MODEL_MEM_PAGES)
-		return raw;
-	i = raw % POOL_SIZE;
-	return i < POOL_LOW ? h->first_free + i
-			    : MODEL_MAX_LOW_PFN + (i - POOL_LOW);
+	return hm_op_pfn(raw, h->first_free, h->max_low, h->max_pfn);
 }
 
-/* May the current CPU use @l?  kmaps and lowmem addresses are global;
- * a temporary slot belongs to its CPU. */
-static bool usable(const struct hm_harness *h, const struct live *l)
+static unsigned this_cpu(const struct hm_harness *h)
 {
-	return l->kind == L_KMAP || !model_highmem(l->pfn) ||
-	       l->cpu == h->m->cpu;
+	return h->m->cpu;
 }
 
-static struct live *pick_usable(struct hm_harness *h, uint32_t idx)
+/* This CPU's newest temporary map at @vaddr (misuse: a made-up address
+ * may still be the right one). */
+static struct hm_live *temp_at(struct hm_harness *h, uint32_t vaddr)
 {
-	size_t n = 0;
+	for (uint32_t i = h->lives.n; i-- > 0;) {
+		struct hm_live *l = &h->live[i];
 
-	for (size_t i = 0; i < h->n_live; i++)
-		n += usable(h, &h->live[i]);
-	if (!n)
-		return NULL;
-	idx %= (uint32_t)n;
-	for (size_t i = 0; i < h->n_live; i++)
-		if (usable(h, &h->live[i]) && idx-- == 0)
-			return &h->live[i];
-	return NULL;
-}
-
-/* This CPU's temporary map @back from the newest, of a kind in @kinds
- * (a bit mask), or NULL. */
-static struct live *pick_temp(struct hm_harness *h, uint32_t back,
-			      unsigned kinds)
-{
-	for (size_t i = h->n_live; i-- > 0;) {
-		struct live *l = &h->live[i];
-
-		if (l->kind == L_KMAP || l->cpu != h->m->cpu ||
-		    !(kinds & (1u << l->kind)))
-			continue;
-		if (back-- == 0)
+		if (l->kind != HM_LIVE_KMAP && l->cpu == this_cpu(h) &&
+		    l->vaddr == (vaddr & ~0xFFFu))
 			return l;
 	}
 	return NULL;
 }
 
-/* This CPU's newest temporary map at @vaddr. */
-static struct live *temp_at(struct hm_harness *h, uint32_t vaddr)
-{
-	for (size_t i = h->n_live; i-- > 0;)
-		if (h->live[i].kind != L_KMAP && h->live[i].cpu == h->m->cpu &&
-		    h->live[i].vaddr == (vaddr & ~0xFFFu))
-			return &h->live[i];
-	return NULL;
-}
-
 static void live_add(struct hm_harness *h, uint32_t pfn, uint32_t vaddr,
-		     enum live_kind kind, unsigned type)
+		     enum hm_live_kind kind, unsigned type)
 {
-	struct live *l = &h->live[h->n_live++];
-
-	l->pfn = pfn;
-	l->vaddr = vaddr;
-	l->kind = (uint8_t)kind;
-	l->cpu = (uint8_t)h->m->cpu;
-	l->type = (uint8_t)type;
-}
-
-static void live_del(struct hm_harness *h, struct live *l)
-{
-	size_t i = (size_t)(l - h->live);
-
-	memmove(l, l + 1, (h->n_live - i - 1) * sizeof(*l));
-	h->n_live--;
-}
-
-static struct live *kmap_user(struct hm_harness *h, uint32_t pfn)
-{
-	for (size_t i = h->n_live; i-- > 0;)
-		if (h->live[i].kind == L_KMAP && h->live[i].pfn == pfn)
-			return &h->live[i];
-	return NULL;
+	hm_live_add(&h->lives, pfn, vaddr, kind, this_cpu(h), type,
+		    model_highmem(pfn));
 }
 
 /* ---- Remembered data ------------------------------------------------------- */
@@ -438,6 +366,10 @@ static void check_mapping(struct hm_harness *h, uint32_t vaddr, uint32_t pfn)
 
 /* ---- Ops -------------------------------------------------------------------- */
 
+/* Each op's core call is op_meaning.h's hm_op_call(), with the arguments
+ * resolved as op_meaning.h says (narrowed where harness.h says); what the
+ * harness adds is the model's judgement before and its checks after. */
+
 /*
  * Run one core call the model has judged: @why is NULL for a legal call.
  * Returns true when the call went ahead (no BUG expected); a BUG where none
@@ -490,7 +422,7 @@ static void op_kmap(struct hm_harness *h, uint32_t pfn, struct hm_step *st)
 
 	if (skip(h, why, st))
 		return;
-	got = hm_kmap(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	got = hm_op_call(h->ctx, HM_OP_KMAP, hm_pfn_to_page(h->ctx, pfn), 0, 0);
 	st->value = got;
 	if (!judged(h, why, before)) {
 		if (model_kmap_would_sleep(h->m, pfn) &&
@@ -503,7 +435,7 @@ static void op_kmap(struct hm_harness *h, uint32_t pfn, struct hm_step *st)
 		return;
 	}
 	expect_value(h, got, model_kmap(h->m, pfn));
-	live_add(h, pfn, got, L_KMAP, 0);
+	live_add(h, pfn, got, HM_LIVE_KMAP, 0);
 	after_pkmap_op(h, pfn);
 	check_mapping(h, got, pfn);
 }
@@ -511,7 +443,7 @@ static void op_kmap(struct hm_harness *h, uint32_t pfn, struct hm_step *st)
 static void op_kunmap(struct hm_harness *h, uint32_t raw, struct hm_step *st)
 {
 	uint32_t pfn = norm_pfn(h, raw);
-	struct live *l = kmap_user(h, pfn);
+	struct hm_live *l = hm_live_user(&h->lives, pfn);
 	const char *why;
 	int before = h->bugs;
 
@@ -519,26 +451,26 @@ static void op_kunmap(struct hm_harness *h, uint32_t raw, struct hm_step *st)
 		/* stand for a page that has a user */
 		size_t users = 0;
 
-		for (size_t i = 0; i < h->n_live; i++)
-			users += h->live[i].kind == L_KMAP;
+		for (uint32_t i = 0; i < h->lives.n; i++)
+			users += h->live[i].kind == HM_LIVE_KMAP;
 		if (!users) {
 			skip(h, "no page is kmapped", st);
 			return;
 		}
-		for (size_t i = 0, k = raw % users; i < h->n_live; i++)
-			if (h->live[i].kind == L_KMAP && k-- == 0)
+		for (size_t i = 0, k = raw % users; i < h->lives.n; i++)
+			if (h->live[i].kind == HM_LIVE_KMAP && k-- == 0)
 				l = &h->live[i];
 		pfn = l->pfn;
 	}
 	why = model_check_kunmap(h->m, pfn);
 	if (skip(h, why, st))
 		return;
-	hm_kunmap(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	hm_op_call(h->ctx, HM_OP_KUNMAP, hm_pfn_to_page(h->ctx, pfn), 0, 0);
 	st->value = pfn;
 	if (judged(h, why, before)) {
 		model_kunmap(h->m, pfn);
 		if (l)
-			live_del(h, l);
+			hm_live_del(&h->lives, l);
 	}
 	after_pkmap_op(h, pfn);
 }
@@ -552,7 +484,8 @@ static void op_kmap_high_get(struct hm_harness *h, uint32_t pfn,
 
 	if (skip(h, why, st))
 		return;
-	got = hm_kmap_high_get(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	got = hm_op_call(h->ctx, HM_OP_KMAP_HIGH_GET,
+			 hm_pfn_to_page(h->ctx, pfn), 0, 0);
 	st->value = got;
 	if (!judged(h, why, before)) {
 		expect_value(h, got, 0);
@@ -560,7 +493,7 @@ static void op_kmap_high_get(struct hm_harness *h, uint32_t pfn,
 	}
 	expect_value(h, got, model_kmap_high_get(h->m, pfn));
 	if (got) {
-		live_add(h, pfn, got, L_KMAP, 0);	/* undone by kunmap */
+		live_add(h, pfn, got, HM_LIVE_KMAP, 0);	/* undone by kunmap */
 		check_mapping(h, got, pfn);
 	}
 	after_pkmap_op(h, pfn);
@@ -569,7 +502,8 @@ static void op_kmap_high_get(struct hm_harness *h, uint32_t pfn,
 static void op_page_address(struct hm_harness *h, uint32_t pfn,
 			    struct hm_step *st)
 {
-	st->value = hm_page_address(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	st->value = hm_op_call(h->ctx, HM_OP_PAGE_ADDRESS,
+			       hm_pfn_to_page(h->ctx, pfn), 0, 0);
 	expect_value(h, st->value, model_page_address(h->m, pfn));
 	if (h->bugs)
 		oracle(h, "unexpected BUG: %s", h->bug_msg);
@@ -578,7 +512,7 @@ static void op_page_address(struct hm_harness *h, uint32_t pfn,
 static void op_flush_unused(struct hm_harness *h, struct hm_step *st)
 {
 	(void)st;
-	hm_kmap_flush_unused(h->ctx);
+	hm_op_call(h->ctx, HM_OP_FLUSH_UNUSED, NULL, 0, 0);
 	model_flush_unused(h->m);
 	check_flushes(h);
 }
@@ -595,7 +529,7 @@ static void after_temp_op(struct hm_harness *h, uint32_t vaddr)
 	}
 }
 
-static void op_kmap_temp(struct hm_harness *h, enum live_kind kind,
+static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 			 uint32_t pfn, unsigned type, struct hm_step *st)
 {
 	struct page *page = hm_pfn_to_page(h->ctx, pfn);
@@ -603,18 +537,16 @@ static void op_kmap_temp(struct hm_harness *h, enum live_kind kind,
 	int before = h->bugs;
 	uint32_t got, want = 0;
 
-	why = kind == L_ATOMIC ? model_check_kmap_atomic(h->m, pfn) :
-	      kind == L_LOCAL ? model_check_kmap_local(h->m, pfn) :
+	why = kind == HM_LIVE_ATOMIC ? model_check_kmap_atomic(h->m, pfn) :
+	      kind == HM_LIVE_LOCAL ? model_check_kmap_local(h->m, pfn) :
 	      model_check_kmap_atomic_type(h->m, pfn, type);
 	if (skip(h, why, st))
 		return;
-	got = kind == L_ATOMIC ? hm_kmap_atomic(h->ctx, page) :
-	      kind == L_LOCAL ? hm_kmap_local_page(h->ctx, page) :
-	      hm_kmap_atomic_type(h->ctx, page, (enum km_type)type);
+	got = hm_op_call(h->ctx, h->seq->op[h->cur].code, page, 0, type);
 	st->value = got;
 	if (judged(h, why, before)) {
-		want = kind == L_ATOMIC ? model_kmap_atomic(h->m, pfn) :
-		       kind == L_LOCAL ? model_kmap_local(h->m, pfn) :
+		want = kind == HM_LIVE_ATOMIC ? model_kmap_atomic(h->m, pfn) :
+		       kind == HM_LIVE_LOCAL ? model_kmap_local(h->m, pfn) :
 		       model_kmap_atomic_type(h->m, pfn, type);
 		expect_value(h, got, want);
 		live_add(h, pfn, got, kind, type);
@@ -642,51 +574,42 @@ static uint32_t bogus_vaddr(const struct hm_harness *h, uint32_t n)
 	}
 }
 
-static void op_kunmap_temp(struct hm_harness *h, enum live_kind kind,
+static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 			   uint32_t arg, struct hm_step *st)
 {
 	bool misuse = h->mode == HM_HARNESS_MISUSE;
-	struct live *l;
+	struct hm_live *l;
 	uint32_t vaddr;
 	unsigned type = 0;
 	const char *why;
 	int before = h->bugs;
 
-	if (kind == L_TYPED) {
+	if (kind == HM_LIVE_TYPED) {
 		type = arg;
-		l = NULL;
-		for (size_t i = h->n_live; i-- > 0;)
-			if (h->live[i].kind == L_TYPED &&
-			    h->live[i].cpu == h->m->cpu &&
-			    h->live[i].type == type)
-				l = &h->live[i];
+		l = hm_live_typed(&h->lives, this_cpu(h), type);
 	} else {
-		l = pick_temp(h, misuse ? arg : 0,
-			      misuse ? ~0u : 1u << kind);
+		l = hm_live_temp(&h->lives, this_cpu(h), misuse ? arg : 0,
+				 misuse ? HM_LIVE_TEMPORARY :
+				 HM_LIVE_KIND(kind));
 	}
 	if (!l && !misuse) {
 		skip(h, "no such temporary map on this cpu", st);
 		return;
 	}
-	vaddr = l ? l->vaddr : kind == L_TYPED ?
+	vaddr = l ? l->vaddr : kind == HM_LIVE_TYPED ?
 		model_slot_addr(h->m->cpu, type % 20) : bogus_vaddr(h, arg);
 
-	why = kind == L_ATOMIC ? model_check_kunmap_atomic(h->m, vaddr) :
-	      kind == L_LOCAL ? model_check_kunmap_local(h->m, vaddr) :
+	why = kind == HM_LIVE_ATOMIC ? model_check_kunmap_atomic(h->m, vaddr) :
+	      kind == HM_LIVE_LOCAL ? model_check_kunmap_local(h->m, vaddr) :
 	      model_check_kunmap_atomic_type(h->m, vaddr, type);
 	if (skip(h, why, st))
 		return;
 	st->value = vaddr;
-	if (kind == L_ATOMIC)
-		hm_kunmap_atomic(h->ctx, vaddr);
-	else if (kind == L_LOCAL)
-		hm_kunmap_local(h->ctx, vaddr);
-	else
-		hm_kunmap_atomic_type(h->ctx, vaddr, (enum km_type)type);
+	hm_op_call(h->ctx, h->seq->op[h->cur].code, NULL, vaddr, type);
 	if (judged(h, why, before)) {
-		if (kind == L_ATOMIC)
+		if (kind == HM_LIVE_ATOMIC)
 			model_kunmap_atomic(h->m, vaddr);
-		else if (kind == L_LOCAL)
+		else if (kind == HM_LIVE_LOCAL)
 			model_kunmap_local(h->m, vaddr);
 		else
 			model_kunmap_atomic_type(h->m, vaddr, type);
@@ -694,7 +617,7 @@ static void op_kunmap_temp(struct hm_harness *h, enum live_kind kind,
 		if (!l)
 			l = temp_at(h, vaddr);
 		if (l)
-			live_del(h, l);
+			hm_live_del(&h->lives, l);
 	}
 	after_temp_op(h, vaddr);
 }
@@ -709,8 +632,8 @@ static void no_mapping(struct hm_harness *h, struct hm_step *st)
 static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 		     struct hm_step *st)
 {
-	struct live *l = pick_usable(h, idx);
-	uint32_t off = (val & 0x3FF) * 4, got;
+	struct hm_live *l = hm_live_pick(&h->lives, this_cpu(h), idx);
+	uint32_t off = hm_op_write_offset(val, this_cpu(h)), got;
 	struct word *w;
 
 	if (!l) {
@@ -732,8 +655,9 @@ static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 		oracle(h, "wrote %#x through %#x but frame %#x holds %#x", val,
 		       l->vaddr, l->pfn, got);
 	/* ... and every other mapping of the page sees it */
-	for (size_t i = 0; i < h->n_live; i++)
-		if (h->live[i].pfn == l->pfn && usable(h, &h->live[i]))
+	for (uint32_t i = 0; i < h->lives.n; i++)
+		if (h->live[i].pfn == l->pfn &&
+		    hm_live_usable(&h->live[i], this_cpu(h)))
 			check_mapping(h, h->live[i].vaddr, l->pfn);
 	if (!model_highmem(l->pfn))
 		check_mapping(h, model_direct(l->pfn), l->pfn);
@@ -741,14 +665,14 @@ static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 
 static void op_read(struct hm_harness *h, uint32_t idx, struct hm_step *st)
 {
-	struct live *l = pick_usable(h, idx);
+	struct hm_live *l = hm_live_pick(&h->lives, this_cpu(h), idx);
 
 	if (!l) {
 		no_mapping(h, st);
 		return;
 	}
 	check_mapping(h, l->vaddr, l->pfn);
-	st->value = read_word(h, l->vaddr);
+	st->value = read_word(h, l->vaddr + HM_OP_READ_OFFSET);
 }
 
 static void op_cpu(struct hm_harness *h, uint32_t raw, struct hm_step *st)
@@ -772,7 +696,7 @@ static void op_reset(struct hm_harness *h)
 	hm_reset(h->ctx);
 	model_reset(h->m);
 	h->m->flushes = 0;	/* hm_reset clears the statistics too */
-	h->n_live = 0;
+	h->lives.n = 0;
 	check_cpu(h);
 }
 
@@ -820,25 +744,25 @@ static void step(struct hm_harness *h, const struct hm_op *op,
 		op_kunmap(h, op->a, st);
 		break;
 	case HM_OP_KMAP_ATOMIC:
-		op_kmap_temp(h, L_ATOMIC, pfn, 0, st);
+		op_kmap_temp(h, HM_LIVE_ATOMIC, pfn, 0, st);
 		break;
 	case HM_OP_KUNMAP_ATOMIC:
-		op_kunmap_temp(h, L_ATOMIC, op->a, st);
+		op_kunmap_temp(h, HM_LIVE_ATOMIC, op->a, st);
 		break;
 	case HM_OP_KMAP_ATOMIC_TYPE:
-		op_kmap_temp(h, L_TYPED, pfn,
+		op_kmap_temp(h, HM_LIVE_TYPED, pfn,
 			     h->mode == HM_HARNESS_MISUSE ? op->b :
 			     op->b % MODEL_TYPES, st);
 		break;
 	case HM_OP_KUNMAP_ATOMIC_TYPE:
-		op_kunmap_temp(h, L_TYPED, h->mode == HM_HARNESS_MISUSE ?
+		op_kunmap_temp(h, HM_LIVE_TYPED, h->mode == HM_HARNESS_MISUSE ?
 			       op->a : op->a % MODEL_TYPES, st);
 		break;
 	case HM_OP_KMAP_LOCAL:
-		op_kmap_temp(h, L_LOCAL, pfn, 0, st);
+		op_kmap_temp(h, HM_LIVE_LOCAL, pfn, 0, st);
 		break;
 	case HM_OP_KUNMAP_LOCAL:
-		op_kunmap_temp(h, L_LOCAL, op->a, st);
+		op_kunmap_temp(h, HM_LIVE_LOCAL, op->a, st);
 		break;
 	case HM_OP_PAGE_ADDRESS:
 		op_page_address(h, pfn, st);
@@ -875,10 +799,12 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 	h->cur = 0;
 	h->ctx = machine(h, &seq->config);
 	h->first_free = (uint32_t)hm_first_free_pfn(h->ctx);
+	h->max_low = (uint32_t)hm_max_low_pfn(h->ctx);
+	h->max_pfn = (uint32_t)hm_max_pfn(h->ctx);
 	hm_reset(h->ctx);
 	hm_set_cpu(h->ctx, 0);	/* every CPU is idle after the reset */
 	model_restart(h->m, &seq->config);
-	h->n_live = 0;
+	h->lives.n = 0;
 	forget_words(h);
 
 	for (h->cur = 0; h->cur < seq->n; h->cur++) {

@@ -3,18 +3,12 @@
  * harness.h - run an op sequence on the core and check every step against
  * the reference model (fuzz/model.h) and the machine's invariants.
  *
- * What an op's arguments mean at run time:
- *  - PFN: a frame of the 1 GiB machine; a value outside [first free frame,
- *    end of memory) picks from a pool of 256 lowmem and 3840 highmem frames
- *    (or, for the page_address target, of pages that share 4 hash buckets).
- *  - MAP (write, read): the live mappings this CPU may use, oldest first,
- *    taken modulo their number: every kmap user, and this CPU's temporary
- *    maps.  A write stores VALUE at word (VALUE & 0x3ff) of the page.
- *  - SLOT (kunmap_atomic, kunmap_local): 0 unmaps this CPU's newest
- *    temporary map, N the one N older (misuse target only: the legal ones
- *    always take the newest).
- *  - kunmap's PFN: in the legal targets, a page with no kmap user stands for
- *    the (PFN mod users)-th page that has one.
+ * What an op's arguments mean at run time, and where a write lands, is
+ * fuzz/op_meaning.h's, the same for every runner.  The harness adds, for
+ * its own targets: in the page_address target a PFN picks from pages that
+ * share 4 hash buckets; the legal targets unmap (SLOT) the newest
+ * temporary map of the op's own kind, and kunmap of a page with no kmap
+ * user stands for the (PFN mod users)-th page that has one.
  *
  * The legal targets issue only calls the model says are legal, and skip the
  * rest; the misuse target issues everything and requires a BUG report

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/highmem.h"
+#include "fuzz/op_meaning.h"
 #include "fuzz/ops.h"
 #include "fuzz/target.h"
 
@@ -34,13 +35,13 @@ struct worker {
 	unsigned cpu;
 	const struct hm_op *op[HM_SEQ_MAX_OPS];
 	size_t n;
-	uint32_t last[PAGES];	/* what this thread last wrote to each page */
+	/* what this thread last wrote to each page, and where */
+	uint32_t last[PAGES], last_off[PAGES];
 	bool written[PAGES];
-	/* what it holds: one kmap, and a stack of temporary maps */
-	int kmapped;		/* page index, or -1 */
-	hm_vaddr_t kmap_vaddr;
-	unsigned ntemp;
-	struct { hm_vaddr_t vaddr; int page; bool local; } temp[MAX_TEMP];
+	/* what it holds (op_meaning.h): at most one
+	 * kmap, and a stack of temporary maps */
+	struct hm_lives lives;
+	struct hm_live live[1 + MAX_TEMP];
 	char failure[200];
 };
 
@@ -95,22 +96,35 @@ static void on_bug(void *arg, const struct hm_bug *bug)
 			 bug->file, bug->line, bug->func, bug->cpu, bug->msg);
 }
 
-static struct page *page_of(int i)
+static uint32_t pfn_of(int i)
 {
-	return hm_pfn_to_page(ctx, hm_max_low_pfn(ctx) + 5u * (unsigned)i);
+	return (uint32_t)hm_max_low_pfn(ctx) + 5u * (unsigned)i;
 }
 
-/* The word at this thread's offset of page @i reads what it last wrote. */
+static struct page *page_of(int i)
+{
+	return hm_pfn_to_page(ctx, pfn_of(i));
+}
+
+/* The page index of a mapping it holds. */
+static int page_idx(const struct hm_live *l)
+{
+	return (int)((l->pfn - (uint32_t)hm_max_low_pfn(ctx)) / 5u);
+}
+
+/* The word this thread last wrote to page @i reads back through @v. */
 static bool check(struct worker *w, hm_vaddr_t v, int i, const char *how)
 {
-	uint32_t got = 0;
+	/* only its own words: the others' are being written meanwhile */
+	uint32_t got = 0, off = w->written[i] ? w->last_off[i] :
+			       hm_op_write_offset(0, w->cpu);
 
 	if (!v) {
 		snprintf(w->failure, sizeof(w->failure),
 			 "cpu %u: %s of page %d returned 0", w->cpu, how, i);
 		return false;
 	}
-	if (hm_sim_read(ctx, v + 4 * w->cpu, &got, 4) != HM_OK) {
+	if (hm_sim_read(ctx, v + off, &got, 4) != HM_OK) {
 		snprintf(w->failure, sizeof(w->failure),
 			 "cpu %u: reading page %d through %#x (%s) faulted",
 			 w->cpu, i, v, how);
@@ -118,97 +132,133 @@ static bool check(struct worker *w, hm_vaddr_t v, int i, const char *how)
 	}
 	if (w->written[i] && got != w->last[i]) {
 		snprintf(w->failure, sizeof(w->failure),
-			 "cpu %u: page %d through %#x (%s) reads %#x, it wrote "
-			 "%#x", w->cpu, i, v, how, got, w->last[i]);
+			 "cpu %u: page %d through %#x (%s) reads %#x at %#x, it "
+			 "wrote %#x", w->cpu, i, v, how, got, off, w->last[i]);
 		return false;
 	}
 	return true;
 }
 
-static void put(struct worker *w, hm_vaddr_t v, int i, uint32_t val)
+/* The write lands where op_meaning.h says: with the CPU in the offset, so
+ * no other thread writes this word. */
+static void put(struct worker *w, const struct hm_live *l, uint32_t val)
 {
-	hm_sim_write(ctx, v + 4 * w->cpu, &val, 4);
+	int i = page_idx(l);
+	uint32_t off = hm_op_write_offset(val, w->cpu);
+
+	hm_sim_write(ctx, l->vaddr + off, &val, 4);
 	w->last[i] = val;
+	w->last_off[i] = off;
 	w->written[i] = true;
 }
 
-/* One op of this thread's program, if it is legal for it now. */
+static struct hm_live *held_kmap(struct worker *w)
+{
+	for (uint32_t k = 0; k < w->lives.n; k++)
+		if (w->live[k].kind == HM_LIVE_KMAP)
+			return &w->live[k];
+	return NULL;
+}
+
+static void hold(struct worker *w, int i, hm_vaddr_t v,
+		 enum hm_live_kind kind)
+{
+	hm_live_add(&w->lives, pfn_of(i), v, kind, w->cpu, 0, true);
+}
+
+/* Undo the newest temporary map; false if there is none. */
+static bool unmap_temp(struct worker *w)
+{
+	struct hm_live *t = hm_live_temp(&w->lives, w->cpu, 0,
+					 HM_LIVE_TEMPORARY);
+
+	if (!t)
+		return false;
+	hm_op_call(ctx, t->kind == HM_LIVE_LOCAL ? HM_OP_KUNMAP_LOCAL :
+		   HM_OP_KUNMAP_ATOMIC, NULL, t->vaddr, 0);
+	hm_live_del(&w->lives, t);
+	return true;
+}
+
+static void run_kmap(struct worker *w, int i)
+{
+	hm_vaddr_t v;
+
+	if (held_kmap(w))	/* one at a time, or threads deadlock */
+		return;
+	for (uint32_t k = 0; k < w->lives.n; k++)
+		if (w->live[k].kind != HM_LIVE_LOCAL)	/* may sleep: not */
+			return;				/* atomic */
+	v = hm_op_call(ctx, HM_OP_KMAP, page_of(i), 0, 0);
+	if (check(w, v, i, "kmap")) {
+		hold(w, i, v, HM_LIVE_KMAP);
+		sched_yield();	/* hold it a while */
+	}
+}
+
+static void run_kmap_temp(struct worker *w, int i, bool local)
+{
+	hm_vaddr_t v;
+
+	if (w->lives.n - (held_kmap(w) != NULL) == MAX_TEMP)
+		return;
+	v = hm_op_call(ctx, local ? HM_OP_KMAP_LOCAL : HM_OP_KMAP_ATOMIC,
+		       page_of(i), 0, 0);
+	if (check(w, v, i, "temporary map"))
+		hold(w, i, v, local ? HM_LIVE_LOCAL : HM_LIVE_ATOMIC);
+}
+
+/* One op of this thread's program, if it is legal for it now: its core
+ * call is hm_op_call(), its MAP and write place op_meaning.h's. */
 static void run_op(struct worker *w, const struct hm_op *op)
 {
 	int i = (int)(op->a % PAGES);
-	hm_vaddr_t v;
+	struct hm_live *l;
 
 	switch (op->code) {
 	case HM_OP_KMAP:
 	case HM_OP_KMAP_HIGH_GET:
-		if (w->kmapped >= 0)	/* one at a time, or threads deadlock */
-			return;
-		for (unsigned t = 0; t < w->ntemp; t++)
-			if (!w->temp[t].local)	/* may sleep: not atomic */
-				return;
-		v = hm_kmap(ctx, page_of(i));
-		if (check(w, v, i, "kmap")) {
-			w->kmapped = i;
-			w->kmap_vaddr = v;
-			sched_yield();	/* hold it a while */
-		}
+		run_kmap(w, i);
 		break;
 	case HM_OP_KUNMAP:
-		if (w->kmapped < 0)
+		if (!(l = held_kmap(w)))
 			return;
-		hm_kunmap(ctx, page_of(w->kmapped));
-		w->kmapped = -1;
+		hm_op_call(ctx, HM_OP_KUNMAP, page_of(page_idx(l)), 0, 0);
+		hm_live_del(&w->lives, l);
 		break;
 	case HM_OP_KMAP_ATOMIC:
-	case HM_OP_KMAP_ATOMIC_TYPE:
+	case HM_OP_KMAP_ATOMIC_TYPE:	/* as kmap_atomic: slots nest */
 	case HM_OP_KMAP_LOCAL:
-		if (w->ntemp == MAX_TEMP)
-			return;
-		if (op->code == HM_OP_KMAP_LOCAL)
-			v = hm_kmap_local_page(ctx, page_of(i));
-		else
-			v = hm_kmap_atomic(ctx, page_of(i));
-		if (!check(w, v, i, "temporary map"))
-			return;
-		w->temp[w->ntemp].vaddr = v;
-		w->temp[w->ntemp].page = i;
-		w->temp[w->ntemp++].local = op->code == HM_OP_KMAP_LOCAL;
+		run_kmap_temp(w, i, op->code == HM_OP_KMAP_LOCAL);
 		break;
 	case HM_OP_KUNMAP_ATOMIC:
 	case HM_OP_KUNMAP_ATOMIC_TYPE:
 	case HM_OP_KUNMAP_LOCAL:
-		if (!w->ntemp)
-			return;
-		w->ntemp--;
-		if (w->temp[w->ntemp].local)
-			hm_kunmap_local(ctx, w->temp[w->ntemp].vaddr);
-		else
-			hm_kunmap_atomic(ctx, w->temp[w->ntemp].vaddr);
+		unmap_temp(w);	/* the newest: they nest */
 		break;
 	case HM_OP_WRITE:
-		/* through the newest mapping it holds */
-		if (w->ntemp)
-			put(w, w->temp[w->ntemp - 1].vaddr,
-			    w->temp[w->ntemp - 1].page, op->b);
-		else if (w->kmapped >= 0)
-			put(w, w->kmap_vaddr, w->kmapped, op->b);
+		if ((l = hm_live_pick(&w->lives, w->cpu, op->a)))
+			put(w, l, op->b);
 		break;
 	case HM_OP_READ:
-		if (w->kmapped >= 0)
-			check(w, w->kmap_vaddr, w->kmapped, "read");
-		for (unsigned t = 0; t < w->ntemp && !w->failure[0]; t++)
-			check(w, w->temp[t].vaddr, w->temp[t].page, "read");
+		/* MAP, and then every other mapping it holds */
+		if ((l = hm_live_pick(&w->lives, w->cpu, op->a)))
+			check(w, l->vaddr, page_idx(l), "read");
+		for (uint32_t k = 0; k < w->lives.n && !w->failure[0]; k++)
+			check(w, w->live[k].vaddr, page_idx(&w->live[k]),
+			      "read");
 		break;
 	case HM_OP_PAGE_ADDRESS:
-		if (w->kmapped == i &&
-		    hm_page_address(ctx, page_of(i)) != w->kmap_vaddr)
+		l = held_kmap(w);
+		if (l && page_idx(l) == i &&
+		    hm_page_address(ctx, page_of(i)) != l->vaddr)
 			snprintf(w->failure, sizeof(w->failure),
 				 "cpu %u: page_address of page %d it holds at "
-				 "%#x is %#x", w->cpu, i, w->kmap_vaddr,
+				 "%#x is %#x", w->cpu, i, l->vaddr,
 				 hm_page_address(ctx, page_of(i)));
 		break;
 	case HM_OP_FLUSH_UNUSED:
-		hm_kmap_flush_unused(ctx);
+		hm_op_call(ctx, HM_OP_FLUSH_UNUSED, NULL, 0, 0);
 		break;
 	default:	/* cpu and reset shape the programs; nothing to do */
 		break;
@@ -218,6 +268,7 @@ static void run_op(struct worker *w, const struct hm_op *op)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct hm_live *l;
 
 	hm_set_cpu(ctx, w->cpu);
 	for (;;) {
@@ -227,15 +278,11 @@ static void *worker_main(void *arg)
 		for (size_t k = 0; k < w->n && !w->failure[0]; k++)
 			run_op(w, w->op[k]);
 		/* let go of everything, in order */
-		while (w->ntemp) {
-			w->ntemp--;
-			if (w->temp[w->ntemp].local)
-				hm_kunmap_local(ctx, w->temp[w->ntemp].vaddr);
-			else
-				hm_kunmap_atomic(ctx, w->temp[w->ntemp].vaddr);
-		}
-		if (w->kmapped >= 0)
-			hm_kunmap(ctx, page_of(w->kmapped));
+		while (unmap_temp(w))
+			;
+		if ((l = held_kmap(w)))
+			hm_op_call(ctx, HM_OP_KUNMAP, page_of(page_idx(l)),
+				   0, 0);
 		gate_wait(&done);
 	}
 }
@@ -297,8 +344,7 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 		struct worker *w = &workers[c];
 
 		w->n = 0;
-		w->kmapped = -1;
-		w->ntemp = 0;
+		w->lives = (struct hm_lives){ w->live, 0, 1 + MAX_TEMP };
 		w->failure[0] = '\0';
 		memset(w->written, 0, sizeof(w->written));
 	}

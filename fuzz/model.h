@@ -7,6 +7,11 @@
  * machines the fuzzers use.  For each op it says whether the core must
  * report a BUG and, if not, what the op returns and how the state moves.
  * The only thing it shares with the core is the public header's types.
+ *
+ * This is the one deliberate copy in the tree: the model restates the
+ * kernel's rules (the layout constants, the PKMAP scan, the slot stacks)
+ * independently of core/, so that a mistake in one is caught by the
+ * other.  Do not derive it from the core, or the oracle checks nothing.
  */
 #ifndef HM_FUZZ_MODEL_H
 #define HM_FUZZ_MODEL_H

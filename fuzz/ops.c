@@ -11,25 +11,6 @@
 
 #include "core/highmem.h"
 
-const struct hm_op_info hm_op_info[HM_OP__COUNT] = {
-	[HM_OP_KMAP] = { "kmap", { HM_ARG_PFN } },
-	[HM_OP_KUNMAP] = { "kunmap", { HM_ARG_PFN } },
-	[HM_OP_KMAP_ATOMIC] = { "kmap_atomic", { HM_ARG_PFN } },
-	[HM_OP_KUNMAP_ATOMIC] = { "kunmap_atomic", { HM_ARG_U8 } },
-	[HM_OP_KMAP_ATOMIC_TYPE] = { "kmap_atomic_type",
-				     { HM_ARG_PFN, HM_ARG_U8 } },
-	[HM_OP_KUNMAP_ATOMIC_TYPE] = { "kunmap_atomic_type", { HM_ARG_U8 } },
-	[HM_OP_KMAP_LOCAL] = { "kmap_local_page", { HM_ARG_PFN } },
-	[HM_OP_KUNMAP_LOCAL] = { "kunmap_local", { HM_ARG_U8 } },
-	[HM_OP_PAGE_ADDRESS] = { "page_address", { HM_ARG_PFN } },
-	[HM_OP_WRITE] = { "write", { HM_ARG_U8, HM_ARG_VALUE } },
-	[HM_OP_READ] = { "read", { HM_ARG_U8 } },
-	[HM_OP_CPU] = { "cpu", { HM_ARG_U8 } },
-	[HM_OP_FLUSH_UNUSED] = { "kmap_flush_unused", { HM_ARG_NONE } },
-	[HM_OP_KMAP_HIGH_GET] = { "kmap_high_get", { HM_ARG_PFN } },
-	[HM_OP_RESET] = { "reset", { HM_ARG_NONE } },
-};
-
 static const char *const km_type_name[KM_LEGACY_TYPES] = {
 	"KM_BOUNCE_READ", "KM_SKB_SUNRPC_DATA", "KM_SKB_DATA_SOFTIRQ",
 	"KM_USER0", "KM_USER1", "KM_BIO_SRC_IRQ", "KM_BIO_DST_IRQ",
@@ -49,32 +30,27 @@ static bool fail(char *err, size_t errsz, const char *fmt, ...)
 	return false;
 }
 
-static size_t arg_size(enum hm_op_arg a)
-{
-	switch (a) {
-	case HM_ARG_PFN:
-	case HM_ARG_VALUE:
-		return 4;
-	case HM_ARG_U8:
-		return 1;
-	default:
-		return 0;
-	}
-}
+/* The config byte's bits (ops.h) */
+#define CFG_CPUS	0x03u	/* nr_cpus - 1 */
+#define CFG_NOPAE	0x04u
+#define CFG_DEBUG	0x08u
+#define CFG_SMALL	0x10u
+#define CFG_ALL		0x1fu
 
 uint8_t hm_seq_config_byte(const struct hm_seq_config *c)
 {
-	return (uint8_t)(((c->nr_cpus - 1) & 3) | (c->pae ? 0 : 4) |
-			 (c->debug_highmem ? 8 : 0) |
-			 (c->small_window ? 16 : 0));
+	return (uint8_t)(((c->nr_cpus - 1) & CFG_CPUS) |
+			 (c->pae ? 0 : CFG_NOPAE) |
+			 (c->debug_highmem ? CFG_DEBUG : 0) |
+			 (c->small_window ? CFG_SMALL : 0));
 }
 
-static void config_from_byte(uint8_t b, struct hm_seq_config *c)
+void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c)
 {
-	c->nr_cpus = (b & 3) + 1;
-	c->pae = !(b & 4);
-	c->debug_highmem = (b & 8) != 0;
-	c->small_window = (b & 16) != 0;
+	c->nr_cpus = (b & CFG_CPUS) + 1;
+	c->pae = !(b & CFG_NOPAE);
+	c->debug_highmem = (b & CFG_DEBUG) != 0;
+	c->small_window = (b & CFG_SMALL) != 0;
 }
 
 bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
@@ -83,13 +59,13 @@ bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
 	size_t pos = 0;
 
 	seq->n = 0;
-	config_from_byte(0, &seq->config);
+	hm_seq_config_from_byte(0, &seq->config);
 	if (!size)
 		return true;
-	if (strict && (data[0] & 0xe0))
+	if (strict && (data[0] & ~CFG_ALL))
 		return fail(err, errsz, "byte 0: config %#x has unknown bits",
 			    data[0]);
-	config_from_byte(data[pos++], &seq->config);
+	hm_seq_config_from_byte(data[pos++], &seq->config);
 
 	while (pos < size) {
 		struct hm_op *op;
@@ -105,13 +81,13 @@ bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
 			code %= HM_OP__COUNT;
 		}
 		for (int i = 0; i < 2; i++)
-			need += arg_size(hm_op_info[code].arg[i]);
+			need += hm_op_arg_size(hm_op_info_of(code)->arg[i]);
 		if (pos + need > size) {
 			if (strict)
 				return fail(err, errsz,
 					    "byte %zu: %s needs %zu bytes, %zu "
 					    "left (truncated?)", pos,
-					    hm_op_info[code].name, need,
+					    hm_op_info_of(code)->name, need,
 					    size - pos);
 			break;
 		}
@@ -123,7 +99,7 @@ bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
 		}
 		pos++;
 		for (int i = 0; i < 2; i++) {
-			size_t n = arg_size(hm_op_info[code].arg[i]);
+			size_t n = hm_op_arg_size(hm_op_info_of(code)->arg[i]);
 
 			for (size_t k = 0; k < n; k++)
 				v[i] |= (uint32_t)data[pos + k] << (8 * k);
@@ -142,9 +118,9 @@ size_t hm_seq_encode(const struct hm_seq *seq, uint8_t *buf, size_t size)
 	size_t len = 1;
 
 	for (size_t i = 0; i < seq->n; i++) {
-		const struct hm_op_info *info = &hm_op_info[seq->op[i].code];
+		const struct hm_op_info *info = hm_op_info_of(seq->op[i].code);
 
-		len += 1 + arg_size(info->arg[0]) + arg_size(info->arg[1]);
+		len += 1 + hm_op_arg_size(info->arg[0]) + hm_op_arg_size(info->arg[1]);
 	}
 	if (len > size)
 		return len;
@@ -153,12 +129,12 @@ size_t hm_seq_encode(const struct hm_seq *seq, uint8_t *buf, size_t size)
 	len = 1;
 	for (size_t i = 0; i < seq->n; i++) {
 		const struct hm_op *op = &seq->op[i];
-		const struct hm_op_info *info = &hm_op_info[op->code];
+		const struct hm_op_info *info = hm_op_info_of(op->code);
 		uint32_t v[2] = { op->a, op->b };
 
 		buf[len++] = op->code;
 		for (int a = 0; a < 2; a++)
-			for (size_t k = 0; k < arg_size(info->arg[a]); k++)
+			for (size_t k = 0; k < hm_op_arg_size(info->arg[a]); k++)
 				buf[len++] = (uint8_t)(v[a] >> (8 * k));
 	}
 	return len;
@@ -232,10 +208,11 @@ static bool parse_config(const char *s, struct hm_seq_config *c,
 			c->debug_highmem = true;
 		} else if (!strcmp(w, "pkmap")) {
 			if (!(s = next_word(s, w, sizeof(w))) ||
-			    !parse_number(w, 16, &n) || n != 16)
-				return fail(err, errsz, "line %u: pkmap takes 16 "
+			    !parse_number(w, 0xffffffffu, &n) ||
+			    n != HM_SEQ_SMALL_WINDOW)
+				return fail(err, errsz, "line %u: pkmap takes %u "
 					    "(leave it out for LAST_PKMAP)",
-					    line);
+					    line, HM_SEQ_SMALL_WINDOW);
 			c->small_window = true;
 		} else if (!strcmp(w, "cpus")) {
 			if (!(s = next_word(s, w, sizeof(w))) ||
@@ -246,8 +223,8 @@ static bool parse_config(const char *s, struct hm_seq_config *c,
 		} else {
 			return fail(err, errsz,
 				    "line %u: config: unknown word '%s' (want "
-				    "cpus N, pae, nopae, debug, pkmap 16)",
-				    line, w);
+				    "cpus N, pae, nopae, debug, pkmap %u)",
+				    line, w, HM_SEQ_SMALL_WINDOW);
 		}
 	}
 	return true;
@@ -260,7 +237,7 @@ bool hm_seq_parse(const char *text, struct hm_seq *seq, char *err,
 	const char *s = text;
 
 	seq->n = 0;
-	config_from_byte(0, &seq->config);
+	hm_seq_config_from_byte(0, &seq->config);
 	while (*s) {
 		const char *eol = strchr(s, '\n');
 		const char *p;
@@ -282,14 +259,14 @@ bool hm_seq_parse(const char *text, struct hm_seq *seq, char *err,
 			continue;
 		}
 		for (int i = 0; i < HM_OP__COUNT; i++)
-			if (!strcmp(w, hm_op_info[i].name))
+			if (!strcmp(w, hm_op_name(i)))
 				code = i;
 		if (code < 0)
 			return fail(err, errsz, "line %u: unknown op '%s'", line,
 				    w);
 		op.code = (uint8_t)code;
 		for (int a = 0; a < 2; a++) {
-			enum hm_op_arg kind = hm_op_info[code].arg[a];
+			enum hm_op_arg kind = hm_op_info_of(code)->arg[a];
 			uint32_t *dst = a ? &op.b : &op.a;
 			bool ok;
 
@@ -297,29 +274,27 @@ bool hm_seq_parse(const char *text, struct hm_seq *seq, char *err,
 				break;
 			/* the slot argument of the unmaps may be left out */
 			if (!(p = next_word(p, w, sizeof(w)))) {
-				if ((code == HM_OP_KUNMAP_ATOMIC ||
-				     code == HM_OP_KUNMAP_LOCAL) && a == 0)
+				if (kind == HM_ARG_SLOT)
 					break;
 				return fail(err, errsz, "line %u: %s needs %s "
 					    "argument(s)", line,
-					    hm_op_info[code].name,
-					    hm_op_info[code].arg[1] ? "two" :
+					    hm_op_info_of(code)->name,
+					    hm_op_info_of(code)->arg[1] ? "two" :
 					    "an");
 			}
-			if ((code == HM_OP_KMAP_ATOMIC_TYPE && a == 1) ||
-			    code == HM_OP_KUNMAP_ATOMIC_TYPE)
+			if (kind == HM_ARG_TYPE)
 				ok = parse_km_type(w, dst);
 			else
-				ok = parse_number(w, kind == HM_ARG_U8 ? 255 :
-						  0xffffffffu, dst);
+				ok = parse_number(w, hm_op_arg_size(kind) == 1 ?
+						  255 : 0xffffffffu, dst);
 			if (!ok)
 				return fail(err, errsz, "line %u: %s: bad "
 					    "argument '%s'", line,
-					    hm_op_info[code].name, w);
+					    hm_op_info_of(code)->name, w);
 		}
 		if (next_word(p ? p : "", w, sizeof(w)))
 			return fail(err, errsz, "line %u: %s: unexpected '%s'",
-				    line, hm_op_info[code].name, w);
+				    line, hm_op_info_of(code)->name, w);
 		if (seq->n == HM_SEQ_MAX_OPS)
 			return fail(err, errsz, "line %u: more than %d ops",
 				    line, HM_SEQ_MAX_OPS);
@@ -330,30 +305,36 @@ bool hm_seq_parse(const char *text, struct hm_seq *seq, char *err,
 
 void hm_op_format(const struct hm_op *op, char *buf, size_t size)
 {
-	const struct hm_op_info *info = &hm_op_info[op->code % HM_OP__COUNT];
+	const struct hm_op_info *info = hm_op_info_of(op->code % HM_OP__COUNT);
 	int n = snprintf(buf, size, "%s", info->name);
 	uint32_t v[2] = { op->a, op->b };
 
 	for (int a = 0; a < 2 && n >= 0 && (size_t)n < size; a++) {
-		bool typed = (op->code == HM_OP_KMAP_ATOMIC_TYPE && a == 1) ||
-			     op->code == HM_OP_KUNMAP_ATOMIC_TYPE;
+		enum hm_op_arg kind = info->arg[a];
 
-		switch (info->arg[a]) {
-		case HM_ARG_NONE:
+		if (kind == HM_ARG_NONE)
 			break;
-		case HM_ARG_PFN:
-		case HM_ARG_VALUE:
+		if (kind == HM_ARG_TYPE && v[a] < KM_LEGACY_TYPES)
+			n += snprintf(buf + n, size - n, " %s",
+				      km_type_name[v[a]]);
+		else if (hm_op_arg_size(kind) == 1)
+			n += snprintf(buf + n, size - n, " %u", v[a]);
+		else
 			n += snprintf(buf + n, size - n, " %#x", v[a]);
-			break;
-		case HM_ARG_U8:
-			if (typed && v[a] < KM_LEGACY_TYPES)
-				n += snprintf(buf + n, size - n, " %s",
-					      km_type_name[v[a]]);
-			else
-				n += snprintf(buf + n, size - n, " %u", v[a]);
-			break;
-		}
 	}
+}
+
+void hm_seq_config_format(const struct hm_seq_config *c, char *buf,
+			  size_t size)
+{
+	char window[16] = "";
+
+	if (c->small_window)
+		snprintf(window, sizeof(window), " pkmap %u",
+			 HM_SEQ_SMALL_WINDOW);
+	snprintf(buf, size, "config cpus %u %s%s%s", c->nr_cpus,
+		 c->pae ? "pae" : "nopae", c->debug_highmem ? " debug" : "",
+		 window);
 }
 
 void hm_seq_print(const struct hm_seq *seq, void *file)
@@ -361,10 +342,8 @@ void hm_seq_print(const struct hm_seq *seq, void *file)
 	FILE *f = file;
 	char line[96];
 
-	fprintf(f, "config cpus %u %s%s%s\n", seq->config.nr_cpus,
-		seq->config.pae ? "pae" : "nopae",
-		seq->config.debug_highmem ? " debug" : "",
-		seq->config.small_window ? " pkmap 16" : "");
+	hm_seq_config_format(&seq->config, line, sizeof(line));
+	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < seq->n; i++) {
 		hm_op_format(&seq->op[i], line, sizeof(line));
 		fprintf(f, "%s\n", line);

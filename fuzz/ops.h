@@ -10,9 +10,10 @@
  * an opcode byte followed by its arguments, little-endian:
  *
  *   config byte: bits 0-1 nr_cpus - 1, bit 2 no PAE, bit 3 debug_highmem,
- *                bit 4 a PKMAP window of 16 entries (else LAST_PKMAP)
- *   op:          code (1 byte), then per code (see hm_op_info[]):
- *                PFN 4 bytes, SLOT/MAP/CPU/TYPE 1 byte, VALUE 4 bytes
+ *                bit 4 the small PKMAP window (HM_SEQ_SMALL_WINDOW
+ *                entries, else LAST_PKMAP)
+ *   op:          code (1 byte), then its arguments (op_table.h: the
+ *                codes and argument kinds; hm_op_arg_size())
  *
  * Text, what people read and write: one op per line, '#' comments, blank
  * lines ignored, numbers in decimal or 0x hex:
@@ -28,8 +29,8 @@
  * Decoding binary is lenient by default (an unknown code is taken modulo
  * the number of codes, a truncated last op dropped) so every byte string is
  * a sequence; the strict mode used for files rejects both.  Values are
- * carried as written: what a PFN or MAP means at run time is the
- * harness's business (fuzz/harness.h).
+ * carried as written: what a PFN, MAP or SLOT means at run time, and where
+ * a write lands, is op_meaning.h's.
  */
 #ifndef HM_FUZZ_OPS_H
 #define HM_FUZZ_OPS_H
@@ -38,50 +39,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hm_op_code {
-	HM_OP_KMAP,		/* kmap PFN */
-	HM_OP_KUNMAP,		/* kunmap PFN */
-	HM_OP_KMAP_ATOMIC,	/* kmap_atomic PFN */
-	HM_OP_KUNMAP_ATOMIC,	/* kunmap_atomic SLOT: 0 the newest */
-	HM_OP_KMAP_ATOMIC_TYPE,	/* kmap_atomic_type PFN TYPE */
-	HM_OP_KUNMAP_ATOMIC_TYPE, /* kunmap_atomic_type TYPE */
-	HM_OP_KMAP_LOCAL,	/* kmap_local_page PFN */
-	HM_OP_KUNMAP_LOCAL,	/* kunmap_local SLOT: 0 the newest */
-	HM_OP_PAGE_ADDRESS,	/* page_address PFN */
-	HM_OP_WRITE,		/* write MAP VALUE */
-	HM_OP_READ,		/* read MAP */
-	HM_OP_CPU,		/* cpu N */
-	HM_OP_FLUSH_UNUSED,	/* kmap_flush_unused */
-	HM_OP_KMAP_HIGH_GET,	/* kmap_high_get PFN */
-	HM_OP_RESET,		/* reset */
-	HM_OP__COUNT
-};
-
-enum hm_op_arg {
-	HM_ARG_NONE,
-	HM_ARG_PFN,	/* 4 bytes */
-	HM_ARG_U8,	/* 1 byte: slot, map index, cpu, km_type */
-	HM_ARG_VALUE,	/* 4 bytes */
-};
-
-struct hm_op_info {
-	const char *name;
-	enum hm_op_arg arg[2];
-};
-extern const struct hm_op_info hm_op_info[HM_OP__COUNT];
+#include "fuzz/op_meaning.h"
+#include "fuzz/op_table.h"
 
 struct hm_op {
-	uint8_t code;	/* enum hm_op_code */
+	uint8_t code;	/* enum hm_op_code, below HM_OP__COUNT */
 	uint32_t a, b;
-};
-
-struct hm_seq_config {
-	unsigned nr_cpus;	/* 1..4 */
-	bool pae;
-	bool debug_highmem;
-	/* 16 entries instead of LAST_PKMAP: the wrap, its flush and a full
-	 * window within a few ops, which keeps fuzz inputs short and fast */
-	bool small_window;
 };
 
 /* The most ops one sequence holds; longer inputs are cut here, which also
@@ -111,6 +74,12 @@ void hm_op_format(const struct hm_op *op, char *buf, size_t size);
 /* Print the whole sequence as text, config line first. */
 void hm_seq_print(const struct hm_seq *seq, void *file /* FILE * */);
 
+/* The config byte: every byte below HM_SEQ_CONFIGS is one configuration. */
+#define HM_SEQ_CONFIGS	32
 uint8_t hm_seq_config_byte(const struct hm_seq_config *c);
+void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c);
+/* The config line, without newline, into @buf. */
+void hm_seq_config_format(const struct hm_seq_config *c, char *buf,
+			  size_t size);
 
 #endif /* HM_FUZZ_OPS_H */

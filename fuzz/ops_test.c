@@ -2,7 +2,8 @@
 /*
  * ops_test.c - the op-sequence format: text and binary round trips, the
  * lenient decoder accepting any bytes, the strict one and the parser
- * rejecting bad input with the place and reason.
+ * rejecting bad input with the place and reason; the one op table and
+ * the run-time meaning of arguments (op_table.h, op_meaning.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +177,84 @@ static void parse_rejects(void **state)
 	}
 }
 
+/* One code space: the fuzz codes, then the guest-only ones; every code
+ * has its name, and the text form knows only the fuzz ones. */
+static void one_table(void **state)
+{
+	(void)state;
+	assert_string_equal(hm_op_name(HM_OP_KMAP), "kmap");
+	assert_string_equal(hm_op_name(HM_OP_RESET), "reset");
+	assert_int_equal(HM_OP_TOUCH, HM_OP__COUNT);
+	assert_string_equal(hm_op_name(HM_OP_TOUCH), "touch");
+	assert_string_equal(hm_op_name(HM_OP_TRIPLE), "triple_fault");
+	assert_int_equal(HM_OP__END, HM_OP_TRIPLE + 1);
+	assert_string_equal(hm_op_name(HM_OP__END), "?");
+	for (unsigned c = 0; c < HM_OP__END; c++)
+		assert_non_null(hm_op_info_of(c)->name);
+	assert_false(hm_seq_parse("touch 0x1000\n", &a, err, sizeof(err)));
+	assert_non_null(strstr(err, "unknown op 'touch'"));
+}
+
+/* Where a PFN and a write land (op_meaning.h). */
+static void meaning(void **state)
+{
+	struct hm_live v[4];
+	struct hm_lives ls = { v, 0, 4 };
+
+	(void)state;
+	/* in memory: itself; outside: the pool, low then high */
+	assert_int_equal(hm_op_pfn(0x38005, 0x200, 0x38000, 0x40000), 0x38005);
+	assert_int_equal(hm_op_pfn(5, 0x200, 0x38000, 0x40000), 0x205);
+	assert_int_equal(hm_op_pfn(HM_OP_POOL_LOW, 0x200, 0x38000, 0x40000),
+			 0x38000);
+	assert_int_equal(hm_op_pfn(0x40000 + HM_OP_POOL_SIZE + 1, 0x200,
+				   0x38000, 0x40000), 0x201);
+	/* two CPUs never write the same word; a word stays in the page */
+	assert_int_equal(hm_op_write_offset(0xdeadbeef, 0), 0xef * 16);
+	assert_int_equal(hm_op_write_offset(0xdeadbeef, 1), 0xef * 16 + 4);
+	assert_int_equal(hm_op_write_offset(0xffffffff, 3), 4092);
+	/* MAP: this CPU's usable ones, oldest first, modulo their number */
+	hm_live_add(&ls, 0x38001, 0xffc00000, HM_LIVE_KMAP, 0, 0, true);
+	hm_live_add(&ls, 0x38002, 0xff000000, HM_LIVE_ATOMIC, 1, 0, true);
+	hm_live_add(&ls, 0x300, 0xc0300000, HM_LIVE_LOCAL, 1, 0, false);
+	/* full: the next one is not remembered */
+	assert_non_null(hm_live_add(&ls, 0x38003, 0xff001000, HM_LIVE_ATOMIC,
+				    2, 0, true));
+	assert_null(hm_live_add(&ls, 0x38004, 0xff002000, HM_LIVE_ATOMIC, 2,
+				0, true));
+	ls.n = 3;
+	assert_int_equal(hm_live_pick(&ls, 0, 0)->pfn, 0x38001);
+	assert_int_equal(hm_live_pick(&ls, 0, 1)->pfn, 0x300);	/* lowmem */
+	assert_int_equal(hm_live_pick(&ls, 0, 2)->pfn, 0x38001);
+	assert_int_equal(hm_live_pick(&ls, 1, 1)->pfn, 0x38002);
+	/* SLOT: this CPU's temporary maps, newest first */
+	assert_int_equal(hm_live_temp(&ls, 1, 0, HM_LIVE_TEMPORARY)->pfn, 0x300);
+	assert_int_equal(hm_live_temp(&ls, 1, 1, HM_LIVE_TEMPORARY)->pfn,
+			 0x38002);
+	assert_null(hm_live_temp(&ls, 0, 0, HM_LIVE_TEMPORARY));
+	assert_int_equal(hm_live_user(&ls, 0x38001)->vaddr, 0xffc00000);
+	hm_live_del(&ls, &v[0]);
+	assert_null(hm_live_user(&ls, 0x38001));
+	assert_int_equal(ls.n, 2);
+}
+
+/* The machine a configuration means. */
+static void config_apply(void **state)
+{
+	struct hm_seq_config c;
+	struct hm_config cfg;
+
+	(void)state;
+	hm_seq_config_from_byte(2 | 4 | 8 | 16, &c);
+	memset(&cfg, 0, sizeof(cfg));
+	hm_seq_config_apply(&c, &cfg);
+	assert_int_equal(cfg.nr_cpus, 3);
+	assert_false(cfg.pae);
+	assert_true(cfg.debug_highmem);
+	assert_int_equal(cfg.last_pkmap, HM_SEQ_SMALL_WINDOW);
+	assert_int_equal(hm_seq_config_byte(&c), 2 | 4 | 8 | 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +263,9 @@ int main(void)
 		cmocka_unit_test(lenient_takes_anything),
 		cmocka_unit_test(strict_rejects),
 		cmocka_unit_test(parse_rejects),
+		cmocka_unit_test(one_table),
+		cmocka_unit_test(meaning),
+		cmocka_unit_test(config_apply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,10 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+#include "core/highmem.h"
+#include "fuzz/op_meaning.h"
+#include "fuzz/op_table.h"
 #endif
 
 /*
@@ -36,8 +40,9 @@
  *   0x18B000  mem_map's page table (4 KiB pages, see below)
  *   0x190000  the mailbox (struct hm_mailbox)
  *   0x1C0000  the stack, growing down from 0x200000
- *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, the same
- *             as the simulator's, so both refuse the same frames
+ *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, which is
+ *             core/highmem.h's HM_FIRST_FREE_PFN (the simulator's too), so
+ *             both refuse the same frames
  * 0x40000000  mem_map: one 4-byte struct page per frame (1 MiB for 1 GiB),
  *             mapped at HM_GUEST_MEM_MAP_VIRT: above the core's memory,
  *             so no op can reach it.  By 4 KiB pages, not one 2 MiB
@@ -65,7 +70,7 @@
 #define HM_GUEST_MAILBOX_PHYS	0x190000
 #define HM_GUEST_MAILBOX_MAX	0x030000
 #define HM_GUEST_STACK_TOP	0x200000
-#define HM_GUEST_FIRST_FREE_PFN	0x200
+#define HM_GUEST_FIRST_FREE_PFN	HM_FIRST_FREE_PFN
 
 /* GDT selectors.  The 64-bit code segment is only used by compat mode's
  * IDT gates: in IA-32e mode every interrupt handler runs in 64-bit mode. */
@@ -143,37 +148,14 @@ enum hm_paging_mode {
 };
 
 /*
- * The ops the guest runs.  They mirror fuzz/ops.h one to one (host/input.c
- * translates), plus a few that exist to make the guest misbehave.  What a
- * MAP or SLOT argument means is defined once, in ops_exec.c, which runs
- * both in the guest and on the host over the simulator.
+ * The ops the guest runs: fuzz/op_table.h's codes (enum hm_op_code), the
+ * fuzz format's and the guest-only ones that make the guest misbehave.
+ * What an op does, and what its MAP or SLOT argument means, is defined
+ * once, in fuzz/op_meaning.h, and run by one interpreter (ops_exec.c) both
+ * in the guest and on the host over the simulator.
  */
-enum hm_kop_code {
-	HM_KOP_KMAP = 1,	/* a: pfn */
-	HM_KOP_KUNMAP,		/* a: pfn */
-	HM_KOP_KMAP_ATOMIC,	/* a: pfn */
-	HM_KOP_KUNMAP_ATOMIC,	/* a: temporary map, 0 the newest */
-	HM_KOP_KMAP_ATOMIC_TYPE,	/* a: pfn, b: km_type */
-	HM_KOP_KUNMAP_ATOMIC_TYPE,	/* a: km_type */
-	HM_KOP_KMAP_LOCAL,	/* a: pfn */
-	HM_KOP_KUNMAP_LOCAL,	/* a: temporary map, 0 the newest */
-	HM_KOP_PAGE_ADDRESS,	/* a: pfn */
-	HM_KOP_WRITE,		/* a: live mapping (oldest first, modulo
-				 * their number), b: value */
-	HM_KOP_READ,		/* a: live mapping; reads its tag word */
-	HM_KOP_CPU,		/* a: cpu */
-	HM_KOP_FLUSH_UNUSED,
-	HM_KOP_KMAP_HIGH_GET,	/* a: pfn */
-	HM_KOP_RESET,
-	/* Misbehaviour, for the fault paths. */
-	HM_KOP_TOUCH,		/* a: vaddr; read it, whatever is there */
-	HM_KOP_HANG,		/* spin forever: for the watchdog */
-	HM_KOP_TRIPLE,		/* empty the IDT and raise #UD */
-	HM_KOP__END
-};
-
 struct hm_kop {
-	uint32_t code;		/* enum hm_kop_code */
+	uint32_t code;		/* enum hm_op_code */
 	uint32_t a, b;
 };
 
@@ -190,7 +172,7 @@ struct hm_kop_result {
 #define HM_MB_BUG_FATAL		(1u << 0)	/* a BUG() stops the guest */
 #define HM_MB_DEBUG_HIGHMEM	(1u << 1)	/* cfg.debug_highmem */
 #define HM_MB_VERBOSE		(1u << 2)	/* guest prints progress */
-#define HM_MB_SMALL_WINDOW	(1u << 3)	/* cfg.last_pkmap = 16 */
+#define HM_MB_SMALL_WINDOW	(1u << 3)	/* small_window */
 
 /* What the guest does when resumed (hm_mailbox.command). */
 enum hm_mb_command {
@@ -256,7 +238,7 @@ struct hm_mailbox {
 	uint32_t cpu;			/* the current cpu at the end */
 	uint32_t last_pkmap_nr;
 	uint32_t pad[2];		/* stats at the same offset in both */
-	hm_mb_u64 stats[10];		/* struct hm_stats, field by field */
+	hm_mb_u64 stats[HM_STATS_NR];	/* struct hm_stats: hm_mb_put_stats() */
 	char bug_msg[HM_MB_MSG_LEN];	/* the first BUG() of the sequence */
 	char panic_msg[HM_MB_MSG_LEN];
 
@@ -327,7 +309,8 @@ struct hm_mailbox {
 	 * CR2, EIP, CS, EFLAGS). */
 	uint32_t report_port, report_value, report_cpu;
 	uint32_t report_regs[6];
-	/* The stale-read check (guest/stale.c), guest to host, per sequence: accesses checked, and the first that went through a
+	/* The stale-read check (guest/stale.c), guest to host, per
+	 * sequence: accesses checked, and the first that went through a
 	 * stale translation: its op, address, whether it was a write, the
 	 * frame the PTE maps, what the access read (or wrote) and what that
 	 * frame holds there, read through a fresh mapping. */
@@ -337,6 +320,50 @@ struct hm_mailbox {
 	uint32_t stale_pfn, stale_seen, stale_truth;
 };
 
+/* A sequence's configuration (fuzz/op_meaning.h) as the mailbox carries
+ * it: nr_cpus, and these flags; always PAE (the guest's hardware tables
+ * are).  hm_seq_config_apply() makes it the core's. */
+static inline uint32_t hm_mb_config_flags(const struct hm_seq_config *c)
+{
+	return (c->debug_highmem ? HM_MB_DEBUG_HIGHMEM : 0) |
+	       (c->small_window ? HM_MB_SMALL_WINDOW : 0);
+}
+
+static inline struct hm_seq_config hm_mb_seq_config(uint32_t nr_cpus,
+						    uint32_t flags)
+{
+	struct hm_seq_config c = {
+		.nr_cpus = nr_cpus,
+		.pae = true,
+		.debug_highmem = (flags & HM_MB_DEBUG_HIGHMEM) != 0,
+		.small_window = (flags & HM_MB_SMALL_WINDOW) != 0,
+	};
+
+	return c;
+}
+
+/* struct hm_stats into the mailbox and back, field by field (the guest's
+ * and the host's compilers may lay the struct out alike, but nothing says
+ * so), from the one list of fields. */
+static inline void hm_mb_put_stats(hm_mb_u64 *dst, const struct hm_stats *s)
+{
+#define HM_MB_PUT(field, what) dst[HM_STAT_##field] = s->field;
+	HM_STATS_FIELDS(HM_MB_PUT)
+#undef HM_MB_PUT
+}
+
+static inline void hm_mb_get_stats(struct hm_stats *s, const hm_mb_u64 *src)
+{
+#define HM_MB_GET(field, what) s->field = src[HM_STAT_##field];
+	HM_STATS_FIELDS(HM_MB_GET)
+#undef HM_MB_GET
+}
+
+_Static_assert(sizeof(((struct hm_mailbox *)0)->stats) ==
+		       sizeof(struct hm_stats),
+	       "the mailbox carries every field of struct hm_stats");
+_Static_assert(HM_GUEST_STACK_TOP == (HM_GUEST_FIRST_FREE_PFN << 12),
+	       "the guest's own frames end where the ops' frames start");
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");
 _Static_assert(sizeof(struct hm_kop_result) == 8, "hm_kop_result layout");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* ops_exec.c - the op interpreter shared by guest and host; see ops_exec.h. */
+/* ops_exec.c - the op interpreter shared by guest and host; see ops_exec.h.
+ * What the arguments mean is fuzz/op_meaning.h's. */
 #include "kvm_runner/ops_exec.h"
 
-static struct page *page_of(struct hm_exec *x, uint32_t pfn)
+static unsigned this_cpu(struct hm_exec *x)
 {
-	return hm_pfn_to_page(x->ctx, pfn);
+	return x->ops->this_cpu(x);
+}
+
+/* PFN (op_meaning.h: out of range picks from the pool) */
+static uint32_t pfn_of(struct hm_exec *x, uint32_t raw)
+{
+	return hm_op_pfn(raw, (uint32_t)hm_first_free_pfn(x->ctx),
+			 (uint32_t)hm_max_low_pfn(x->ctx),
+			 (uint32_t)hm_max_pfn(x->ctx));
 }
 
 /* May we write into @pfn?  Not into the frames that hold the kernel's own
@@ -14,7 +23,7 @@ static bool writable_pfn(struct hm_exec *x, uint32_t pfn)
 	return pfn >= hm_first_free_pfn(x->ctx) && pfn < hm_max_pfn(x->ctx);
 }
 
-static void tagged_write(struct hm_exec *x, const struct hm_exec_map *m,
+static void tagged_write(struct hm_exec *x, const struct hm_live *m,
 			 uint32_t off, uint32_t val)
 {
 	if (!writable_pfn(x, m->pfn))
@@ -26,163 +35,125 @@ static void tagged_write(struct hm_exec *x, const struct hm_exec_map *m,
 
 /* Remember a new mapping and write its tag through it. */
 static void add_map(struct hm_exec *x, uint32_t op_idx, uint32_t pfn,
-		    hm_vaddr_t vaddr, enum hm_map_kind kind, unsigned type)
+		    hm_vaddr_t vaddr, enum hm_live_kind kind, unsigned type)
 {
-	struct hm_exec_map *m;
+	struct hm_live *m;
 
-	if (!vaddr || x->nr_maps >= HM_EXEC_MAX_MAPS)
+	if (!vaddr)
 		return;
-	m = &x->maps[x->nr_maps++];
-	m->pfn = pfn;
-	m->vaddr = vaddr;
-	m->tag_off = hm_exec_offset(op_idx);
-	m->kind = (uint8_t)kind;
-	m->type = (uint8_t)type;
-	tagged_write(x, m, m->tag_off, hm_exec_tag(x->seq_no, op_idx, pfn));
+	m = hm_live_add(&x->lives, pfn, vaddr, kind, this_cpu(x), type,
+			pfn >= hm_max_low_pfn(x->ctx));
+	if (m)
+		tagged_write(x, m, HM_OP_READ_OFFSET,
+			     hm_exec_tag(x->seq_no, op_idx, pfn));
 }
 
-static void drop_map(struct hm_exec *x, int i)
+/* Forget @m if the op that undid it went ahead (no BUG). */
+static void drop_map(struct hm_exec *x, struct hm_live *m, uint32_t bugs)
 {
-	if (i < 0)
-		return;
-	for (unsigned j = (unsigned)i; j + 1 < x->nr_maps; j++)
-		x->maps[j] = x->maps[j + 1];
-	x->nr_maps--;
+	if (m && x->bugs == bugs)
+		hm_live_del(&x->lives, m);
 }
 
-/* The newest persistent map of @pfn. */
-static int find_persistent(struct hm_exec *x, uint32_t pfn)
+static hm_vaddr_t vaddr_of(const struct hm_live *m)
 {
-	for (int i = (int)x->nr_maps - 1; i >= 0; i--)
-		if (x->maps[i].kind == HM_MAP_PERSISTENT &&
-		    x->maps[i].pfn == pfn)
-			return i;
-	return -1;
+	return m ? m->vaddr : 0;	/* no such map: the core reports 0 */
 }
 
-/* Temporary map @slot, 0 the newest. */
-static int find_temporary(struct hm_exec *x, uint32_t slot)
-{
-	for (int i = (int)x->nr_maps - 1; i >= 0; i--)
-		if (x->maps[i].kind == HM_MAP_TEMPORARY && slot-- == 0)
-			return i;
-	return -1;
-}
+/* The temporary maps SLOT counts */
+#define SLOT_KINDS	(HM_LIVE_KIND(HM_LIVE_ATOMIC) |	\
+			 HM_LIVE_KIND(HM_LIVE_LOCAL))
 
-static int find_typed(struct hm_exec *x, uint32_t type)
+/* The core calls (op_meaning.h's hm_op_call), their arguments resolved
+ * by kind, and the live mappings they make and undo. */
+static uint32_t core_op(struct hm_exec *x, const struct hm_kop *op,
+			uint32_t i, uint32_t bugs)
 {
-	for (int i = (int)x->nr_maps - 1; i >= 0; i--)
-		if (x->maps[i].kind == HM_MAP_TYPED && x->maps[i].type == type)
-			return i;
-	return -1;
-}
+	const struct hm_op_info *info = hm_op_info_of(op->code);
+	uint32_t pfn = 0, type = 0, value;
+	struct page *page = (struct page *)0;
+	struct hm_live *m = (struct hm_live *)0;
+	int kind = hm_op_live_kind(op->code);
 
-static hm_vaddr_t vaddr_of(struct hm_exec *x, int i)
-{
-	return i < 0 ? 0 : x->maps[i].vaddr;
+	if (!info)	/* the host validates codes; be safe anyway */
+		return 0;
+	for (int a = 0; a < 2; a++) {
+		uint32_t v = a ? op->b : op->a;
+
+		switch (info->arg[a]) {
+		case HM_ARG_PFN:
+			pfn = pfn_of(x, v);
+			page = hm_pfn_to_page(x->ctx, pfn);
+			if (op->code == HM_OP_KUNMAP)
+				m = hm_live_user(&x->lives, pfn);
+			break;
+		case HM_ARG_SLOT:
+			m = hm_live_temp(&x->lives, this_cpu(x), v, SLOT_KINDS);
+			break;
+		case HM_ARG_TYPE:
+			type = v;
+			if (kind < 0)	/* kunmap_atomic_type */
+				m = hm_live_typed(&x->lives, this_cpu(x), v);
+			break;
+		default:
+			break;
+		}
+	}
+	value = hm_op_call(x->ctx, op->code, page, vaddr_of(m), type);
+	if (kind >= 0)
+		add_map(x, i, pfn, value, (enum hm_live_kind)kind, type);
+	else
+		drop_map(x, m, bugs);
+	return value;
 }
 
 int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 		 struct hm_kop_result *res)
 {
-	struct hm_ctx *ctx = x->ctx;
 	const struct hm_kop *op = &ops[i];
 	uint32_t bugs = x->bugs, value = 0;
-	int m;
+	struct hm_live *m;
 
+	/* the set's storage is in @x, which its owner zeroes or resets
+	 * (lives.n = 0) but need not wire up */
+	x->lives.v = x->maps;
+	x->lives.max = HM_EXEC_MAX_MAPS;
 	if (x->ops_done)
 		*x->ops_done = i;
 	switch (op->code) {
-	case HM_KOP_KMAP:
-		value = hm_kmap(ctx, page_of(x, op->a));
-		add_map(x, i, op->a, value, HM_MAP_PERSISTENT, 0);
+	case HM_OP_WRITE:	/* none to go through: nothing is written */
+		m = hm_live_pick(&x->lives, this_cpu(x), op->a);
+		if (m)
+			tagged_write(x, m, hm_op_write_offset(op->b,
+							      this_cpu(x)),
+				     op->b);
 		break;
-	case HM_KOP_KMAP_HIGH_GET:
-		/* kmap_high_get() takes only highmem pages; a lowmem
-		 * one is the core's to report. */
-		value = hm_kmap_high_get(ctx, page_of(x, op->a));
-		add_map(x, i, op->a, value, HM_MAP_PERSISTENT, 0);
+	case HM_OP_READ:
+		m = hm_live_pick(&x->lives, this_cpu(x), op->a);
+		if (m && writable_pfn(x, m->pfn))
+			value = x->ops->read32(x, m->vaddr + HM_OP_READ_OFFSET);
 		break;
-	case HM_KOP_KUNMAP:
-		m = find_persistent(x, op->a);
-		hm_kunmap(ctx, page_of(x, op->a));
-		if (x->bugs == bugs)
-			drop_map(x, m);
-		break;
-	case HM_KOP_KMAP_ATOMIC:
-		value = hm_kmap_atomic(ctx, page_of(x, op->a));
-		add_map(x, i, op->a, value, HM_MAP_TEMPORARY, 0);
-		break;
-	case HM_KOP_KMAP_LOCAL:
-		value = hm_kmap_local_page(ctx, page_of(x, op->a));
-		add_map(x, i, op->a, value, HM_MAP_TEMPORARY, 0);
-		break;
-	case HM_KOP_KUNMAP_ATOMIC:
-	case HM_KOP_KUNMAP_LOCAL:
-		/* No such map: 0, which the core reports. */
-		m = find_temporary(x, op->a);
-		if (op->code == HM_KOP_KUNMAP_ATOMIC)
-			hm_kunmap_atomic(ctx, vaddr_of(x, m));
-		else
-			hm_kunmap_local(ctx, vaddr_of(x, m));
-		if (x->bugs == bugs)
-			drop_map(x, m);
-		break;
-	case HM_KOP_KMAP_ATOMIC_TYPE:
-		value = hm_kmap_atomic_type(ctx, page_of(x, op->a),
-					    (enum km_type)op->b);
-		add_map(x, i, op->a, value, HM_MAP_TYPED, op->b);
-		break;
-	case HM_KOP_KUNMAP_ATOMIC_TYPE:
-		m = find_typed(x, op->a);
-		hm_kunmap_atomic_type(ctx, vaddr_of(x, m),
-				      (enum km_type)op->a);
-		if (x->bugs == bugs)
-			drop_map(x, m);
-		break;
-	case HM_KOP_PAGE_ADDRESS:
-		value = hm_page_address(ctx, page_of(x, op->a));
-		break;
-	case HM_KOP_WRITE:
-		/* MAP is taken modulo the live maps, as the fuzz
-		 * harness does; with none, nothing is written. */
-		if (x->nr_maps)
-			tagged_write(x, &x->maps[op->a % x->nr_maps],
-				     hm_exec_offset(i), op->b);
-		break;
-	case HM_KOP_READ:
-		if (x->nr_maps) {
-			const struct hm_exec_map *mp =
-				&x->maps[op->a % x->nr_maps];
-
-			if (writable_pfn(x, mp->pfn))
-				value = x->ops->read32(
-					x, mp->vaddr + mp->tag_off);
-		}
-		break;
-	case HM_KOP_CPU:
+	case HM_OP_CPU:
 		x->ops->set_cpu(x, op->a);
 		break;
-	case HM_KOP_FLUSH_UNUSED:
-		hm_kmap_flush_unused(ctx);
-		break;
-	case HM_KOP_RESET:
+	case HM_OP_RESET:
 		x->ops->reset(x);
-		x->nr_maps = 0;
+		x->lives.n = 0;
 		break;
-	case HM_KOP_TOUCH:
+	case HM_OP_TOUCH:
 		if (!x->ops->touch(x, op->a, &value)) {
 			x->fault_vaddr = op->a;
 			return HM_EXEC_FAULT;
 		}
 		break;
-	case HM_KOP_HANG:
+	case HM_OP_HANG:
 		x->ops->hang(x);
 		return HM_EXEC_HANG;
-	case HM_KOP_TRIPLE:
+	case HM_OP_TRIPLE:
 		x->ops->triple(x);
 		return HM_EXEC_TRIPLE;
-	default:	/* the host validates codes; be safe anyway */
+	default:	/* the core calls */
+		value = core_op(x, op, i, bugs);
 		break;
 	}
 	res[i].value = value;

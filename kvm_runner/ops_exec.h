@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ops_exec.h - run a list of mailbox ops (mailbox.h) against a highmem
- * context.
+ * ops_exec.h - the op interpreter: run a list of mailbox ops (mailbox.h,
+ * codes from fuzz/op_table.h) against a highmem context, giving their
+ * arguments the meaning fuzz/op_meaning.h defines for every runner.
  *
  * The same source runs in the guest, over real page tables, and on the
  * host, over the simulator: so the differential check compares two runs of
- * one interpreter, and what "live mapping 3" or "temporary map 0" means
- * cannot drift between them.  Freestanding.
+ * one interpreter.  Freestanding.
  *
- * Every map that succeeds gets a tag written through it, and every write
- * is logged with the frame it is meant for, so the host can check that the
- * data landed there and nowhere else.
+ * Every map that succeeds gets a tag written through it, at
+ * HM_OP_READ_OFFSET (so a read sees the newest map's tag unless a write
+ * came later), and every write is logged with the frame it is meant for,
+ * so the host can check that the data landed there and nowhere else.
  */
 #ifndef HM_KVM_OPS_EXEC_H
 #define HM_KVM_OPS_EXEC_H
@@ -19,25 +20,12 @@
 #include <stdint.h>
 
 #include "core/highmem.h"
+#include "fuzz/op_meaning.h"
 #include "kvm_runner/mailbox.h"
 
 /* Live mappings a sequence can hold at once; more maps still happen, but
  * get no tag and cannot be written through. */
 #define HM_EXEC_MAX_MAPS	1024
-
-enum hm_map_kind {
-	HM_MAP_PERSISTENT,	/* kmap, kmap_high_get: undone by kunmap */
-	HM_MAP_TEMPORARY,	/* kmap_atomic, kmap_local_page: a stack */
-	HM_MAP_TYPED,		/* kmap_atomic_type */
-};
-
-struct hm_exec_map {
-	uint32_t pfn;
-	hm_vaddr_t vaddr;
-	uint32_t tag_off;	/* where its tag went, in the page */
-	uint8_t kind;		/* enum hm_map_kind */
-	uint8_t type;		/* km_type, for HM_MAP_TYPED */
-};
 
 /* How a run stopped. */
 enum hm_exec_outcome {
@@ -59,6 +47,7 @@ struct hm_exec_ops {
 	/* false: no translation (the guest takes a page fault instead) */
 	bool (*touch)(struct hm_exec *x, hm_vaddr_t vaddr, uint32_t *val);
 	void (*set_cpu)(struct hm_exec *x, unsigned cpu);
+	unsigned (*this_cpu)(struct hm_exec *x);	/* smp_processor_id() */
 	void (*reset)(struct hm_exec *x);
 	void (*hang)(struct hm_exec *x);
 	void (*triple)(struct hm_exec *x);
@@ -76,8 +65,9 @@ struct hm_exec {
 	volatile uint32_t bugs;		/* raised by the BUG handler */
 	volatile uint32_t *ops_done;	/* where progress goes (may be NULL) */
 	uint32_t fault_vaddr;		/* HM_EXEC_FAULT: the address */
-	unsigned nr_maps;
-	struct hm_exec_map maps[HM_EXEC_MAX_MAPS];	/* oldest first */
+	/* The live mappings (op_meaning.h); lives.n = 0 forgets them. */
+	struct hm_lives lives;
+	struct hm_live maps[HM_EXEC_MAX_MAPS];
 };
 
 /* Run @n ops, filling @res; returns enum hm_exec_outcome with *@stopped_at
@@ -100,12 +90,6 @@ static inline uint32_t hm_exec_tag(uint32_t seq_no, uint32_t op_idx,
 		     (pfn * 0xC2B2AE3Du);
 
 	return t ? t : 1;
-}
-
-/* Where op @op_idx writes in its page. */
-static inline uint32_t hm_exec_offset(uint32_t op_idx)
-{
-	return (op_idx * 4u) & 0xFFCu;
 }
 
 #endif /* HM_KVM_OPS_EXEC_H */

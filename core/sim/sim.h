@@ -16,7 +16,7 @@
 #include "core/x86_pgtable.h"
 
 /* Where the simulated kernel keeps its page tables: inside the frames
- * every hosted machine reserves (HM_MACH_RESERVED_BYTES, core/arch.h). */
+ * every hosted machine reserves (HM_FIRST_FREE_PFN, core/highmem.h). */
 #define HM_SIM_PGTABLE_PHYS	0x00100000u
 
 /* What a supervisor access may do through a translation (sim_mmu.c): a

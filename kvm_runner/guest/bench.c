@@ -179,11 +179,8 @@ void guest_bench(struct hm_mailbox *mb)
 		guest_set_pte(kmap_slot(&ctx->cpu[0], 0)->ptep, 0);
 		invlpg(kmap_slot(&ctx->cpu[0], 0)->vaddr);
 	}
-#define DELTA(f) after.f -= before.f;
-	DELTA(pte_writes) DELTA(tlb_flush_one) DELTA(tlb_flush_range)
-	DELTA(tlb_flush_all) DELTA(tlb_entries_flushed) DELTA(hash_steps)
-	DELTA(pkmap_flushes) DELTA(pkmap_sleeps) DELTA(pkmap_wakeups)
-	DELTA(lock_contended)
+#define DELTA(field, what) after.field -= before.field;
+	HM_STATS_FIELDS(DELTA)
 #undef DELTA
 	guest_put_stats(mb, &after);
 	mb->bench_chunk = chunk;

@@ -218,6 +218,11 @@ static void g_set_cpu(struct hm_exec *x, unsigned cpu)
 		guest_cpu = cpu;
 }
 
+static unsigned g_this_cpu(struct hm_exec *x)
+{
+	return hm_arch_smp_processor_id(x->ctx);
+}
+
 static void g_reset(struct hm_exec *x)
 {
 	hm_reset(x->ctx);
@@ -240,6 +245,7 @@ static const struct hm_exec_ops guest_exec_ops = {
 	.read32 = g_read32,
 	.touch = g_touch,
 	.set_cpu = g_set_cpu,
+	.this_cpu = g_this_cpu,
 	.reset = g_reset,
 	.hang = g_hang,
 	.triple = g_triple,
@@ -254,13 +260,12 @@ static const struct hm_exec_ops guest_exec_ops = {
 void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 {
 	struct hm_ctx *ctx = &guest_ctx;
+	struct hm_seq_config sc = hm_mb_seq_config(nr_cpus, flags);
 
 	if (!fresh)
 		hm_reset(ctx);
 	fresh = false;
-	ctx->cfg.nr_cpus = nr_cpus;
-	ctx->cfg.debug_highmem = (flags & HM_MB_DEBUG_HIGHMEM) != 0;
-	ctx->cfg.last_pkmap = (flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	hm_seq_config_apply(&sc, &ctx->cfg);
 	hm_layout_compute(&ctx->layout, true, nr_cpus,
 			  (uint64_t)ctx->max_low_pfn << PAGE_SHIFT,
 			  ctx->cfg.last_pkmap);
@@ -272,16 +277,7 @@ void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 
 void guest_put_stats(struct hm_mailbox *mb, const struct hm_stats *st)
 {
-	mb->stats[0] = st->pte_writes;
-	mb->stats[1] = st->tlb_flush_one;
-	mb->stats[2] = st->tlb_flush_range;
-	mb->stats[3] = st->tlb_flush_all;
-	mb->stats[4] = st->tlb_entries_flushed;
-	mb->stats[5] = st->hash_steps;
-	mb->stats[6] = st->pkmap_flushes;
-	mb->stats[7] = st->pkmap_sleeps;
-	mb->stats[8] = st->pkmap_wakeups;
-	mb->stats[9] = st->lock_contended;
+	hm_mb_put_stats(mb->stats, st);
 }
 
 static void run_sequence(struct hm_mailbox *mb)
@@ -299,7 +295,7 @@ static void run_sequence(struct hm_mailbox *mb)
 	exec.flags = mb->flags;
 	exec.bugs = 0;
 	exec.ops_done = &mb->ops_done;
-	exec.nr_maps = 0;
+	exec.lives.n = 0;
 	if (n > HM_MB_MAX_OPS)
 		guest_panic("sequence of %u ops: the mailbox holds %u", n,
 			    HM_MB_MAX_OPS);

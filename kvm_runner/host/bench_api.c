@@ -316,16 +316,7 @@ int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
 	r->seconds = vm->info.tsc_khz ?
 			     (double)r->cycles / (vm->info.tsc_khz * 1e3) :
 			     r->host_seconds;
-	r->stats.pte_writes = mb->stats[0];
-	r->stats.tlb_flush_one = mb->stats[1];
-	r->stats.tlb_flush_range = mb->stats[2];
-	r->stats.tlb_flush_all = mb->stats[3];
-	r->stats.tlb_entries_flushed = mb->stats[4];
-	r->stats.hash_steps = mb->stats[5];
-	r->stats.pkmap_flushes = mb->stats[6];
-	r->stats.pkmap_sleeps = mb->stats[7];
-	r->stats.pkmap_wakeups = mb->stats[8];
-	r->stats.lock_contended = mb->stats[9];
+	hm_mb_get_stats(&r->stats, mb->stats);
 	/* The other vCPUs' acks of the shootdowns: IPIs handled. */
 	r->stats.tlb_ipis = vm->nr_cpus > 1 ? mb->smp_bench_acks : 0;
 	return 0;

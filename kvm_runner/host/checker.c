@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * checker.c - what the verifier's checks share: the failed checks of one
- * sequence, how an op is named in a message, and when two BUG messages
- * are the same BUG.
+ * sequence, an op as a message shows it (its name from the one op table,
+ * fuzz/op_table.h), and when two BUG messages are the same BUG.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -23,35 +23,9 @@ void checker__fail(struct checker *c, const char *fmt, ...)
 		printf("    also: %s\n", buf);
 }
 
-static const char *const kop_names[HM_KOP__END] = {
-	[HM_KOP_KMAP] = "kmap",
-	[HM_KOP_KUNMAP] = "kunmap",
-	[HM_KOP_KMAP_ATOMIC] = "kmap_atomic",
-	[HM_KOP_KUNMAP_ATOMIC] = "kunmap_atomic",
-	[HM_KOP_KMAP_ATOMIC_TYPE] = "kmap_atomic_type",
-	[HM_KOP_KUNMAP_ATOMIC_TYPE] = "kunmap_atomic_type",
-	[HM_KOP_KMAP_LOCAL] = "kmap_local_page",
-	[HM_KOP_KUNMAP_LOCAL] = "kunmap_local",
-	[HM_KOP_PAGE_ADDRESS] = "page_address",
-	[HM_KOP_WRITE] = "write",
-	[HM_KOP_READ] = "read",
-	[HM_KOP_CPU] = "cpu",
-	[HM_KOP_FLUSH_UNUSED] = "kmap_flush_unused",
-	[HM_KOP_KMAP_HIGH_GET] = "kmap_high_get",
-	[HM_KOP_RESET] = "reset",
-	[HM_KOP_TOUCH] = "touch",
-	[HM_KOP_HANG] = "hang",
-	[HM_KOP_TRIPLE] = "triple_fault",
-};
-
-const char *kop__name(uint32_t code)
-{
-	return code < HM_KOP__END && kop_names[code] ? kop_names[code] : "?";
-}
-
 const char *kop__text(const struct hm_kop *op, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s %#x %#x", kop__name(op->code), op->a, op->b);
+	snprintf(buf, n, "%s %#x %#x", hm_op_name(op->code), op->a, op->b);
 	return buf;
 }
 

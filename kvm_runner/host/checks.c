@@ -44,24 +44,20 @@ static void check_state(struct hm_machine *m, const struct sim_run *s,
 	const struct hm_mailbox *mb = machine__mailbox(m);
 	/* Counters both runs keep the same way (the rest are the
 	 * simulator's TLB model and lock contention). */
-	static const struct {
-		unsigned idx;
-		const char *name;
-	} counters[] = {
-		{ 0, "pte_writes" }, { 1, "tlb_flush_one" },
-		{ 2, "tlb_flush_range" }, { 3, "tlb_flush_all" },
-		{ 5, "hash_steps" },
-		{ 6, "pkmap_flushes" }, { 7, "pkmap_sleeps" },
-		{ 8, "pkmap_wakeups" },
+	static const unsigned counters[] = {
+		HM_STAT_pte_writes, HM_STAT_tlb_flush_one,
+		HM_STAT_tlb_flush_range, HM_STAT_tlb_flush_all,
+		HM_STAT_hash_steps, HM_STAT_pkmap_flushes,
+		HM_STAT_pkmap_sleeps, HM_STAT_pkmap_wakeups,
 	};
-	const uint64_t *sim_stats = (const uint64_t *)&s->stats;
 
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		if (mb->stats[counters[i].idx] != sim_stats[counters[i].idx])
+		if (mb->stats[counters[i]] != hm_stat(&s->stats, counters[i]))
 			checker__fail(c, "counter %s: guest %llu, simulator %llu",
-				      counters[i].name,
-				      (unsigned long long)mb->stats[counters[i].idx],
-				      (unsigned long long)sim_stats[counters[i].idx]);
+				      hm_stat_name(counters[i]),
+				      (unsigned long long)mb->stats[counters[i]],
+				      (unsigned long long)hm_stat(&s->stats,
+								  counters[i]));
 	if (mb->last_pkmap_nr != s->last_pkmap_nr)
 		checker__fail(c, "last_pkmap_nr: guest %u, simulator %u",
 			      mb->last_pkmap_nr, s->last_pkmap_nr);
@@ -124,9 +120,9 @@ static uint32_t frame_holding(struct hm_machine *m, uint32_t off, uint32_t val,
 
 static bool is_map_op(uint32_t code)
 {
-	return code == HM_KOP_KMAP || code == HM_KOP_KMAP_HIGH_GET ||
-	       code == HM_KOP_KMAP_ATOMIC || code == HM_KOP_KMAP_LOCAL ||
-	       code == HM_KOP_KMAP_ATOMIC_TYPE;
+	return code == HM_OP_KMAP || code == HM_OP_KMAP_HIGH_GET ||
+	       code == HM_OP_KMAP_ATOMIC || code == HM_OP_KMAP_LOCAL ||
+	       code == HM_OP_KMAP_ATOMIC_TYPE;
 }
 
 /* The frame the TLB most likely kept for @vaddr at op @upto: the last

@@ -3,11 +3,10 @@
  * input.c - op-sequence files (fuzz/ops.h: text or binary, told apart by
  * content) and folders of them, translated into mailbox ops.
  *
- * The translation follows fuzz/harness.h where it gives meaning to
- * numbers: a PFN outside [first free frame, end of memory) picks from the
- * harness's pool of 256 lowmem and 3840 highmem frames, so a corpus seed
- * maps the same frames here as in the fuzzers.  MAP and SLOT are given
- * meaning by ops_exec.c, the same on both sides of the comparison.
+ * The ops and their arguments are carried as written: the interpreter
+ * (ops_exec.c) gives PFN, MAP and SLOT the meaning fuzz/op_meaning.h
+ * defines for every runner, so a corpus seed maps the same frames here as
+ * in the fuzzers, the same on both sides of the comparison.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,48 +18,10 @@
 #include "fuzz/seqfile.h"
 #include "kvm_runner/host/runner.h"
 
-#define POOL_LOW	256u
-#define POOL_SIZE	4096u
-#define MAX_LOW_PFN	0x38000u	/* 896 MiB */
-
-static uint32_t norm_pfn(uint32_t raw)
-{
-	uint32_t i;
-
-	if (raw >= HM_GUEST_FIRST_FREE_PFN &&
-	    raw < (uint32_t)(HM_GUEST_MEM_BYTES >> 12))
-		return raw;
-	i = raw % POOL_SIZE;
-	return i < POOL_LOW ? HM_GUEST_FIRST_FREE_PFN + i
-			    : MAX_LOW_PFN + (i - POOL_LOW);
-}
-
-/* fuzz/ops.h's codes, in its order, to ours. */
-static const uint32_t kop_of[HM_OP__COUNT] = {
-	[HM_OP_KMAP] = HM_KOP_KMAP,
-	[HM_OP_KUNMAP] = HM_KOP_KUNMAP,
-	[HM_OP_KMAP_ATOMIC] = HM_KOP_KMAP_ATOMIC,
-	[HM_OP_KUNMAP_ATOMIC] = HM_KOP_KUNMAP_ATOMIC,
-	[HM_OP_KMAP_ATOMIC_TYPE] = HM_KOP_KMAP_ATOMIC_TYPE,
-	[HM_OP_KUNMAP_ATOMIC_TYPE] = HM_KOP_KUNMAP_ATOMIC_TYPE,
-	[HM_OP_KMAP_LOCAL] = HM_KOP_KMAP_LOCAL,
-	[HM_OP_KUNMAP_LOCAL] = HM_KOP_KUNMAP_LOCAL,
-	[HM_OP_PAGE_ADDRESS] = HM_KOP_PAGE_ADDRESS,
-	[HM_OP_WRITE] = HM_KOP_WRITE,
-	[HM_OP_READ] = HM_KOP_READ,
-	[HM_OP_CPU] = HM_KOP_CPU,
-	[HM_OP_FLUSH_UNUSED] = HM_KOP_FLUSH_UNUSED,
-	[HM_OP_KMAP_HIGH_GET] = HM_KOP_KMAP_HIGH_GET,
-	[HM_OP_RESET] = HM_KOP_RESET,
-};
-
 static void translate(const struct hm_seq *seq, struct job *job)
 {
 	job->nr_cpus = seq->config.nr_cpus;
-	if (seq->config.debug_highmem)
-		job->flags |= HM_MB_DEBUG_HIGHMEM;
-	if (seq->config.small_window)
-		job->flags |= HM_MB_SMALL_WINDOW;
+	job->flags |= hm_mb_config_flags(&seq->config);
 	if (!seq->config.pae) {
 		job->skip = true;
 		snprintf(job->error, sizeof(job->error),
@@ -70,16 +31,12 @@ static void translate(const struct hm_seq *seq, struct job *job)
 	}
 	for (size_t i = 0; i < seq->n; i++) {
 		const struct hm_op *op = &seq->op[i];
-		uint32_t a = op->a, b = op->b;
-
 		if (op->code >= HM_OP__COUNT) {	/* strict decoding: never */
 			snprintf(job->error, sizeof(job->error),
 				 "op %zu: unknown code %u", i, op->code);
 			return;
 		}
-		if (hm_op_info[op->code].arg[0] == HM_ARG_PFN)
-			a = norm_pfn(a);
-		job__add(job, kop_of[op->code], a, b);
+		job__add(job, op->code, op->a, op->b);
 	}
 }
 

@@ -53,6 +53,11 @@ static void s_set_cpu(struct hm_exec *x, unsigned cpu)
 	hm_set_cpu(x->ctx, cpu);
 }
 
+static unsigned s_this_cpu(struct hm_exec *x)
+{
+	return hm_smp_processor_id(x->ctx);
+}
+
 static void s_reset(struct hm_exec *x)
 {
 	hm_reset(x->ctx);
@@ -86,6 +91,7 @@ static const struct hm_exec_ops sim_exec_ops = {
 	.read32 = s_read32,
 	.touch = s_touch,
 	.set_cpu = s_set_cpu,
+	.this_cpu = s_this_cpu,
 	.reset = s_reset,
 	.hang = s_nothing,
 	.triple = s_nothing,
@@ -96,15 +102,13 @@ static const struct hm_exec_ops sim_exec_ops = {
 static struct hm_ctx *sim_create(const struct job *job, struct sim_run *s,
 				 char *why, size_t whysz)
 {
+	struct hm_seq_config sc = hm_mb_seq_config(job->nr_cpus, job->flags);
 	struct hm_config cfg;
 	struct hm_ctx *ctx;
 
 	hm_config_default(&cfg);
 	cfg.mem_bytes = HM_GUEST_MEM_BYTES;
-	cfg.nr_cpus = job->nr_cpus;
-	cfg.pae = true;
-	cfg.debug_highmem = (job->flags & HM_MB_DEBUG_HIGHMEM) != 0;
-	cfg.last_pkmap = (job->flags & HM_MB_SMALL_WINDOW) ? 16 : 0;
+	hm_seq_config_apply(&sc, &cfg);
 	cfg.wait_timeout_ms = 0;	/* as in the one-vCPU guest */
 	ctx = hm_create(&cfg, why, whysz);
 	if (!ctx)
@@ -141,7 +145,7 @@ static void sim_exec(struct sim_run *s, const struct job *job)
 		hm_stats(ctx, &st);
 		if (cpu < HM_SMP_MAX_CPUS)
 			s->flushes_by[cpu] +=
-				job->ops[i].code == HM_KOP_RESET ?
+				job->ops[i].code == HM_OP_RESET ?
 					1 : st.tlb_flush_range - last;
 		last = st.tlb_flush_range;
 		if (rc != HM_EXEC_NEXT) {

@@ -41,11 +41,11 @@ void job__free(struct job *job)
 
 static void boot(struct job *j)
 {
-	job__add(j, HM_KOP_KMAP, HIGH(0), 0);
-	job__add(j, HM_KOP_WRITE, 0, 0x600dcafe);
-	job__add(j, HM_KOP_READ, 0, 0);
-	job__add(j, HM_KOP_PAGE_ADDRESS, HIGH(0), 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(0), 0);
+	job__add(j, HM_OP_KMAP, HIGH(0), 0);
+	job__add(j, HM_OP_WRITE, 0, 0x600dcafe);
+	job__add(j, HM_OP_READ, 0, 0);
+	job__add(j, HM_OP_PAGE_ADDRESS, HIGH(0), 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(0), 0);
 }
 
 /* More kmaps than LAST_PKMAP, each unmapped at once: the scan wraps, and
@@ -56,18 +56,18 @@ static void boot(struct job *j)
 static void kmap_wrap(struct job *j)
 {
 	for (uint32_t i = 0; i < 600; i++) {
-		job__add(j, HM_KOP_KMAP, HIGH(i), 0);
-		job__add(j, HM_KOP_KUNMAP, HIGH(i), 0);
+		job__add(j, HM_OP_KMAP, HIGH(i), 0);
+		job__add(j, HM_OP_KUNMAP, HIGH(i), 0);
 	}
 	for (uint32_t i = 0; i < 8; i++)
-		job__add(j, HM_KOP_KMAP, HIGH(1000 + i), 0);
+		job__add(j, HM_OP_KMAP, HIGH(1000 + i), 0);
 	for (uint32_t i = 0; i < 520; i++) {
-		job__add(j, HM_KOP_KMAP, HIGH(2000 + i), 0);
-		job__add(j, HM_KOP_KUNMAP, HIGH(2000 + i), 0);
+		job__add(j, HM_OP_KMAP, HIGH(2000 + i), 0);
+		job__add(j, HM_OP_KUNMAP, HIGH(2000 + i), 0);
 	}
 	for (uint32_t i = 0; i < 8; i++) {
-		job__add(j, HM_KOP_READ, i, 0);
-		job__add(j, HM_KOP_PAGE_ADDRESS, HIGH(1000 + i), 0);
+		job__add(j, HM_OP_READ, i, 0);
+		job__add(j, HM_OP_PAGE_ADDRESS, HIGH(1000 + i), 0);
 	}
 }
 
@@ -75,66 +75,66 @@ static void kmap_wrap(struct job *j)
 static void atomic_nesting(struct job *j)
 {
 	for (uint32_t i = 0; i < KM_TYPE_NR; i++) {
-		job__add(j, HM_KOP_KMAP_ATOMIC, HIGH(100 + i), 0);
-		job__add(j, HM_KOP_WRITE, i, 0xa7000000u + i);
+		job__add(j, HM_OP_KMAP_ATOMIC, HIGH(100 + i), 0);
+		job__add(j, HM_OP_WRITE, i, 0xa7000000u + i);
 	}
 	for (uint32_t i = 0; i < KM_TYPE_NR; i++) {
-		job__add(j, HM_KOP_READ, KM_TYPE_NR - 1 - i, 0);
-		job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);
+		job__add(j, HM_OP_READ, KM_TYPE_NR - 1 - i, 0);
+		job__add(j, HM_OP_KUNMAP_ATOMIC, 0, 0);
 	}
 	/* A slot reused after a lazy unmap: the stale entry is flushed. */
-	job__add(j, HM_KOP_KMAP_ATOMIC, HIGH(200), 0);
-	job__add(j, HM_KOP_READ, 0, 0);
-	job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);
+	job__add(j, HM_OP_KMAP_ATOMIC, HIGH(200), 0);
+	job__add(j, HM_OP_READ, 0, 0);
+	job__add(j, HM_OP_KUNMAP_ATOMIC, 0, 0);
 }
 
 static void kmap_local(struct job *j)
 {
 	for (uint32_t i = 0; i < 6; i++)
-		job__add(j, HM_KOP_KMAP_LOCAL, i % 2 ? LOW(i) : HIGH(300 + i), 0);
+		job__add(j, HM_OP_KMAP_LOCAL, i % 2 ? LOW(i) : HIGH(300 + i), 0);
 	for (uint32_t i = 0; i < 6; i++)
-		job__add(j, HM_KOP_WRITE, i, 0x10ca1000u + i);
+		job__add(j, HM_OP_WRITE, i, 0x10ca1000u + i);
 	for (uint32_t i = 0; i < 6; i++)
-		job__add(j, HM_KOP_KUNMAP_LOCAL, 0, 0);
+		job__add(j, HM_OP_KUNMAP_LOCAL, 0, 0);
 	/* kmap_local_page() leaves preemption on: kmap inside is fine. */
-	job__add(j, HM_KOP_KMAP_LOCAL, HIGH(310), 0);
-	job__add(j, HM_KOP_KMAP, HIGH(311), 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(311), 0);
-	job__add(j, HM_KOP_KUNMAP_LOCAL, 0, 0);
+	job__add(j, HM_OP_KMAP_LOCAL, HIGH(310), 0);
+	job__add(j, HM_OP_KMAP, HIGH(311), 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(311), 0);
+	job__add(j, HM_OP_KUNMAP_LOCAL, 0, 0);
 }
 
 /* Every kind of map together, two CPUs, a reset in the middle. */
 static void mixed(struct job *j)
 {
 	j->nr_cpus = 2;
-	job__add(j, HM_KOP_KMAP, HIGH(400), 0);
-	job__add(j, HM_KOP_KMAP, HIGH(400), 0);		/* a second user */
-	job__add(j, HM_KOP_KMAP_HIGH_GET, HIGH(400), 0);
-	job__add(j, HM_KOP_KMAP_HIGH_GET, HIGH(401), 0);	/* none: 0 */
-	job__add(j, HM_KOP_KMAP, LOW(7), 0);
-	job__add(j, HM_KOP_KMAP_ATOMIC_TYPE, HIGH(402), KM_USER0);
-	job__add(j, HM_KOP_KMAP_ATOMIC, HIGH(403), 0);
-	job__add(j, HM_KOP_WRITE, 3, 0x3333);
-	job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);
-	job__add(j, HM_KOP_KUNMAP_ATOMIC_TYPE, KM_USER0, 0);
-	job__add(j, HM_KOP_CPU, 1, 0);
-	job__add(j, HM_KOP_KMAP_ATOMIC, HIGH(404), 0);	/* cpu 1's slots */
-	job__add(j, HM_KOP_KMAP_LOCAL, HIGH(405), 0);
-	job__add(j, HM_KOP_WRITE, 4, 0x4444);
-	job__add(j, HM_KOP_KUNMAP_LOCAL, 0, 0);
-	job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);
-	job__add(j, HM_KOP_CPU, 0, 0);
+	job__add(j, HM_OP_KMAP, HIGH(400), 0);
+	job__add(j, HM_OP_KMAP, HIGH(400), 0);		/* a second user */
+	job__add(j, HM_OP_KMAP_HIGH_GET, HIGH(400), 0);
+	job__add(j, HM_OP_KMAP_HIGH_GET, HIGH(401), 0);	/* none: 0 */
+	job__add(j, HM_OP_KMAP, LOW(7), 0);
+	job__add(j, HM_OP_KMAP_ATOMIC_TYPE, HIGH(402), KM_USER0);
+	job__add(j, HM_OP_KMAP_ATOMIC, HIGH(403), 0);
+	job__add(j, HM_OP_WRITE, 3, 0x3333);
+	job__add(j, HM_OP_KUNMAP_ATOMIC, 0, 0);
+	job__add(j, HM_OP_KUNMAP_ATOMIC_TYPE, KM_USER0, 0);
+	job__add(j, HM_OP_CPU, 1, 0);
+	job__add(j, HM_OP_KMAP_ATOMIC, HIGH(404), 0);	/* cpu 1's slots */
+	job__add(j, HM_OP_KMAP_LOCAL, HIGH(405), 0);
+	job__add(j, HM_OP_WRITE, 4, 0x4444);
+	job__add(j, HM_OP_KUNMAP_LOCAL, 0, 0);
+	job__add(j, HM_OP_KUNMAP_ATOMIC, 0, 0);
+	job__add(j, HM_OP_CPU, 0, 0);
 	for (int i = 0; i < 3; i++)
-		job__add(j, HM_KOP_KUNMAP, HIGH(400), 0);
-	job__add(j, HM_KOP_PAGE_ADDRESS, HIGH(400), 0);	/* still mapped */
-	job__add(j, HM_KOP_FLUSH_UNUSED, 0, 0);
-	job__add(j, HM_KOP_PAGE_ADDRESS, HIGH(400), 0);	/* gone: 0 */
-	job__add(j, HM_KOP_KMAP, HIGH(406), 0);
-	job__add(j, HM_KOP_RESET, 0, 0);
-	job__add(j, HM_KOP_PAGE_ADDRESS, HIGH(406), 0);
-	job__add(j, HM_KOP_KMAP, HIGH(407), 0);
-	job__add(j, HM_KOP_READ, 0, 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(407), 0);
+		job__add(j, HM_OP_KUNMAP, HIGH(400), 0);
+	job__add(j, HM_OP_PAGE_ADDRESS, HIGH(400), 0);	/* still mapped */
+	job__add(j, HM_OP_FLUSH_UNUSED, 0, 0);
+	job__add(j, HM_OP_PAGE_ADDRESS, HIGH(400), 0);	/* gone: 0 */
+	job__add(j, HM_OP_KMAP, HIGH(406), 0);
+	job__add(j, HM_OP_RESET, 0, 0);
+	job__add(j, HM_OP_PAGE_ADDRESS, HIGH(406), 0);
+	job__add(j, HM_OP_KMAP, HIGH(407), 0);
+	job__add(j, HM_OP_READ, 0, 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(407), 0);
 }
 
 /* Four CPUs take turns wrapping a 16-entry PKMAP window: every CPU makes
@@ -149,63 +149,63 @@ static void smp_wraps(struct job *j)
 	for (uint32_t cpu = 0; cpu < 4; cpu++) {
 		uint32_t base = 1000 + 100 * cpu;
 
-		job__add(j, HM_KOP_CPU, cpu, 0);
+		job__add(j, HM_OP_CPU, cpu, 0);
 		if (cpu) {
-			job__add(j, HM_KOP_READ, 0, 0);
-			job__add(j, HM_KOP_KUNMAP, HIGH(base - 100 + 99), 0);
+			job__add(j, HM_OP_READ, 0, 0);
+			job__add(j, HM_OP_KUNMAP, HIGH(base - 100 + 99), 0);
 		}
-		job__add(j, HM_KOP_KMAP_ATOMIC, HIGH(base), 0);
-		job__add(j, HM_KOP_WRITE, 0, 0xc0de0000u + cpu);
-		job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);
+		job__add(j, HM_OP_KMAP_ATOMIC, HIGH(base), 0);
+		job__add(j, HM_OP_WRITE, 0, 0xc0de0000u + cpu);
+		job__add(j, HM_OP_KUNMAP_ATOMIC, 0, 0);
 		for (uint32_t i = 1; i <= 17; i++) {
-			job__add(j, HM_KOP_KMAP, HIGH(base + i), 0);
-			job__add(j, HM_KOP_KUNMAP, HIGH(base + i), 0);
+			job__add(j, HM_OP_KMAP, HIGH(base + i), 0);
+			job__add(j, HM_OP_KUNMAP, HIGH(base + i), 0);
 		}
-		job__add(j, HM_KOP_KMAP, HIGH(base + 99), 0);
+		job__add(j, HM_OP_KMAP, HIGH(base + 99), 0);
 	}
 }
 
 /* Misuse the core reports and survives; the reports must match. */
 static void misuse(struct job *j)
 {
-	job__add(j, HM_KOP_KUNMAP, HIGH(500), 0);	/* never mapped */
-	job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);	/* nothing mapped */
-	job__add(j, HM_KOP_KMAP_ATOMIC, HIGH(501), 0);
-	job__add(j, HM_KOP_KMAP, HIGH(502), 0);		/* may sleep: BUG */
-	job__add(j, HM_KOP_CPU, 1, 0);			/* no cpu 1 */
-	job__add(j, HM_KOP_KUNMAP_ATOMIC, 0, 0);
-	job__add(j, HM_KOP_KMAP_HIGH_GET, LOW(1), 0);	/* lowmem */
+	job__add(j, HM_OP_KUNMAP, HIGH(500), 0);	/* never mapped */
+	job__add(j, HM_OP_KUNMAP_ATOMIC, 0, 0);	/* nothing mapped */
+	job__add(j, HM_OP_KMAP_ATOMIC, HIGH(501), 0);
+	job__add(j, HM_OP_KMAP, HIGH(502), 0);		/* may sleep: BUG */
+	job__add(j, HM_OP_CPU, 1, 0);			/* no cpu 1 */
+	job__add(j, HM_OP_KUNMAP_ATOMIC, 0, 0);
+	job__add(j, HM_OP_KMAP_HIGH_GET, LOW(1), 0);	/* lowmem */
 }
 
 /* A fatal BUG(): the core's message must reach the host. */
 static void bug(struct job *j)
 {
 	j->flags |= HM_MB_BUG_FATAL;
-	job__add(j, HM_KOP_KMAP, HIGH(600), 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(600), 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(600), 0);	/* one too many */
-	job__add(j, HM_KOP_KMAP, HIGH(601), 0);		/* never runs */
+	job__add(j, HM_OP_KMAP, HIGH(600), 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(600), 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(600), 0);	/* one too many */
+	job__add(j, HM_OP_KMAP, HIGH(601), 0);		/* never runs */
 }
 
 /* Read a PKMAP address no kmap has filled: #PF, CR2 that address. */
 static void fault_pagefault(struct job *j)
 {
-	job__add(j, HM_KOP_KMAP, HIGH(700), 0);
-	job__add(j, HM_KOP_TOUCH, 0xFFC00000u + 100 * 4096, 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(700), 0);
+	job__add(j, HM_OP_KMAP, HIGH(700), 0);
+	job__add(j, HM_OP_TOUCH, 0xFFC00000u + 100 * 4096, 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(700), 0);
 }
 
 static void fault_triple(struct job *j)
 {
-	job__add(j, HM_KOP_KMAP, HIGH(800), 0);
-	job__add(j, HM_KOP_TRIPLE, 0, 0);
+	job__add(j, HM_OP_KMAP, HIGH(800), 0);
+	job__add(j, HM_OP_TRIPLE, 0, 0);
 }
 
 static void fault_hang(struct job *j)
 {
 	j->timeout_ms = 300;	/* the watchdog need not wait long */
-	job__add(j, HM_KOP_KMAP, HIGH(900), 0);
-	job__add(j, HM_KOP_HANG, 0, 0);
+	job__add(j, HM_OP_KMAP, HIGH(900), 0);
+	job__add(j, HM_OP_HANG, 0, 0);
 }
 
 /* Two CPUs; cpu 1 reads an empty PKMAP entry.  On two vCPUs the #PF is
@@ -214,10 +214,10 @@ static void fault_hang(struct job *j)
 static void fault_ap_pagefault(struct job *j)
 {
 	j->nr_cpus = 2;
-	job__add(j, HM_KOP_KMAP, HIGH(1500), 0);
-	job__add(j, HM_KOP_CPU, 1, 0);
-	job__add(j, HM_KOP_TOUCH, 0xFFC00000u + 100 * 4096, 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(1500), 0);
+	job__add(j, HM_OP_KMAP, HIGH(1500), 0);
+	job__add(j, HM_OP_CPU, 1, 0);
+	job__add(j, HM_OP_TOUCH, 0xFFC00000u + 100 * 4096, 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(1500), 0);
 }
 
 /* Two CPUs; cpu 1 never finishes its op.  The watchdog ends it and says
@@ -226,9 +226,9 @@ static void fault_ap_hang(struct job *j)
 {
 	j->nr_cpus = 2;
 	j->timeout_ms = 300;
-	job__add(j, HM_KOP_KMAP, HIGH(1600), 0);
-	job__add(j, HM_KOP_CPU, 1, 0);
-	job__add(j, HM_KOP_HANG, 0, 0);
+	job__add(j, HM_OP_KMAP, HIGH(1600), 0);
+	job__add(j, HM_OP_CPU, 1, 0);
+	job__add(j, HM_OP_HANG, 0, 0);
 }
 
 /*
@@ -246,24 +246,24 @@ static void smp_stale(struct job *j)
 
 	j->nr_cpus = 2;
 	for (i = 1; i < 64; i++) {		/* entries 1..63 */
-		job__add(j, HM_KOP_KMAP, HIGH(i), 0);
-		job__add(j, HM_KOP_KUNMAP, HIGH(i), 0);
+		job__add(j, HM_OP_KMAP, HIGH(i), 0);
+		job__add(j, HM_OP_KUNMAP, HIGH(i), 0);
 	}
-	job__add(j, HM_KOP_KMAP, HIGH(0), 0);	/* entry 64 */
-	job__add(j, HM_KOP_CPU, 1, 0);
-	job__add(j, HM_KOP_READ, 0, 0);
-	job__add(j, HM_KOP_CPU, 0, 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(0), 0);
+	job__add(j, HM_OP_KMAP, HIGH(0), 0);	/* entry 64 */
+	job__add(j, HM_OP_CPU, 1, 0);
+	job__add(j, HM_OP_READ, 0, 0);
+	job__add(j, HM_OP_CPU, 0, 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(0), 0);
 	/* 65..511, the wrap (one flush, one shootdown), then 0..63 */
 	for (i = 64; i < 64 + 447 + 64; i++) {
-		job__add(j, HM_KOP_KMAP, HIGH(i), 0);
-		job__add(j, HM_KOP_KUNMAP, HIGH(i), 0);
+		job__add(j, HM_OP_KMAP, HIGH(i), 0);
+		job__add(j, HM_OP_KUNMAP, HIGH(i), 0);
 	}
-	job__add(j, HM_KOP_KMAP, HIGH(1000), 0);	/* entry 64 again */
-	job__add(j, HM_KOP_CPU, 1, 0);
-	job__add(j, HM_KOP_READ, 0, 0);
-	job__add(j, HM_KOP_CPU, 0, 0);
-	job__add(j, HM_KOP_KUNMAP, HIGH(1000), 0);
+	job__add(j, HM_OP_KMAP, HIGH(1000), 0);	/* entry 64 again */
+	job__add(j, HM_OP_CPU, 1, 0);
+	job__add(j, HM_OP_READ, 0, 0);
+	job__add(j, HM_OP_CPU, 0, 0);
+	job__add(j, HM_OP_KUNMAP, HIGH(1000), 0);
 }
 
 const struct scenario hm_scenarios[] = {

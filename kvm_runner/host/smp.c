@@ -382,8 +382,8 @@ static void shootdown_print(struct kvm *kvm, unsigned nr_cpus)
 	       "cpu 1 read %#x (frame %#x)\n",
 	       mb->smp_read_before, mb->smp_entry, mb->smp_vaddr,
 	       mb->smp_pfn_old, mb->smp_kmaps,
-	       (unsigned long long)mb->stats[6], mb->smp_read_after,
-	       mb->smp_pfn_new);
+	       (unsigned long long)mb->stats[HM_STAT_pkmap_flushes],
+	       mb->smp_read_after, mb->smp_pfn_new);
 	printf("  shootdowns %u; IPIs sent/acked:", mb->smp_shootdowns);
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
 		printf(" cpu %u %u/%u", cpu, mb->smp_ipis_sent[cpu],

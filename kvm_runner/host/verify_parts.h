@@ -30,8 +30,7 @@ struct checker {
 };
 void checker__fail(struct checker *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-const char *kop__name(uint32_t code);
-/* "kmap 0x38000 0x0" */
+/* "kmap 0x38000 0" */
 const char *kop__text(const struct hm_kop *op, char *buf, size_t n);
 /* The same BUG, from the guest's core and the simulator's? */
 bool bug__same(const char *a, const char *b);
