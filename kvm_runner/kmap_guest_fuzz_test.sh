@@ -36,7 +36,7 @@ cd "$tmp" || exit 1
 
 out=$tmp/clean.txt
 seeds "$tmp/corpus_clean"
-timeout 120 "$clean" -max_total_time=10 -max_len=256 "$tmp/corpus_clean" >"$out" 2>&1
+timeout -k 10 120 "$clean" -max_total_time=10 -max_len=256 "$tmp/corpus_clean" >"$out" 2>&1
 status=$?
 [ $status = 0 ] || fail "the correct guest: exit status $status"
 grep -q '^backend: QEMU TCG' "$out" || fail "not on TCG"
@@ -48,7 +48,7 @@ for b in bug1 bug7 noipi; do
 	seeds "$tmp/corpus_$b"
 	rm -f crash-*
 	SECONDS=0
-	timeout 120 "${!b}" -max_total_time=60 "$tmp/corpus_$b" >"$out" 2>&1
+	timeout -k 10 120 "${!b}" -max_total_time=60 "$tmp/corpus_$b" >"$out" 2>&1
 	status=$?
 	echo "$b: exit status $status after $SECONDS s: $(grep -m1 '^FAIL ' "$out" | cut -c1-200)"
 	[ $status != 0 ] || fail "$b: no difference found in 60 s"

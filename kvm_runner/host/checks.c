@@ -213,6 +213,8 @@ static size_t final_writes(struct sim_run *s)
 {
 	size_t n = 0;
 
+	if (!s->nlog)
+		return 0;	/* and no log to sort: qsort wants one */
 	qsort(s->log, s->nlog, sizeof(*s->log), cmp_write);
 	for (size_t i = 0; i < s->nlog; i++) {
 		if (n && s->log[n - 1].pfn == s->log[i].pfn &&

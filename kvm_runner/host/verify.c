@@ -70,7 +70,8 @@ static int run_guest(struct verification *w, uint32_t seq_no,
 	mb->nr_ops = job->n;
 	mb->nr_cpus = job->nr_cpus;
 	mb->flags = job->flags | (w->o->verbose ? HM_MB_VERBOSE : 0);
-	memcpy(mb->ops, job->ops, job->n * sizeof(*job->ops));
+	if (job->n)	/* an empty sequence has no op list at all */
+		memcpy(mb->ops, job->ops, job->n * sizeof(*job->ops));
 	memset(mb->results, 0, job->n * sizeof(*mb->results));
 	memset(mb->op_cpu, 0xff, job->n);	/* not run */
 	mb->ops_done = 0;
