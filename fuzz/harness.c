@@ -162,7 +162,9 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		struct hm_seq_config c;
 
 		hm_seq_config_from_byte((uint8_t)key, &c);
-		machine(h, &c);
+		/* on cpu 0 from the start, as every input leaves it: the
+		 * first input must not be the one that binds the thread */
+		hm_set_cpu(machine(h, &c), 0);
 	}
 	/* four buckets' worth of highmem pages, to make long chains */
 	for (uint32_t pfn = MODEL_MAX_LOW_PFN; n < PA_POOL; pfn++)
@@ -252,11 +254,6 @@ static void forget_words(struct hm_harness *h)
 
 /* ---- Checks ------------------------------------------------------------------ */
 
-static uint64_t pte_frame(uint64_t pte)
-{
-	return (pte & 0x000ffffffffff000ull) >> 12;
-}
-
 static void check_entry(struct hm_harness *h, unsigned nr)
 {
 	const struct model *m = h->m;
@@ -269,9 +266,12 @@ static void check_entry(struct hm_harness *h, unsigned nr)
 	if (!m->count[nr] && pte)
 		oracle(h, "PKMAP entry %u is free but its PTE is %#llx", nr,
 		       (unsigned long long)pte);
-	if (m->count[nr] && (!(pte & 1) || pte_frame(pte) != m->pfn[nr]))
-		oracle(h, "PKMAP entry %u should map pfn %#x, its PTE is %#llx",
-		       nr, m->pfn[nr], (unsigned long long)pte);
+	/* the whole PTE: frame and every flag (RW, G, NX, no U, no PCD) */
+	if (m->count[nr] && pte != model_map_pte(m, m->pfn[nr]))
+		oracle(h, "PKMAP entry %u should map pfn %#x with PTE %#llx, "
+		       "its PTE is %#llx", nr, m->pfn[nr],
+		       (unsigned long long)model_map_pte(m, m->pfn[nr]),
+		       (unsigned long long)pte);
 }
 
 static void check_page(struct hm_harness *h, uint32_t pfn)
@@ -328,9 +328,11 @@ static void check_slot(struct hm_harness *h, unsigned slot)
 	uint64_t pte = hm_kmap_atomic_pte(h->ctx, h->m->cpu, slot);
 	uint32_t want = h->m->c[h->m->cpu].slot_pte_pfn[slot];
 
-	if (want ? pte_frame(pte) != want || !(pte & 1) : pte != 0)
-		oracle(h, "cpu %u slot %u: PTE %#llx, the model says pfn %#x",
-		       h->m->cpu, slot, (unsigned long long)pte, want);
+	if (want ? pte != model_map_pte(h->m, want) : pte != 0)
+		oracle(h, "cpu %u slot %u: PTE %#llx, the model says %#llx",
+		       h->m->cpu, slot, (unsigned long long)pte,
+		       want ? (unsigned long long)model_map_pte(h->m, want) :
+		       0ull);
 }
 
 static uint32_t read_word(struct hm_harness *h, uint32_t vaddr)
@@ -558,6 +560,26 @@ static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 					h->m->c[h->m->cpu].depth));
 }
 
+/* After an unmap that the model says clears this CPU's slot at @vaddr
+ * (kunmap_local always; kunmap_atomic with DEBUG_HIGHMEM): a read through
+ * it must fault.  The map filled this CPU's TLB (check_mapping), so this
+ * fails when the unmap cleared the PTE but did not flush the TLB entry. */
+static void expect_unmapped(struct hm_harness *h, uint32_t vaddr)
+{
+	uint32_t v, page = vaddr & ~0xFFFu;
+	unsigned idx;
+
+	if (!model_in_window(h->m, page))
+		return;
+	idx = (model_slot_addr(0, 0) - page) >> 12;
+	if (idx / MODEL_SLOTS != h->m->cpu ||
+	    h->m->c[h->m->cpu].slot_pte_pfn[idx % MODEL_SLOTS])
+		return;
+	if (hm_sim_read(h->ctx, page, &v, sizeof(v)) == HM_OK)
+		oracle(h, "%#x still reads after its unmap cleared the slot: "
+		       "the TLB entry was not flushed", page);
+}
+
 /* A place to unmap that is no temporary map of this CPU (misuse only). */
 static uint32_t bogus_vaddr(const struct hm_harness *h, uint32_t n)
 {
@@ -618,6 +640,7 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 			l = temp_at(h, vaddr);
 		if (l)
 			hm_live_del(&h->lives, l);
+		expect_unmapped(h, vaddr);
 	}
 	after_temp_op(h, vaddr);
 }
@@ -700,16 +723,24 @@ static void op_reset(struct hm_harness *h)
 	check_cpu(h);
 }
 
-/* The page_address target's extra check: after a flush every pool page,
- * else those sharing the bucket of the page the op touched (where a broken
- * list would show). */
+/* The page_address target's extra check, where a broken hash list would
+ * show: the page the op touched, the pages the op's flush freed (each
+ * unlinked from its bucket), and every page the model has mapped in the
+ * touched page's bucket (the ones a broken unlink or insert would lose
+ * or shadow).  A pool page the model has not mapped is absent from every
+ * list, so its lookup proves nothing the touched page's does not. */
 static void check_pool(struct hm_harness *h, uint32_t pfn)
 {
-	bool all = h->m->nr_freed > 0;
+	const struct model *m = h->m;
+	unsigned bucket = pa_bucket(pfn);
 
-	for (unsigned i = 0; i < PA_POOL; i++)
-		if (all || pa_bucket(h->pa_pool[i]) == pa_bucket(pfn))
-			check_page(h, h->pa_pool[i]);
+	check_page(h, pfn);
+	for (unsigned i = 0; i < m->nr_freed; i++)
+		check_page(h, m->pfn[m->freed[i]]);
+	for (unsigned nr = 0; nr < m->used; nr++)
+		if (m->count[nr] && m->pfn[nr] != pfn &&
+		    pa_bucket(m->pfn[nr]) == bucket)
+			check_page(h, m->pfn[nr]);
 }
 
 static bool op_allowed(const struct hm_harness *h, unsigned code)
@@ -801,8 +832,7 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 	h->first_free = (uint32_t)hm_first_free_pfn(h->ctx);
 	h->max_low = (uint32_t)hm_max_low_pfn(h->ctx);
 	h->max_pfn = (uint32_t)hm_max_pfn(h->ctx);
-	hm_reset(h->ctx);
-	hm_set_cpu(h->ctx, 0);	/* every CPU is idle after the reset */
+	/* The machine is as hm_reset() left it, on cpu 0: see the end. */
 	model_restart(h->m, &seq->config);
 	h->lives.n = 0;
 	forget_words(h);
@@ -818,4 +848,9 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 		if (steps)
 			steps[h->cur] = *st;
 	}
+	/* Reset here, not at the start of the next input: the reset's work
+	 * (which PTEs it clears, which TLBs it flushes) then depends on this
+	 * input alone, and AFL++ sees the same edges each time it runs it. */
+	hm_reset(h->ctx);
+	hm_set_cpu(h->ctx, 0);	/* every CPU is idle after the reset */
 }

@@ -15,6 +15,32 @@
 #define FIX_TOP		0xFFFFF000u
 #define FIX_KMAP_BEGIN	2u
 
+/*
+ * The x86 PTE bits, as arch/x86/include/asm/pgtable_types.h numbers them,
+ * written here and not taken from core/pgtable.h: the model is the second,
+ * independent statement of what a kmap must look like.
+ */
+#define PTE_PRESENT	0x001ull
+#define PTE_RW		0x002ull
+#define PTE_USER	0x004ull	/* never in a kernel map */
+#define PTE_ACCESSED	0x020ull
+#define PTE_DIRTY	0x040ull
+#define PTE_GLOBAL	0x100ull	/* kernel maps survive a CR3 switch */
+#define PTE_NX		(1ull << 63)	/* exists with PAE only */
+
+/* PAGE_KERNEL = __PAGE_KERNEL_EXEC | _PAGE_NX: present, writable, accessed,
+ * dirty, global, and not executable where the format can say so.  x86_32
+ * sets kmap_prot = PAGE_KERNEL (arch/x86/mm/init_32.c, kmap_init). */
+uint64_t model_map_pte(const struct model *m, uint32_t pfn)
+{
+	uint64_t prot = PTE_PRESENT | PTE_RW | PTE_ACCESSED | PTE_DIRTY |
+			PTE_GLOBAL;
+
+	if (m->cfg.pae)
+		prot |= PTE_NX;
+	return ((uint64_t)pfn << 12) | (prot & ~PTE_USER);
+}
+
 uint32_t model_direct(uint32_t pfn)
 {
 	return PAGE_OFFSET + (pfn << 12);

@@ -67,6 +67,9 @@ void model_init(struct model *m, const struct hm_seq_config *cfg);
 void model_restart(struct model *m, const struct hm_seq_config *cfg);
 
 uint32_t model_direct(uint32_t pfn);
+/* The whole PTE a kernel map of @pfn must hold: kmap, kmap_atomic (both
+ * forms) and kmap_local_page all map with kmap_prot, PAGE_KERNEL on x86_32. */
+uint64_t model_map_pte(const struct model *m, uint32_t pfn);
 uint32_t model_pkmap_addr(const struct model *m, unsigned nr);
 uint32_t model_slot_addr(unsigned cpu, unsigned slot);
 bool model_highmem(uint32_t pfn);
