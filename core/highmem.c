@@ -194,7 +194,7 @@ start:
 
 		/* Another task may have mapped this very page meanwhile. */
 		vaddr = page_address_high(ctx, page);
-		if (vaddr)
+		if (vaddr && HM_INJECT_BUG != 8)
 			return vaddr;
 
 		goto start;
@@ -321,14 +321,18 @@ static void kunmap_high(struct hm_ctx *ctx, struct page *page)
 	case 1:
 		/* The entry is reusable after the next flush.  Wake only
 		 * when someone sleeps; nr_waiters is stable under kmap_lock. */
-		need_wakeup = wq->nr_waiters != 0;
+		need_wakeup = wq->nr_waiters != 0 && HM_INJECT_BUG != 9;
+		break;
+	case 2:
+		if (HM_INJECT_BUG == 9)
+			need_wakeup = wq->nr_waiters != 0;
 		break;
 	}
 	unlock_kmap(ctx);
 
 	/* Wake outside the lock; a sleeper that registered under it cannot
 	 * miss this, as it compares wq->seq with the value it saw there. */
-	if (need_wakeup) {
+	if (need_wakeup && HM_INJECT_BUG != 7) {
 		this_cpu(ctx)->stats.pkmap_wakeups++;
 		hm_arch_wake_up(ctx, wq);
 	}

@@ -262,6 +262,11 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *   4  debug kunmap_atomic() leaves the PTE in place
  *   5  every CPU's kmap_atomic() uses cpu 0's window
  *   6  kmap()'s PKMAP PTE lacks _PAGE_RW: a read-only persistent map
+ *   7  kunmap_high() never wakes the sleepers in kmap()
+ *   8  kmap() does not re-check page_address() after sleeping: a page
+ *      another task mapped meanwhile gets a second entry
+ *   9  kunmap_high() wakes one kunmap too early (count 2, not 1), and
+ *      not when the entry really becomes free
  */
 #ifndef HM_INJECT_BUG
 #define HM_INJECT_BUG 0
