@@ -145,7 +145,8 @@ uint32_t model_page_address(const struct model *m, uint32_t pfn)
 static void flush_zero(struct model *m)
 {
 	m->flushes++;
-	for (unsigned nr = 0; nr < m->last_pkmap; nr++) {
+	/* entries from m->used up were never handed out: count 0 */
+	for (unsigned nr = 0; nr < m->used; nr++) {
 		if (m->count[nr] != 1)
 			continue;
 		m->count[nr] = 0;
