@@ -266,6 +266,9 @@ static void check_entry(struct hm_harness *h, unsigned nr)
 	if (!m->count[nr] && pte)
 		oracle(h, "PKMAP entry %u is free but its PTE is %#llx", nr,
 		       (unsigned long long)pte);
+	if (m->count[nr] && hm_pkmap_addr(h->ctx, nr) != model_pkmap_addr(m, nr))
+		oracle(h, "PKMAP entry %u is at %#x, the model says %#x", nr,
+		       hm_pkmap_addr(h->ctx, nr), model_pkmap_addr(m, nr));
 	/* the whole PTE: frame and every flag (RW, G, NX, no U, no PCD) */
 	if (m->count[nr] && pte != model_map_pte(m, m->pfn[nr]))
 		oracle(h, "PKMAP entry %u should map pfn %#x with PTE %#llx, "
@@ -276,9 +279,15 @@ static void check_entry(struct hm_harness *h, unsigned nr)
 
 static void check_page(struct hm_harness *h, uint32_t pfn)
 {
-	hm_vaddr_t got = hm_page_address(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	struct page *page = hm_pfn_to_page(h->ctx, pfn);
+	hm_vaddr_t got = hm_page_address(h->ctx, page);
 	uint32_t want = model_page_address(h->m, pfn);
 
+	if (hm_page_to_pfn(h->ctx, page) != pfn ||
+	    hm_PageHighMem(h->ctx, page) != model_highmem(pfn))
+		oracle(h, "pfn %#x: its page says pfn %#llx, %s", pfn,
+		       (unsigned long long)hm_page_to_pfn(h->ctx, page),
+		       hm_PageHighMem(h->ctx, page) ? "highmem" : "lowmem");
 	if (got != want)
 		oracle(h, "page_address(pfn %#x) is %#x, the model says %#x",
 		       pfn, got, want);
@@ -329,6 +338,11 @@ static void check_slot(struct hm_harness *h, unsigned slot)
 {
 	uint64_t pte = hm_kmap_atomic_pte(h->ctx, h->m->cpu, slot);
 	uint32_t want = h->m->c[h->m->cpu].slot_pte_pfn[slot];
+	hm_vaddr_t at = hm_kmap_atomic_slot_addr(h->ctx, h->m->cpu, slot);
+
+	if (at != model_slot_addr(h->m->cpu, slot))
+		oracle(h, "cpu %u slot %u is at %#x, the model says %#x",
+		       h->m->cpu, slot, at, model_slot_addr(h->m->cpu, slot));
 
 	if (want ? pte != model_map_pte(h->m, want) : pte != 0)
 		oracle(h, "cpu %u slot %u: PTE %#llx, the model says %#llx",
@@ -414,6 +428,9 @@ static void after_pkmap_op(struct hm_harness *h, uint32_t pfn)
 {
 	uint32_t v = model_page_address(h->m, pfn);
 
+	if (hm_last_pkmap_nr(h->ctx) != h->m->last_nr)
+		oracle(h, "last_pkmap_nr is %u, the model says %u",
+		       hm_last_pkmap_nr(h->ctx), h->m->last_nr);
 	check_flushes(h);
 	check_page(h, pfn);
 	if (model_highmem(pfn) && v)
@@ -601,8 +618,9 @@ static uint32_t bogus_vaddr(const struct hm_harness *h, uint32_t n)
 }
 
 static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
-			   uint32_t arg, struct hm_step *st)
+			   uint32_t raw, struct hm_step *st)
 {
+	uint32_t arg = raw;
 	bool misuse = h->mode == HM_HARNESS_MISUSE;
 	struct hm_live *l;
 	uint32_t vaddr;
@@ -611,7 +629,7 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	int before = h->bugs;
 
 	if (kind == HM_LIVE_TYPED) {
-		type = arg;
+		type = misuse ? arg & 0x7f : arg;
 		l = hm_live_typed(&h->lives, this_cpu(h), type);
 	} else {
 		l = hm_live_temp(&h->lives, this_cpu(h), misuse ? arg : 0,
@@ -622,8 +640,8 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 		skip(h, "no such temporary map on this cpu", st);
 		return;
 	}
-	vaddr = l ? l->vaddr : kind == HM_LIVE_TYPED ?
-		model_slot_addr(h->m->cpu, type % 20) : bogus_vaddr(h, arg);
+	vaddr = l ? l->vaddr : kind == HM_LIVE_TYPED && !(raw & 0x80) ?
+		model_slot_addr(h->m->cpu, type % 20) : bogus_vaddr(h, raw);
 
 	why = kind == HM_LIVE_ATOMIC ? model_check_kunmap_atomic(h->m, vaddr) :
 	      kind == HM_LIVE_LOCAL ? model_check_kunmap_local(h->m, vaddr) :
@@ -838,6 +856,13 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 	h->max_pfn = (uint32_t)hm_max_pfn(h->ctx);
 	/* The machine is as hm_reset() left it, on cpu 0: see the end. */
 	model_restart(h->m, &seq->config);
+	if (hm_config(h->ctx)->nr_cpus != h->m->cfg.nr_cpus ||
+	    hm_layout(h->ctx)->last_pkmap != h->m->last_pkmap ||
+	    hm_layout(h->ctx)->pkmap_base != h->m->pkmap_base)
+		oracle(h, "the machine has %u cpus and %u PKMAP entries at "
+		       "%#x; the model says %u at %#x", hm_config(h->ctx)->nr_cpus,
+		       hm_layout(h->ctx)->last_pkmap, hm_layout(h->ctx)->pkmap_base,
+		       h->m->last_pkmap, h->m->pkmap_base);
 	h->lives.n = 0;
 	forget_words(h);
 

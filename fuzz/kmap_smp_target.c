@@ -15,8 +15,9 @@
  * TLB; no deadlock (a sleep of more than 5 s is reported as a BUG); and
  * after the threads join, no entry has a user, no one waits, every CPU is
  * back to preempt_count 0.  Interleavings differ from run to run: a
- * finding may need several replays to show again.  At exit it prints how
- * often kmaps slept and kunmaps woke them (pkmap_sleeps, pkmap_wakeups).
+ * finding may need several replays to show again.  At exit it prints the
+ * core's counters over all inputs: how often kmaps slept (pkmap_sleeps)
+ * and kunmaps woke them (pkmap_wakeups), the flushes, the contention.
  *
  * Run: bazel run //fuzz:kmap_smp (libFuzzer), //fuzz:kmap_smp_afl (AFL++).
  */
@@ -96,9 +97,9 @@ static void gate_wait(struct gate *g)
 static bool quit, started;
 static int bugs;
 static char bug_msg[256];
-/* over every input, for the exit line: the core's counters are reset
- * with the machine at each input */
-static uint64_t inputs, sleeps, wakeups;
+/* the core's counters summed over every input, for the exit lines (the
+ * machine's are reset at each input) */
+static uint64_t inputs, totals[HM_STATS_NR];
 
 static void on_bug(void *arg, const struct hm_bug *bug)
 {
@@ -342,14 +343,14 @@ static void __attribute__((noreturn)) finding(const char *what)
 	abort();
 }
 
-static void count_sleeps(void)
+static void add_stats(void)
 {
 	struct hm_stats s;
 
 	hm_stats(ctx, &s);
 	inputs++;
-	sleeps += s.pkmap_sleeps;
-	wakeups += s.pkmap_wakeups;
+	for (unsigned i = 0; i < HM_STATS_NR; i++)
+		totals[i] += hm_stat(&s, i);
 }
 
 int hm_fuzz_one(const uint8_t *data, size_t size)
@@ -387,7 +388,7 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 	gate_wait(&done);
 	for (int p = 0; p < PINNED; p++)
 		hm_kunmap(ctx, page_of(PAGES + p));
-	count_sleeps();
+	add_stats();
 
 	if (bugs)
 		finding(bug_msg);
@@ -420,9 +421,11 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 
 void hm_fuzz_cleanup(void)
 {
-	fprintf(stderr, "kmap_smp: %llu inputs, pkmap_sleeps %llu, "
-		"pkmap_wakeups %llu\n", (unsigned long long)inputs,
-		(unsigned long long)sleeps, (unsigned long long)wakeups);
+	fprintf(stderr, "kmap_smp: the core's counters over %llu inputs:\n",
+		(unsigned long long)inputs);
+	for (unsigned i = 0; i < HM_STATS_NR; i++)
+		fprintf(stderr, "kmap_smp:   %-20s %llu\n", hm_stat_name(i),
+			(unsigned long long)totals[i]);
 	if (started) {
 		quit = true;
 		gate_wait(&start);
