@@ -51,6 +51,11 @@ bool model_highmem(uint32_t pfn)
 	return pfn >= MODEL_MAX_LOW_PFN;
 }
 
+bool model_no_page(uint32_t pfn)
+{
+	return pfn >= MODEL_MEM_PAGES;
+}
+
 uint32_t model_pkmap_addr(const struct model *m, unsigned nr)
 {
 	return m->pkmap_base + (nr << 12);
@@ -135,6 +140,8 @@ uint32_t model_page_address(const struct model *m, uint32_t pfn)
 {
 	int nr;
 
+	if (model_no_page(pfn))
+		return 0;	/* and a BUG report */
 	if (!model_highmem(pfn))
 		return model_direct(pfn);
 	nr = entry_of(m, pfn);
@@ -157,7 +164,7 @@ static void flush_zero(struct model *m)
 
 bool model_kmap_would_sleep(const struct model *m, uint32_t pfn)
 {
-	if (!model_highmem(pfn) || entry_of(m, pfn) >= 0)
+	if (model_no_page(pfn) || !model_highmem(pfn) || entry_of(m, pfn) >= 0)
 		return false;
 	for (unsigned nr = 0; nr < m->last_pkmap; nr++)
 		if (m->count[nr] < 2)
@@ -167,6 +174,8 @@ bool model_kmap_would_sleep(const struct model *m, uint32_t pfn)
 
 const char *model_check_kmap(const struct model *m, uint32_t pfn)
 {
+	if (model_no_page(pfn))
+		return "kmap of a page outside mem_map";
 	if (ccur(m)->preempt_count > 0)
 		return "kmap may sleep: preemption is off";
 	if (model_kmap_would_sleep(m, pfn))
@@ -230,6 +239,8 @@ const char *model_check_kunmap(const struct model *m, uint32_t pfn)
 {
 	int nr;
 
+	if (model_no_page(pfn))
+		return "kunmap of a page outside mem_map";
 	if (!model_highmem(pfn))
 		return NULL;
 	nr = entry_of(m, pfn);
@@ -250,6 +261,8 @@ void model_kunmap(struct model *m, uint32_t pfn)
 const char *model_check_kmap_high_get(const struct model *m, uint32_t pfn)
 {
 	(void)m;
+	if (model_no_page(pfn))
+		return "kmap_high_get of a page outside mem_map";
 	return model_highmem(pfn) ? NULL : "kmap_high_get of a lowmem page";
 }
 
@@ -298,6 +311,8 @@ static uint32_t map_slot(struct model *m, unsigned slot, uint32_t pfn,
 
 const char *model_check_kmap_atomic(const struct model *m, uint32_t pfn)
 {
+	if (model_no_page(pfn))
+		return "kmap_atomic of a page outside mem_map";
 	return model_highmem(pfn) ? check_push(m) : NULL;
 }
 
@@ -377,6 +392,8 @@ const char *model_check_kmap_atomic_type(const struct model *m, uint32_t pfn,
 {
 	const struct model_cpu *c = ccur(m);
 
+	if (model_no_page(pfn))
+		return "kmap_atomic_type of a page outside mem_map";
 	if (type >= MODEL_TYPES)
 		return "unknown km_type";
 	if (!model_highmem(pfn))
@@ -440,6 +457,8 @@ void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
 
 const char *model_check_kmap_local(const struct model *m, uint32_t pfn)
 {
+	if (model_no_page(pfn))
+		return "kmap_local_page of a page outside mem_map";
 	return model_highmem(pfn) ? check_push(m) : NULL;
 }
 

@@ -73,6 +73,9 @@ uint64_t model_map_pte(const struct model *m, uint32_t pfn);
 uint32_t model_pkmap_addr(const struct model *m, unsigned nr);
 uint32_t model_slot_addr(unsigned cpu, unsigned slot);
 bool model_highmem(uint32_t pfn);
+/* Does @pfn lie past the end of memory, naming no page (a page outside
+ * mem_map, which the misuse target passes)?  Every call on it is a BUG. */
+bool model_no_page(uint32_t pfn);
 /* Does @vaddr lie in some CPU's temporary-map window? */
 bool model_in_window(const struct model *m, uint32_t vaddr);
 
