@@ -325,9 +325,6 @@ static void check_cpu(struct hm_harness *h)
 	struct hm_cpu_state cs;
 
 	hm_cpu_state(h->ctx, h->m->cpu, &cs);
-	if (hm_smp_processor_id(h->ctx) != h->m->cpu)
-		oracle(h, "running on cpu %u, the model says %u",
-		       hm_smp_processor_id(h->ctx), h->m->cpu);
 	if (cs.preempt_count != mc->preempt_count ||
 	    cs.pagefault_disabled != mc->pagefault_disabled ||
 	    cs.migrate_disabled != mc->migrate_disabled ||
@@ -338,6 +335,15 @@ static void check_cpu(struct hm_harness *h)
 		       cs.migrate_disabled, cs.kmap_atomic_idx,
 		       mc->preempt_count, mc->pagefault_disabled,
 		       mc->migrate_disabled, mc->depth);
+}
+
+/* After what may move the thread (cpu, reset): where it runs. */
+static void check_cpu_id(struct hm_harness *h)
+{
+	if (hm_smp_processor_id(h->ctx) != h->m->cpu)
+		oracle(h, "running on cpu %u, the model says %u",
+		       hm_smp_processor_id(h->ctx), h->m->cpu);
+	check_cpu(h);
 }
 
 static void check_slot(struct hm_harness *h, unsigned slot)
@@ -746,7 +752,7 @@ static void op_cpu(struct hm_harness *h, uint32_t raw, struct hm_step *st)
 	st->value = cpu;
 	if (judged(h, why, before))
 		model_cpu(h->m, cpu);
-	check_cpu(h);
+	check_cpu_id(h);
 }
 
 static void op_reset(struct hm_harness *h)
@@ -755,7 +761,7 @@ static void op_reset(struct hm_harness *h)
 	model_reset(h->m);
 	h->m->flushes = 0;	/* hm_reset clears the statistics too */
 	h->lives.n = 0;
-	check_cpu(h);
+	check_cpu_id(h);
 }
 
 /* The page_address target's extra check, where a broken hash list would
