@@ -68,6 +68,9 @@ static unsigned box_hint;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 static bool handler_ok;
 
+/* How long sim_spin_wait() spins on a held lock before reporting it. */
+#define SIM_SPIN_BOUND_MS	20000u
+
 /* Requests that came while this thread had the signal masked. */
 #define DEFER_MAX	16
 struct irq_state {
@@ -432,8 +435,6 @@ void sim_ipi_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
  * through here (the MMU's TLB locks have none), hence the BUG format
  * written out.
  */
-#define SIM_SPIN_BOUND_MS	20000u
-
 __no_sanitize_coverage
 void sim_spin_wait(const hm_spinlock_t *lock)
 {
