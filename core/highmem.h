@@ -61,8 +61,25 @@ enum km_type {
 	KM_LEGACY_TYPES		/* number of named types above */
 };
 
-#define HM_KM_TYPE_NR	20	/* fixmap slots per CPU (asm-generic KM_TYPE_NR) */
+/* The most temporary-map slots a CPU's stack holds in any profile: 4.x's
+ * KM_TYPE_NR under DEBUG_HIGHMEM (__WITH_KM_FENCE).  The number a context
+ * has is its layout's km_max_nest. */
+#define HM_KM_SLOTS_MAX	41
 #define HM_MAX_CPUS	16	/* largest nr_cpus a context accepts */
+
+/* The kernel whose layout and temporary-map rules a context follows
+ * (core/profile.h has each one's sources and .config). */
+enum hm_kernel {
+	HM_KERNEL_DEFAULT,	/* linux-4.7 */
+	HM_KERNEL_2_6_24,	/* linux-2.6.24: typed km_type slots */
+	HM_KERNEL_4_7,		/* linux-4.7: per-CPU kmap_atomic stack */
+	HM_KERNEL_6_1,		/* linux-6.1, as Debian 12's 686-pae */
+	HM_KERNEL_NR
+};
+/* "linux-4.7" and so on; HM_KERNEL_DEFAULT names the default's profile. */
+HM_API const char *hm_kernel_name(enum hm_kernel k);
+/* The kernel called @name ("default" too), or HM_KERNEL_NR. */
+HM_API enum hm_kernel hm_kernel_by_name(const char *name);
 
 struct hm_config {
 	uint64_t mem_bytes;	/* simulated physical memory; default 1 GiB */
@@ -79,6 +96,10 @@ struct hm_config {
 	 * where the kernel puts it; a small one reaches the wrap and the
 	 * exhaustion of every entry after a few kmaps (the fuzzers use 16). */
 	unsigned last_pkmap;
+	/* The kernel profile: the fixmap and PKMAP_BASE it places, where
+	 * lowmem ends (MAXMEM), slots per CPU and what the unmap does.
+	 * Default (0): linux-4.7. */
+	enum hm_kernel kernel;
 };
 
 /* Fills *cfg with the defaults listed above. */
@@ -156,7 +177,8 @@ HM_API void hm_kmap_flush_unused(struct hm_ctx *ctx);
  * hm_kmap_atomic - map @page in this CPU's next fixmap slot
  *
  * Disables preemption and page faults until hm_kunmap_atomic().  Nested maps
- * use a per-CPU stack of HM_KM_TYPE_NR slots; unmap in reverse order.
+ * use a per-CPU stack of the layout's km_max_nest slots; unmap in reverse
+ * order.  The unmap clears the PTE and flushes it, as x86 does.
  * Context: never sleeps.
  */
 HM_API hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page);
@@ -190,9 +212,18 @@ struct hm_layout {
 	unsigned fix_kmap_begin;	/* FIX_KMAP_BEGIN */
 	unsigned fix_kmap_end;		/* FIX_KMAP_END */
 	unsigned pmd_shift;		/* 21 with PAE, 22 without */
+	hm_vaddr_t vmalloc_start;	/* VMALLOC_START */
+	/* Temporary maps: slots per CPU (KM_TYPE_NR / KM_MAX_IDX), the
+	 * index of a CPU's first map and the step between nested ones (1
+	 * and 2 under 6.x's DEBUG_KMAP_LOCAL guard slots and 2.6.x's
+	 * fences), and how many maps nest.  The nth map on @cpu is at
+	 * __fix_to_virt(fix_kmap_begin + km_first_idx + n * km_step +
+	 * km_slots * cpu). */
+	unsigned km_slots, km_first_idx, km_step, km_max_nest;
 };
 HM_API const struct hm_layout *hm_layout(const struct hm_ctx *ctx);
-/* PKMAP_ADDR(nr) and __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR*cpu) */
+/* PKMAP_ADDR(nr), and the address of the @type-th slot of @cpu's stack
+ * (or km_type @type): see struct hm_layout's km_* fields. */
 HM_API hm_vaddr_t hm_pkmap_addr(const struct hm_ctx *ctx, unsigned nr);
 HM_API hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
 				    unsigned type);
