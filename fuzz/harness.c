@@ -152,7 +152,8 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		fprintf(stderr, "harness: out of memory\n");
 		abort();
 	}
-	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false });
+	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false,
+						  HM_KERNEL_DEFAULT });
 	h->mode = mode;
 	h->lives.v = h->live;
 	h->lives.max = HM_SEQ_MAX_OPS;
@@ -165,7 +166,7 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		machine(h, &c);
 	}
 	/* four buckets' worth of highmem pages, to make long chains */
-	for (uint32_t pfn = MODEL_MAX_LOW_PFN; n < PA_POOL; pfn++)
+	for (uint32_t pfn = MODEL_HIGHMEM_ALWAYS; n < PA_POOL; pfn++)
 		if (pa_bucket(pfn) % 32 == 5)
 			h->pa_pool[n++] = pfn;
 	return h;
@@ -220,7 +221,7 @@ static void live_add(struct hm_harness *h, uint32_t pfn, uint32_t vaddr,
 		     enum hm_live_kind kind, unsigned type)
 {
 	hm_live_add(&h->lives, pfn, vaddr, kind, this_cpu(h), type,
-		    model_highmem(pfn));
+		    model_highmem(h->m, pfn));
 }
 
 /* ---- Remembered data ------------------------------------------------------- */
@@ -410,7 +411,7 @@ static void after_pkmap_op(struct hm_harness *h, uint32_t pfn)
 
 	check_flushes(h);
 	check_page(h, pfn);
-	if (model_highmem(pfn) && v)
+	if (model_highmem(h->m, pfn) && v)
 		check_entry(h, (v - h->m->pkmap_base) >> 12);
 }
 
@@ -520,13 +521,11 @@ static void op_flush_unused(struct hm_harness *h, struct hm_step *st)
 /* After a temporary map or unmap: the CPU's counts and the slot's PTE. */
 static void after_temp_op(struct hm_harness *h, uint32_t vaddr)
 {
-	check_cpu(h);
-	if (model_in_window(h->m, vaddr & ~0xFFFu)) {
-		unsigned idx = (model_slot_addr(0, 0) - (vaddr & ~0xFFFu)) >> 12;
+	unsigned cpu, n;
 
-		if (idx / 20 == h->m->cpu)
-			check_slot(h, idx % 20);
-	}
+	check_cpu(h);
+	if (model_slot_of(h->m, vaddr & ~0xFFFu, &cpu, &n) && cpu == h->m->cpu)
+		check_slot(h, n);
 }
 
 static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
@@ -554,7 +553,7 @@ static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	} else {
 		expect_value(h, got, 0);
 	}
-	after_temp_op(h, got ? got : model_slot_addr(h->m->cpu,
+	after_temp_op(h, got ? got : model_slot_addr(h->m, h->m->cpu,
 					h->m->c[h->m->cpu].depth));
 }
 
@@ -565,13 +564,24 @@ static uint32_t bogus_vaddr(const struct hm_harness *h, uint32_t n)
 	case 0:
 		return h->m->pkmap_base;			/* PKMAP */
 	case 1:
-		return model_slot_addr(h->m->cpu,
-				       (unsigned)h->m->c[h->m->cpu].depth % 20);
+		return model_slot_addr(h->m, h->m->cpu,
+				       (unsigned)h->m->c[h->m->cpu].depth %
+				       h->m->l.nest);
 	case 2:
 		return 0x1000;					/* user */
 	default:
-		return model_slot_addr((h->m->cpu + 1) % h->m->cfg.nr_cpus, 0);
+		return model_slot_addr(h->m, (h->m->cpu + 1) % h->m->cfg.nr_cpus,
+				       0);
 	}
+}
+
+/* The slot km_type @type has on this CPU (slot 0 if the kernel has no
+ * such type). */
+static uint32_t typed_vaddr(const struct hm_harness *h, unsigned type)
+{
+	int slot = model_type_slot(h->m, type % MODEL_TYPES);
+
+	return model_slot_addr(h->m, h->m->cpu, slot < 0 ? 0 : (unsigned)slot);
 }
 
 static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
@@ -597,7 +607,7 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 		return;
 	}
 	vaddr = l ? l->vaddr : kind == HM_LIVE_TYPED ?
-		model_slot_addr(h->m->cpu, type % 20) : bogus_vaddr(h, arg);
+		typed_vaddr(h, type) : bogus_vaddr(h, arg);
 
 	why = kind == HM_LIVE_ATOMIC ? model_check_kunmap_atomic(h->m, vaddr) :
 	      kind == HM_LIVE_LOCAL ? model_check_kunmap_local(h->m, vaddr) :
@@ -659,7 +669,7 @@ static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 		if (h->live[i].pfn == l->pfn &&
 		    hm_live_usable(&h->live[i], this_cpu(h)))
 			check_mapping(h, h->live[i].vaddr, l->pfn);
-	if (!model_highmem(l->pfn))
+	if (!model_highmem(h->m, l->pfn))
 		check_mapping(h, model_direct(l->pfn), l->pfn);
 }
 
