@@ -76,10 +76,39 @@ enum hm_kernel {
 	HM_KERNEL_6_1,		/* linux-6.1, as Debian 12's 686-pae */
 	HM_KERNEL_NR
 };
-/* "linux-4.7" and so on; HM_KERNEL_DEFAULT names the default's profile. */
-HM_API const char *hm_kernel_name(enum hm_kernel k);
-/* The kernel called @name ("default" too), or HM_KERNEL_NR. */
-HM_API enum hm_kernel hm_kernel_by_name(const char *name);
+/* "linux-4.7" and so on (the --kernel and "config kernel" names);
+ * HM_KERNEL_DEFAULT names the default's profile. */
+static inline const char *hm_kernel_name(enum hm_kernel k)
+{
+	switch (k) {
+	case HM_KERNEL_2_6_24:	return "linux-2.6.24";
+	case HM_KERNEL_DEFAULT:
+	case HM_KERNEL_4_7:	return "linux-4.7";
+	case HM_KERNEL_6_1:	return "linux-6.1";
+	default:		return "?";
+	}
+}
+
+/* The kernel called @name, or HM_KERNEL_NR.  "linux-4.7" and "default"
+ * give HM_KERNEL_DEFAULT, so a configuration has one way to say it. */
+static inline enum hm_kernel hm_kernel_by_name(const char *name)
+{
+	for (unsigned k = 0; name && k < HM_KERNEL_NR; k++) {
+		const char *a = hm_kernel_name((enum hm_kernel)k), *b = name;
+
+		while (*a && *a == *b) {
+			a++;
+			b++;
+		}
+		if (*a == *b)
+			return (enum hm_kernel)k;
+	}
+	if (name && name[0] == 'd' && name[1] == 'e' && name[2] == 'f' &&
+	    name[3] == 'a' && name[4] == 'u' && name[5] == 'l' &&
+	    name[6] == 't' && !name[7])
+		return HM_KERNEL_DEFAULT;
+	return HM_KERNEL_NR;
+}
 
 struct hm_config {
 	uint64_t mem_bytes;	/* simulated physical memory; default 1 GiB */
@@ -220,6 +249,7 @@ struct hm_layout {
 	 * __fix_to_virt(fix_kmap_begin + km_first_idx + n * km_step +
 	 * km_slots * cpu). */
 	unsigned km_slots, km_first_idx, km_step, km_max_nest;
+	unsigned fix_apic_base;		/* FIX_APIC_BASE: the local APIC */
 };
 HM_API const struct hm_layout *hm_layout(const struct hm_ctx *ctx);
 /* PKMAP_ADDR(nr), and the address of the @type-th slot of @cpu's stack

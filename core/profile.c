@@ -325,23 +325,6 @@ const struct hm_kernel_profile *hm_kernel_profile_of(enum hm_kernel k)
 	return (unsigned)k < HM_KERNEL_NR ? by_id[k] : NULL;
 }
 
-const char *hm_kernel_name(enum hm_kernel k)
-{
-	const struct hm_kernel_profile *p = hm_kernel_profile_of(k);
-
-	return p ? p->name : "?";
-}
-
-enum hm_kernel hm_kernel_by_name(const char *name)
-{
-	if (name && streq(name, "default"))
-		return HM_KERNEL_DEFAULT;
-	for (unsigned k = HM_KERNEL_DEFAULT + 1; name && k < HM_KERNEL_NR; k++)
-		if (streq(by_id[k]->name, name))
-			return (enum hm_kernel)k;
-	return HM_KERNEL_NR;
-}
-
 /* ---- The arithmetic ------------------------------------------------------ */
 
 /* Pages summed over @n entries; the kmap run counts @kmap_pages and its
@@ -480,6 +463,12 @@ const char *hm_profile_layout(const struct hm_kernel_profile *p,
 	out->l.fix_kmap_end = (unsigned)(kmap_begin + slots * nr_build - 1);
 	out->l.pmd_shift = in->pae ? 21 : 22;
 	out->l.vmalloc_start = (hm_vaddr_t)vstart;
+	out->l.fix_apic_base = 0;
+	for (unsigned i = 0, idx = 0; i < p->nr_fix_permanent; i++) {
+		if (streq(p->fix_permanent[i].name, "FIX_APIC_BASE"))
+			out->l.fix_apic_base = idx;
+		idx += p->fix_permanent[i].pages;
+	}
 	out->l.km_slots = (unsigned)slots;
 	out->l.km_first_idx = in->debug ? p->km_first_idx_debug :
 					  p->km_first_idx;
