@@ -124,6 +124,11 @@ boot)
 	expect '^1 passed, 0 failed$'
 	;;
 scenarios)
+	# Every kernel profile's page tables in the guest (6.1's fixmap
+	# takes two page tables, 2.6.24 ends lowmem at 896 MiB).
+	for k in linux-2.6.24 linux-6.1; do
+		run 0 --kernel $k all && expect '^13 passed, 0 failed$'
+	done
 	run 0 all && expect '^13 passed, 0 failed$'
 	if ! no_smp; then
 		# Counts that follow from the scenarios, never timings.
@@ -232,6 +237,14 @@ input)
 	run 1 "$dir" && expect '^1 passed, 3 failed$'
 	run 1 no_such_scenario_or_file &&
 		expect '^FAIL no_such_scenario_or_file: not a scenario'
+	# A sequence runs on its kernel's page tables or not at all.
+	mkdir -p "$dir/k"
+	printf 'config cpus 1 kernel linux-6.1\nkmap_local_page 0x38005\nwrite 0 7\nread 0\nkunmap_local 0\n' >"$dir/k/six.txt"
+	run 0 "$dir/k/six.txt" &&
+		expect '^SKIP .*six.txt: a linux-6.1 sequence in a VM of linux-4.7: run kvm_runner --kernel linux-6.1$'
+	run 0 --kernel linux-6.1 "$dir/k/six.txt" &&
+		expect '^PASS .*six.txt \(4 ops'
+	run 2 --kernel linux-5.0 all && expect 'kvm_runner: --kernel: '
 	;;
 *)
 	echo "unknown part $part"
