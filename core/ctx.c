@@ -18,6 +18,7 @@ void hm_config_default(struct hm_config *cfg)
 	cfg->tlb_entries = 1024;
 	cfg->last_pkmap = 0;
 	cfg->kernel = HM_KERNEL_DEFAULT;
+	cfg->report = HM_REPORT_STRICT;
 }
 
 /* Every CPU's stack of slots, for as many CPUs as a context can have

@@ -350,6 +350,15 @@ void hm_kunmap_high(struct hm_ctx *ctx, struct page *page)
 static __attribute__((noinline, cold)) bool
 might_sleep_bug(struct hm_ctx *ctx, const char *what, const struct page *page)
 {
+	/* The kernel's might_sleep() only reports ("sleeping function
+	 * called from invalid context") and goes on. */
+	if (kernel_mode(ctx)) {
+		WARN_MSG(ctx, "sleeping function called from invalid context: "
+			 "%s of pfn %#llx with preempt_count %d", what,
+			 (unsigned long long)page_to_pfn(ctx, page),
+			 this_cpu(ctx)->preempt_count);
+		return false;
+	}
 	BUG_MSG(ctx, "%s of pfn %#llx may sleep but preempt_count is %d "
 		"(inside kmap_atomic?)", what,
 		(unsigned long long)page_to_pfn(ctx, page),

@@ -129,6 +129,14 @@ struct hm_config {
 	 * lowmem ends (MAXMEM), slots per CPU and what the unmap does.
 	 * Default (0): linux-4.7. */
 	enum hm_kernel kernel;
+	/* What a misuse does.  HM_REPORT_STRICT (default): a BUG with what
+	 * and where, and the call backs out.  HM_REPORT_KERNEL: where the
+	 * kernel only warns, a WARN (struct hm_bug.warn) and the call does
+	 * what that kernel does: kmap() with preemption off goes on
+	 * (might_sleep); an out-of-order kunmap_atomic / kunmap_local clears
+	 * the top slot's PTE, flushes the address passed and pops, leaving
+	 * the top slot in this CPU's TLB.  Everything else stays a BUG. */
+	enum hm_report { HM_REPORT_STRICT, HM_REPORT_KERNEL } report;
 };
 
 /* Fills *cfg with the defaults listed above. */
@@ -343,13 +351,17 @@ struct hm_bug {
 	const char *func;	/* the core function that found the misuse */
 	unsigned cpu;
 	const char *msg;	/* what went wrong, one line */
+	/* A WARN of HM_REPORT_KERNEL: the call goes on, as the kernel's
+	 * does after WARN_ON or might_sleep's report. */
+	bool warn;
 };
 /* The handler may return: the failing call then returns 0 or does nothing,
  * leaving the state as it was before the call where it can. */
 typedef void (*hm_bug_fn)(void *arg, const struct hm_bug *bug);
 HM_API void hm_set_bug_handler(struct hm_ctx *ctx, hm_bug_fn fn, void *arg);
 /* The default: prints "kernel BUG at FILE:LINE in FUNC() on cpu N: MSG"
- * to stderr and aborts. */
+ * to stderr and aborts; a WARN ("WARNING: at FILE:LINE ...") is printed
+ * and returns. */
 HM_API void hm_bug_default(void *arg, const struct hm_bug *bug);
 
 /* ---- The simulated machine: memory through the MMU and TLB -------------- */

@@ -307,6 +307,18 @@ void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,
 
 #define BUG_MSG(ctx, ...) \
 	hm_bug_report(ctx, __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* WARN() of HM_REPORT_KERNEL: reported with what and where, then the
+ * caller goes on as the kernel would. */
+void hm_warn_report(struct hm_ctx *ctx, const char *file, unsigned line,
+		    const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6), cold));
+#define WARN_MSG(ctx, ...) \
+	hm_warn_report(ctx, __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* Does @ctx do what the kernel does where it only warns? */
+static inline bool kernel_mode(const struct hm_ctx *ctx)
+{
+	return ctx->cfg.report == HM_REPORT_KERNEL;
+}
 /* Evaluates to @cond; reports when it holds.  The caller then backs out,
  * since a test's handler returns where the kernel's BUG() would not. */
 #define BUG_ON_MSG(ctx, cond, ...) \

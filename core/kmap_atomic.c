@@ -286,6 +286,41 @@ static inline bool lowmem_atomic_unmap(struct hm_ctx *ctx,
 	return true;
 }
 
+/*
+ * HM_REPORT_KERNEL: an unmap of @vaddr, a temporary-map address, that is
+ * not the top of the stack, done as x86 does it (4.7's __kunmap_atomic,
+ * 6.1's kunmap_local_indexed): the PTE of the *top* slot is cleared, the
+ * TLB entry of *@vaddr* is flushed, the index popped.  So the top slot's
+ * translation stays in this CPU's TLB, and the slot at @vaddr stays mapped:
+ * the next map of the top slot finds its PTE empty and may be served the
+ * old frame through the TLB.  WARN_ON_ONCE in 6.1, and in 4.x under
+ * DEBUG_HIGHMEM only (here every time rather than once per boot).  False,
+ * for the caller to report as strict mode does, when the top is not a map
+ * of @kind.
+ */
+static __attribute__((noinline, cold)) bool
+kernel_unmap_out_of_order(struct hm_ctx *ctx, struct hm_percpu *c,
+			  hm_vaddr_t vaddr, enum kmap_slot_kind kind,
+			  const char *what)
+{
+	struct kmap_slot *top = c->kmap_top;
+
+	if (!kernel_mode(ctx) || top->kind != kind)
+		return false;
+	if (ctx->profile->kmap_scheme == HM_KMAP_LOCAL || ctx->cfg.debug_highmem)
+		WARN_MSG(ctx, "%s(%#x) out of order on cpu %u: the last map is "
+			 "slot %d at %#x; clearing that slot's PTE and flushing "
+			 "%#x", what, vaddr, cpu_of(ctx, c), slot_type(c, top),
+			 top->vaddr, vaddr);
+	c->stats.pte_writes++;
+	hm_arch_set_pte(ctx, top->vaddr, top->ptep, 0);
+	c->stats.tlb_flush_one++;
+	hm_arch_flush_tlb_one(ctx, vaddr);
+	c->kmap_top = top - 1;
+	top->kind = KMAP_SLOT_FREE;
+	return true;
+}
+
 /* ---- The slow paths, out of line ----------------------------------------- */
 
 static const char *const map_name[] = {
@@ -355,8 +390,11 @@ kunmap_atomic_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 	if (slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC)) {
 		slot_pop(ctx, c, CLEAR_ON_UNMAP);
 	} else if (unlikely(in_kmap_window(ctx, vaddr))) {
-		slot_pop_bug(ctx, c, vaddr, "kunmap_atomic");
-		return;
+		if (!kernel_unmap_out_of_order(ctx, c, vaddr, KMAP_SLOT_ATOMIC,
+					       "kunmap_atomic")) {
+			slot_pop_bug(ctx, c, vaddr, "kunmap_atomic");
+			return;
+		}
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
 		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic");
 		return;
@@ -372,11 +410,15 @@ kunmap_atomic_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 static __attribute__((noinline)) void
 kunmap_local_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
-	const struct hm_percpu *c = this_cpu(ctx);
+	struct hm_percpu *c = this_cpu(ctx);
 
-	if (unlikely(in_kmap_window(ctx, vaddr)))
-		slot_pop_bug(ctx, c, vaddr, "kunmap_local");
-	else if (unlikely(!lowmem_vaddr(ctx, vaddr)))
+	if (unlikely(in_kmap_window(ctx, vaddr))) {
+		if (kernel_unmap_out_of_order(ctx, c, vaddr, KMAP_SLOT_LOCAL,
+					      "kunmap_local"))
+			c->migrate_disabled--;	/* migrate_enable() */
+		else
+			slot_pop_bug(ctx, c, vaddr, "kunmap_local");
+	} else if (unlikely(!lowmem_vaddr(ctx, vaddr)))
 		bad_vaddr_bug(ctx, vaddr, "kunmap_local");
 }
 

@@ -410,6 +410,140 @@ static void linux_6_1_slots(void **state)
 	hm_destroy(ctx);
 }
 
+/* ---- HM_REPORT_KERNEL: what the kernel does instead of a BUG ----------- */
+
+/*
+ * linux-4.7's __kunmap_atomic(vaddr) of an address that is not the top
+ * slot: kpte_clear_flush(kmap_pte - idx_of_top, vaddr) clears the top
+ * slot's PTE but flushes @vaddr, and pops.  The top slot's translation
+ * stays in this CPU's TLB, so the next kmap_atomic, which finds the PTE
+ * empty and sets a new one without a flush, reads and writes the *old*
+ * page: the corruption.  Without DEBUG_HIGHMEM nothing is reported; with
+ * it, a WARN.
+ */
+static void kernel_mode_out_of_order_unmap(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	struct page *a, *b, *c;
+	hm_vaddr_t va, vb, vc;
+	uint32_t v;
+
+	(void)state;
+	for (int debug = 0; debug < 2; debug++) {
+		hm_config_default(&cfg);
+		cfg.report = HM_REPORT_KERNEL;
+		cfg.debug_highmem = debug;
+		ctx = test_ctx(&cfg, &log);
+		memset(&log, 0, sizeof(log));
+		a = high_page(ctx, 50);
+		b = high_page(ctx, 51);
+		c = high_page(ctx, 52);
+		fill_frame(ctx, a, 0xA0A0A0A0);
+		fill_frame(ctx, b, 0xB0B0B0B0);
+		fill_frame(ctx, c, 0xC0C0C0C0);
+
+		va = hm_kmap_atomic(ctx, a);
+		vb = hm_kmap_atomic(ctx, b);
+		assert_int_equal(read32(ctx, vb), 0xB0B0B0B0); /* in the TLB */
+		hm_kunmap_atomic(ctx, va);		/* out of order */
+		assert_int_equal(log.count, debug);
+		assert_int_equal(log.warns, debug);
+		if (debug)
+			assert_non_null(strstr(log.msg, "out of order"));
+		/* The top (b's) slot's PTE is cleared, a's is left, one pop. */
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1), 0);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
+				 frame_of(ctx, a) | PTE_FLAGS_PAE);
+		assert_cpu_state(ctx, 0, 1, 1, 0, 1);
+		assert_int_equal(read32(ctx, va), 0xA0A0A0A0);
+
+		/* c's map gets b's old slot; the TLB still says b. */
+		vc = hm_kmap_atomic(ctx, c);
+		assert_int_equal(vc, vb);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1),
+				 frame_of(ctx, c) | PTE_FLAGS_PAE);
+		assert_int_equal(read32(ctx, vc), 0xB0B0B0B0);	/* not c's */
+		write32(ctx, vc, 0x0BAD0BAD);
+		assert_int_equal(hm_sim_phys_read(ctx, frame_of(ctx, b), &v, 4),
+				 HM_OK);
+		assert_int_equal(v, 0x0BAD0BAD);	/* b's page corrupted */
+		hm_kunmap_atomic(ctx, vc);
+		hm_kunmap_atomic(ctx, va);
+		assert_cpu_state(ctx, 0, 0, 0, 0, 0);
+		assert_int_equal(log.count, debug);
+		hm_destroy(ctx);
+	}
+}
+
+/* linux-6.1's kunmap_local_indexed: the same, with a WARN_ON_ONCE in every
+ * build. */
+static void kernel_mode_6_1_local_out_of_order(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	hm_vaddr_t va, vb;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.report = HM_REPORT_KERNEL;
+	cfg.kernel = HM_KERNEL_6_1;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	va = hm_kmap_local_page(ctx, high_page(ctx, 70));
+	vb = hm_kmap_local_page(ctx, high_page(ctx, 71));
+	assert_int_equal(va, 0xfffbb000u);	/* FIX_KMAP_BEGIN 68 */
+	assert_int_equal(vb, 0xfffba000u);
+	hm_kunmap_local(ctx, va);
+	assert_int_equal(log.warns, 1);
+	assert_int_equal(log.count, 1);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1), 0);
+	assert_int_not_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
+	assert_cpu_state(ctx, 0, 0, 0, 1, 1);
+	hm_kunmap_local(ctx, va);		/* now the top */
+	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
+	assert_int_equal(log.count, 1);
+	hm_destroy(ctx);
+}
+
+/* might_sleep() in kmap() with preemption off only reports: in kernel mode
+ * a WARN and the map is made; strict mode's BUG is the default. */
+static void kernel_mode_kmap_in_atomic(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	hm_vaddr_t va, vk;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.report = HM_REPORT_KERNEL;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	va = hm_kmap_atomic(ctx, high_page(ctx, 60));
+	vk = hm_kmap(ctx, high_page(ctx, 61));
+	assert_int_equal(vk, 0xffc01000u);	/* PKMAP entry 1 */
+	assert_int_equal(log.count, 1);
+	assert_int_equal(log.warns, 1);
+	assert_non_null(strstr(log.msg, "sleeping function called from "
+				       "invalid context"));
+	hm_kunmap(ctx, high_page(ctx, 61));
+	hm_kunmap_atomic(ctx, va);
+	hm_destroy(ctx);
+
+	cfg.report = HM_REPORT_STRICT;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	va = hm_kmap_atomic(ctx, high_page(ctx, 60));
+	assert_int_equal(hm_kmap(ctx, high_page(ctx, 61)), 0);
+	assert_int_equal(log.count, 1);
+	assert_int_equal(log.warns, 0);
+	hm_kunmap_atomic(ctx, va);
+	hm_destroy(ctx);
+}
+
 static void debug_unmap_clears(void **state)
 {
 	struct hm_config cfg;
@@ -823,6 +957,9 @@ int main(void)
 		cmocka_unit_test(unmap_clears_and_flushes),
 		cmocka_unit_test(debug_km_fence_widens_the_window),
 		cmocka_unit_test(linux_6_1_slots),
+		cmocka_unit_test(kernel_mode_out_of_order_unmap),
+		cmocka_unit_test(kernel_mode_kmap_in_atomic),
+		cmocka_unit_test(kernel_mode_6_1_local_out_of_order),
 		cmocka_unit_test(debug_unmap_clears),
 		cmocka_unit_test(debug_map_of_dirty_slot),
 		cmocka_unit_test(typed_form),

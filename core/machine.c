@@ -125,8 +125,10 @@ void hm_set_cpu(struct hm_ctx *ctx, unsigned cpu)
 void hm_bug_default(void *arg, const struct hm_bug *bug)
 {
 	(void)arg;
-	fprintf(stderr, "kernel BUG at %s:%u in %s() on cpu %u: %s\n",
-		bug->file, bug->line, bug->func, bug->cpu, bug->msg);
+	fprintf(stderr, "%s at %s:%u in %s() on cpu %u: %s\n",
+		bug->warn ? "WARNING:" : "kernel BUG", bug->file, bug->line,
+		bug->func, bug->cpu, bug->msg);
 	fflush(stderr);
-	abort();
+	if (!bug->warn)
+		abort();
 }

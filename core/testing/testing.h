@@ -17,7 +17,8 @@
 
 /* Records every BUG() report instead of aborting. */
 struct bug_log {
-	int count;
+	int count;		/* BUGs and WARNs */
+	int warns;		/* of which WARNs (HM_REPORT_KERNEL) */
 	char func[64];		/* of the last report */
 	char msg[256];
 	char file[64];
