@@ -82,10 +82,8 @@ static hm_paddr_t translate(struct hm_ctx *ctx, hm_vaddr_t vaddr, bool *hit)
 /* What a 1 GiB machine of linux-2.6.24 looks like with either page-table
  * format: its MAXMEM is the classic 896 MiB (-PAGE_OFFSET -
  * __VMALLOC_RESERVE, include/asm-x86/page_32.h), a whole number of large
- * pages.  (4.7 and 6.1 end lowmem inside a large page, at 0x37bfe and
- * 0x36ffe; the simulator maps the direct map in whole large pages, so
- * their last 8 KiB of it stay mapped: core/README.md lists that
- * difference.) */
+ * pages.  (4.7 and 6.1 end lowmem inside one: see
+ * direct_map_ends_inside_a_large_page.) */
 static void check_direct_map(struct hm_ctx *ctx)
 {
 	static const hm_paddr_t pas[] = {
@@ -145,6 +143,38 @@ static void direct_map_pae(void **state)
 	assert_int_equal(l->last_pkmap, 512);
 	assert_int_equal(l->pmd_shift, 21);
 	check_direct_map(ctx);
+	hm_destroy(ctx);
+}
+
+/* linux-4.7 ends lowmem at 0x37bfe, inside a 2 MiB page: the last PMD of
+ * the direct map is in 4 KiB pages, so it ends exactly at high_memory
+ * (0xf7bfe000), as kernel_physical_mapping_init() leaves it; 6.1 the same
+ * at 0x36ffe. */
+static void direct_map_ends_inside_a_large_page(void **state)
+{
+	struct hm_config cfg;
+	struct hm_ctx *ctx;
+
+	(void)state;
+	ctx = test_ctx(NULL, NULL);
+	assert_int_equal(hm_layout(ctx)->high_memory, 0xF7BFE000u);
+	assert_int_equal(walk(ctx, 0xF79FFFFFu), 0x379FFFFFu);	/* large */
+	assert_int_equal(walk(ctx, 0xF7A00000u), 0x37A00000u);	/* 4 KiB */
+	assert_int_equal(walk(ctx, 0xF7BFDFFCu), 0x37BFDFFCu);
+	assert_walk_faults(ctx, 0xF7BFE000u);
+	assert_walk_faults(ctx, 0xF7BFF000u);
+	write32(ctx, 0xF7BFDFFCu, 0x47474747);
+	assert_int_equal(phys32(ctx, 0x37BFDFFCu), 0x47474747);
+	hm_destroy(ctx);
+
+	hm_config_default(&cfg);
+	cfg.kernel = HM_KERNEL_6_1;
+	cfg.pae = false;
+	ctx = test_ctx(&cfg, NULL);
+	/* 2-level: 4 MiB PMDs, lowmem to 0x36bfe */
+	assert_int_equal(hm_layout(ctx)->high_memory, 0xF6BFE000u);
+	assert_int_equal(walk(ctx, 0xF6BFD000u), 0x36BFD000u);
+	assert_walk_faults(ctx, 0xF6BFE000u);
 	hm_destroy(ctx);
 }
 
@@ -764,6 +794,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(direct_map_pae),
+		cmocka_unit_test(direct_map_ends_inside_a_large_page),
 		cmocka_unit_test(direct_map_small_machine),
 		cmocka_unit_test(non_pae),
 		cmocka_unit_test(non_pae_4gib),

@@ -19,9 +19,10 @@
 
 /* The most page tables the fixmap takes (6.1 under DEBUG_KMAP_LOCAL: 3),
  * and the most pages the builder needs: PDPT, the page directory of the
- * top GiB, the PKMAP table and the fixmap's (without PAE one fewer). */
+ * top GiB, the 4 KiB table of lowmem's last PMD when lowmem ends inside
+ * one, the PKMAP table and the fixmap's (without PAE one fewer). */
 #define HM_X86_FIXMAP_PT_MAX	3
-#define HM_X86_TABLE_PAGES	(3 + HM_X86_FIXMAP_PT_MAX)
+#define HM_X86_TABLE_PAGES	(4 + HM_X86_FIXMAP_PT_MAX)
 
 struct hm_x86_tables {
 	hm_paddr_t cr3;			/* the PDPT (PAE) or page directory */
@@ -45,10 +46,11 @@ unsigned hm_x86_table_pages(const struct hm_layout *l, bool pae);
  * @mem: hm_x86_table_pages() pages, page-aligned, seen by the caller
  * @mem_pa: the physical address of @mem
  *
- * Zeroes @mem first.  The direct map covers [0, high_memory - PAGE_OFFSET)
- * rounded up to a large page.  Returns false if the layout cannot be
- * expressed (PKMAP and fixmap in one PMD, a fixmap of more than
- * HM_X86_FIXMAP_PT_MAX tables, or the direct map reaching them).
+ * Zeroes @mem first.  The direct map covers [0, high_memory - PAGE_OFFSET):
+ * large pages, and 4 KiB ones for a last partial PMD.  Returns false if
+ * the layout cannot be expressed (PKMAP and fixmap in one PMD, a fixmap of
+ * more than HM_X86_FIXMAP_PT_MAX tables, or the direct map reaching
+ * them).
  */
 bool hm_x86_build_tables(const struct hm_layout *l, bool pae, void *mem,
 			 hm_paddr_t mem_pa, struct hm_x86_tables *out);
