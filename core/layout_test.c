@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "core/arch.h"		/* hm_ctx_reconfigure */
 #include "core/testing/testing.h"
 
 static struct hm_ctx *make(bool pae, unsigned cpus, uint64_t mem)
@@ -183,6 +184,49 @@ static void pae_frames_above_4g(void **state)
 	hm_destroy(ctx);
 }
 
+/* hm_ctx_reconfigure() (core/arch.h), what the guest does between
+ * sequences on tables already built: fewer CPUs and the debug option keep
+ * linux-4.7's PKMAP_BASE and lowmem (up to 4 CPUs), so they are taken;
+ * another kernel, or a layout that moves PKMAP_BASE, is refused and the
+ * context left as it was. */
+static void reconfigure_on_the_same_tables(void **state)
+{
+	struct hm_config cfg;
+	struct hm_ctx *ctx;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.nr_cpus = 4;
+	ctx = test_ctx(&cfg, NULL);
+	hm_reset(ctx);
+	cfg.nr_cpus = 2;
+	cfg.debug_highmem = true;
+	assert_null(hm_ctx_reconfigure(ctx, &cfg));
+	assert_int_equal(hm_layout(ctx)->km_slots, 41);
+	assert_int_equal(hm_layout(ctx)->fix_kmap_end, 69 + 2 * 41 - 1);
+	/* cpu 1's first slot: 0xfffff000 - ((69 + 41) << 12) */
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 1, 0), 0xFFF91000u);
+	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 1)), 0xFFFBA000u);
+	hm_kunmap_atomic(ctx, 0xFFFBA000u);
+
+	hm_reset(ctx);
+	cfg.kernel = HM_KERNEL_6_1;
+	assert_non_null(hm_ctx_reconfigure(ctx, &cfg));
+	assert_int_equal(hm_config(ctx)->kernel, HM_KERNEL_DEFAULT);
+	assert_int_equal(hm_layout(ctx)->km_slots, 41);
+	hm_destroy(ctx);
+
+	/* 6.1: DEBUG_KMAP_LOCAL's 33 slots x 32 move PKMAP_BASE 2 MiB down */
+	hm_config_default(&cfg);
+	cfg.kernel = HM_KERNEL_6_1;
+	ctx = test_ctx(&cfg, NULL);
+	hm_reset(ctx);
+	cfg.debug_highmem = true;
+	assert_non_null(strstr(hm_ctx_reconfigure(ctx, &cfg), "PKMAP_BASE"));
+	assert_int_equal(hm_layout(ctx)->pkmap_base, 0xFF000000u);
+	hm_destroy(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +237,7 @@ int main(void)
 		cmocka_unit_test(small_memory_has_no_highmem),
 		cmocka_unit_test(highmem_boundary),
 		cmocka_unit_test(pae_frames_above_4g),
+		cmocka_unit_test(reconfigure_on_the_same_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
