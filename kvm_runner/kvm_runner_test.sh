@@ -144,6 +144,7 @@ corpus)
 	for k in linux-4.7 linux-2.6.24 linux-6.1; do
 		run 0 --kernel $k "$@" &&
 			expect '^[0-9]+ passed, 0 failed' || continue
+		echo "$k: $(grep -E '^[0-9]+ passed' "$out")"
 		# Each sequence of N > 1 CPUs ran on N vCPUs (where KVM
 		# makes SMP guests) and says so.
 		no_smp || for f in "$@"; do
