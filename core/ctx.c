@@ -112,6 +112,7 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 				 sizeof(struct page);
 	ctx->highmem_pte = pfn_pte(ctx->max_low_pfn, ctx->kmap_prot);
 	hm_core_kmap_init(ctx);
+	hm_tasks_init(ctx);
 	hm_stats_reset(ctx);
 }
 
@@ -164,6 +165,7 @@ void hm_core_reset(struct hm_ctx *ctx)
 	/* One flush of everything from PKMAP_BASE up: a whole-TLB flush on
 	 * every CPU, since the range is above the single-page ceiling. */
 	hm_arch_flush_tlb_kernel_range(ctx, PKMAP_BASE(l), l->fixaddr_top);
+	hm_tasks_init(ctx);
 	stats_reset(ctx, ctx->cfg.nr_cpus);
 }
 

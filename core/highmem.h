@@ -234,6 +234,27 @@ HM_API void hm_kunmap_local(struct hm_ctx *ctx, hm_vaddr_t vaddr);
 /* Run the calling thread on simulated CPU @cpu from now on.  BUG when the
  * thread leaves a CPU with preemption or migration disabled. */
 HM_API void hm_set_cpu(struct hm_ctx *ctx, unsigned cpu);
+
+/* ---- Tasks (6.x's per-task kmap_local) ---------------------------------- */
+
+#define HM_MAX_TASKS	16	/* task t starts as the current task of cpu t */
+
+/**
+ * hm_switch_task - schedule task @next in on this CPU
+ *
+ * What 6.x's __kmap_local_sched_out/_in do at a context switch: the
+ * outgoing task's temporary maps (kmap_local_page, and kmap_atomic, which
+ * is the same path there) have their PTEs saved in the task and cleared,
+ * each TLB entry flushed; the incoming task's saved PTEs are set again in
+ * the same slots, with its index and migrate_disable count.  BUG when
+ * preemption is off (scheduling while atomic), when @next runs on another
+ * CPU or holds maps of another CPU (migration is off while it does), and,
+ * outside linux-6.1, when the outgoing task holds maps (only 6.x saves
+ * them).
+ */
+HM_API void hm_switch_task(struct hm_ctx *ctx, unsigned next);
+/* The task running on @cpu. */
+HM_API unsigned hm_current_task(const struct hm_ctx *ctx, unsigned cpu);
 HM_API unsigned hm_smp_processor_id(struct hm_ctx *ctx);
 
 /* ---- Introspection, for tests, fuzzers and benchmarks ------------------ */

@@ -120,6 +120,17 @@ static inline int kmap_atomic_idx(const struct hm_percpu *c)
 	return (int)(c->kmap_top - c->slots);
 }
 
+/* A task's kmap_ctrl (6.x): the temporary maps it holds while it is not
+ * running, saved at the switch that took it off its CPU. */
+struct hm_task {
+	int depth;			/* maps held: kmap_local_idx */
+	int migrate_disabled;
+	int cpu;			/* their CPU; -1: none held */
+	bool running;			/* current on some CPU */
+	pte_t pteval[HM_KM_SLOTS_MAX];	/* kmap_ctrl.pteval */
+	uint8_t kind[HM_KM_SLOTS_MAX];	/* enum kmap_slot_kind */
+};
+
 struct hm_ctx {
 	/* First, so the fast paths reach a CPU's state at ctx + cpu * size. */
 	struct hm_percpu cpu[HM_MAX_CPUS];
@@ -177,6 +188,12 @@ struct hm_ctx {
 	hm_bug_fn bug_fn;		/* NULL: the arch's default */
 	void *bug_arg;
 	void *arch;			/* the backend's own state */
+
+	/* Tasks, and the one each CPU runs (switched by hm_switch_task);
+	 * under the CPU's own control, as its slots are.  Last: the fast
+	 * paths never look. */
+	struct hm_task tasks[HM_MAX_TASKS];
+	unsigned current_task[HM_MAX_CPUS];
 };
 
 /*
@@ -196,6 +213,8 @@ void hm_core_reset(struct hm_ctx *ctx);
 /* The temporary-map slots and per-CPU state for the layout, as at boot
  * (after hm_core_reset(), when the layout changed). */
 void hm_core_kmap_init(struct hm_ctx *ctx);
+/* Task t on CPU t (of cfg's CPUs), none holding a map (tasks.c). */
+void hm_tasks_init(struct hm_ctx *ctx);
 /* May a task leave CPU @from for @to?  Reports the BUG and says no when
  * @to does not exist or @from has preemption or migration off.  For CPU
  * switching: hm_set_cpu (core/machine.c), the guest's. */

@@ -544,6 +544,108 @@ static void kernel_mode_kmap_in_atomic(void **state)
 	hm_destroy(ctx);
 }
 
+/* ---- 6.1's per-task kmap_local ------------------------------------------- */
+
+/*
+ * mm/highmem.c (6.1): a task's kmap_local maps live in current->kmap_ctrl;
+ * __kmap_local_sched_out clears each PTE (and flushes it), sched_in sets
+ * them back.  Task 0 maps a at slot 0 and is switched out; task 1 gets the
+ * same slot for b; back on task 0, slot 0 is a's again.
+ */
+static void linux_6_1_tasks_save_and_restore(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	struct page *a, *b;
+	hm_vaddr_t va, vb;
+	uint32_t v;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.kernel = HM_KERNEL_6_1;
+	cfg.nr_cpus = 2;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	a = high_page(ctx, 80);
+	b = high_page(ctx, 81);
+	fill_frame(ctx, a, 0xAAAA6161);
+	fill_frame(ctx, b, 0xBBBB6161);
+	assert_int_equal(hm_current_task(ctx, 0), 0);
+	assert_int_equal(hm_current_task(ctx, 1), 1);
+
+	va = hm_kmap_local_page(ctx, a);
+	assert_int_equal(va, 0xfffbb000u);
+	assert_int_equal(read32(ctx, va), 0xAAAA6161);	/* in the TLB */
+	hm_stats_reset(ctx);
+	hm_switch_task(ctx, 5);			/* task 0 out, 5 in */
+	assert_int_equal(hm_current_task(ctx, 0), 5);
+	assert_int_equal(stats(ctx).pte_writes, 1);	/* cleared */
+	assert_int_equal(stats(ctx).tlb_flush_one, 1);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
+	assert_int_equal(hm_sim_read(ctx, va, &v, 4), HM_FAULT);
+	assert_cpu_state(ctx, 0, 0, 0, 0, 0);	/* task 5's: nothing */
+
+	vb = hm_kmap_local_page(ctx, b);	/* task 5's own index 0 */
+	assert_int_equal(vb, va);
+	assert_int_equal(read32(ctx, vb), 0xBBBB6161);
+
+	/* Task 0 holds a map of cpu 0: it may not run on cpu 1. */
+	hm_set_cpu(ctx, 1);
+	assert_int_equal(log.count, 1);		/* task 5 pins cpu 0 */
+	hm_kunmap_local(ctx, vb);
+	hm_set_cpu(ctx, 1);
+	hm_switch_task(ctx, 0);
+	assert_one_bug(&log, 1, "switch_ok", "migration is disabled");
+	assert_int_equal(hm_current_task(ctx, 1), 1);
+	hm_set_cpu(ctx, 0);
+
+	/* Back on cpu 0: a's PTE is set again, in its slot, index 1. */
+	hm_stats_reset(ctx);
+	hm_switch_task(ctx, 0);
+	assert_int_equal(hm_current_task(ctx, 0), 0);
+	assert_int_equal(stats(ctx).pte_writes, 1);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
+			 frame_of(ctx, a) | PTE_FLAGS_PAE);
+	assert_cpu_state(ctx, 0, 0, 0, 1, 1);
+	assert_int_equal(read32(ctx, va), 0xAAAA6161);	/* not b's */
+	hm_kunmap_local(ctx, va);
+	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
+
+	/* No switch inside kmap_atomic: scheduling while atomic. */
+	va = hm_kmap_atomic(ctx, a);
+	hm_switch_task(ctx, 7);
+	assert_one_bug(&log, 2, "switch_ok", "scheduling while atomic");
+	assert_int_equal(hm_current_task(ctx, 0), 0);
+	hm_kunmap_atomic(ctx, va);
+	/* Task 1 runs on cpu 1. */
+	hm_switch_task(ctx, 1);
+	assert_one_bug(&log, 3, "switch_ok", "already runs on another cpu");
+	assert_int_equal(log.count, 4);
+	hm_destroy(ctx);
+}
+
+/* Before 6.x nothing saves a task's temporary maps: switching out with
+ * one held is a BUG (4.7 has no kmap_local; its kmap_atomic disables
+ * preemption). */
+static void linux_4_7_no_switch_with_maps(void **state)
+{
+	struct bug_log log;
+	struct hm_ctx *ctx = test_ctx(NULL, &log);
+	hm_vaddr_t va;
+
+	(void)state;
+	memset(&log, 0, sizeof(log));
+	hm_switch_task(ctx, 3);			/* no maps: fine */
+	assert_int_equal(log.count, 0);
+	va = hm_kmap_local_page(ctx, high_page(ctx, 90));
+	hm_switch_task(ctx, 4);
+	assert_one_bug(&log, 0, "switch_ok", "linux-4.7 does not save them");
+	assert_int_equal(hm_current_task(ctx, 0), 3);
+	hm_kunmap_local(ctx, va);
+	hm_destroy(ctx);
+}
+
 static void debug_unmap_clears(void **state)
 {
 	struct hm_config cfg;
@@ -960,6 +1062,8 @@ int main(void)
 		cmocka_unit_test(kernel_mode_out_of_order_unmap),
 		cmocka_unit_test(kernel_mode_kmap_in_atomic),
 		cmocka_unit_test(kernel_mode_6_1_local_out_of_order),
+		cmocka_unit_test(linux_6_1_tasks_save_and_restore),
+		cmocka_unit_test(linux_4_7_no_switch_with_maps),
 		cmocka_unit_test(debug_unmap_clears),
 		cmocka_unit_test(debug_map_of_dirty_slot),
 		cmocka_unit_test(typed_form),

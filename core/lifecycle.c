@@ -121,6 +121,7 @@ const char *hm_ctx_reconfigure(struct hm_ctx *ctx, const struct hm_config *cfg)
 	ctx->layout = pl.l;
 	km_types_setup(ctx);
 	hm_core_kmap_init(ctx);
+	hm_tasks_init(ctx);
 	return NULL;
 }
 
