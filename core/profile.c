@@ -312,6 +312,19 @@ const struct hm_kernel_profile *hm_kernel_profile_at(unsigned i)
 	return i < NR_PROFILES ? profiles[i] : NULL;
 }
 
+/* enum hm_kernel's profiles, the default's included. */
+static const struct hm_kernel_profile *const by_id[HM_KERNEL_NR] = {
+	[HM_KERNEL_DEFAULT] = &linux_4_7,
+	[HM_KERNEL_2_6_24] = &linux_2_6_24,
+	[HM_KERNEL_4_7] = &linux_4_7,
+	[HM_KERNEL_6_1] = &linux_6_1,
+};
+
+const struct hm_kernel_profile *hm_kernel_profile_of(enum hm_kernel k)
+{
+	return (unsigned)k < HM_KERNEL_NR ? by_id[k] : NULL;
+}
+
 /* ---- The arithmetic ------------------------------------------------------ */
 
 /* Pages summed over @n entries; the kmap run counts @kmap_pages and its
@@ -449,6 +462,19 @@ const char *hm_profile_layout(const struct hm_kernel_profile *p,
 	out->l.fix_kmap_begin = (unsigned)kmap_begin;
 	out->l.fix_kmap_end = (unsigned)(kmap_begin + slots * nr_build - 1);
 	out->l.pmd_shift = in->pae ? 21 : 22;
+	out->l.vmalloc_start = (hm_vaddr_t)vstart;
+	out->l.fix_apic_base = 0;
+	for (unsigned i = 0, idx = 0; i < p->nr_fix_permanent; i++) {
+		if (streq(p->fix_permanent[i].name, "FIX_APIC_BASE"))
+			out->l.fix_apic_base = idx;
+		idx += p->fix_permanent[i].pages;
+	}
+	out->l.km_slots = (unsigned)slots;
+	out->l.km_first_idx = in->debug ? p->km_first_idx_debug :
+					  p->km_first_idx;
+	out->l.km_step = in->debug ? p->km_step_debug : p->km_step;
+	out->l.km_max_nest = in->debug ? p->km_max_nest_debug :
+					 p->km_max_nest;
 	out->vmalloc_start = (hm_vaddr_t)vstart;
 	out->maxmem = (hm_vaddr_t)maxmem;
 	out->max_low_pfn = max_low_pfn;

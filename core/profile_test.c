@@ -496,6 +496,37 @@ static void bad_parameters(void **state)
 	assert_non_null(hm_profile_layout(NULL, NULL, NULL));
 }
 
+/* enum hm_kernel (highmem.h, the names --kernel and "config kernel" take)
+ * and the profiles agree: each name finds its own profile; linux-4.7 and
+ * "default" are HM_KERNEL_DEFAULT; anything else is HM_KERNEL_NR. */
+static void kernel_ids_and_names(void **state)
+{
+	static const struct {
+		enum hm_kernel k;
+		const char *name;
+	} want[] = {
+		{ HM_KERNEL_DEFAULT, "linux-4.7" },
+		{ HM_KERNEL_2_6_24, "linux-2.6.24" },
+		{ HM_KERNEL_4_7, "linux-4.7" },
+		{ HM_KERNEL_6_1, "linux-6.1" },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_string_equal(hm_kernel_name(want[i].k), want[i].name);
+		assert_string_equal(hm_kernel_profile_of(want[i].k)->name,
+				    want[i].name);
+	}
+	assert_int_equal(hm_kernel_by_name("linux-4.7"), HM_KERNEL_DEFAULT);
+	assert_int_equal(hm_kernel_by_name("default"), HM_KERNEL_DEFAULT);
+	assert_int_equal(hm_kernel_by_name("linux-2.6.24"), HM_KERNEL_2_6_24);
+	assert_int_equal(hm_kernel_by_name("linux-6.1"), HM_KERNEL_6_1);
+	assert_int_equal(hm_kernel_by_name("linux-6.10"), HM_KERNEL_NR);
+	assert_int_equal(hm_kernel_by_name("linux-6"), HM_KERNEL_NR);
+	assert_int_equal(hm_kernel_by_name(NULL), HM_KERNEL_NR);
+	assert_null(hm_kernel_profile_of(HM_KERNEL_NR));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +542,7 @@ int main(void)
 		cmocka_unit_test(linux_6_1_nopae),
 		cmocka_unit_test(profiles_and_behaviour),
 		cmocka_unit_test(bad_parameters),
+		cmocka_unit_test(kernel_ids_and_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

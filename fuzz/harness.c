@@ -152,7 +152,8 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		fprintf(stderr, "harness: out of memory\n");
 		abort();
 	}
-	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false });
+	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false,
+						  HM_KERNEL_DEFAULT });
 	h->mode = mode;
 	h->lives.v = h->live;
 	h->lives.max = HM_SEQ_MAX_OPS;
@@ -167,7 +168,7 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		hm_set_cpu(machine(h, &c), 0);
 	}
 	/* four buckets' worth of highmem pages, to make long chains */
-	for (uint32_t pfn = MODEL_MAX_LOW_PFN; n < PA_POOL; pfn++)
+	for (uint32_t pfn = MODEL_HIGHMEM_ALWAYS; n < PA_POOL; pfn++)
 		if (pa_bucket(pfn) % 32 == 5)
 			h->pa_pool[n++] = pfn;
 	return h;
@@ -228,7 +229,7 @@ static void live_add(struct hm_harness *h, uint32_t pfn, uint32_t vaddr,
 		     enum hm_live_kind kind, unsigned type)
 {
 	hm_live_add(&h->lives, pfn, vaddr, kind, this_cpu(h), type,
-		    model_highmem(pfn));
+		    model_highmem(h->m, pfn));
 }
 
 /* ---- Remembered data ------------------------------------------------------- */
@@ -290,7 +291,7 @@ static void check_page(struct hm_harness *h, uint32_t pfn)
 	uint32_t want = model_page_address(h->m, pfn);
 
 	if (hm_page_to_pfn(h->ctx, page) != pfn ||
-	    hm_PageHighMem(h->ctx, page) != model_highmem(pfn))
+	    hm_PageHighMem(h->ctx, page) != model_highmem(h->m, pfn))
 		oracle(h, "pfn %#x: its page says pfn %#llx, %s", pfn,
 		       (unsigned long long)hm_page_to_pfn(h->ctx, page),
 		       hm_PageHighMem(h->ctx, page) ? "highmem" : "lowmem");
@@ -352,9 +353,9 @@ static void check_slot(struct hm_harness *h, unsigned slot)
 	uint32_t want = h->m->c[h->m->cpu].slot_pte_pfn[slot];
 	hm_vaddr_t at = hm_kmap_atomic_slot_addr(h->ctx, h->m->cpu, slot);
 
-	if (at != model_slot_addr(h->m->cpu, slot))
+	if (at != model_slot_addr(h->m, h->m->cpu, slot))
 		oracle(h, "cpu %u slot %u is at %#x, the model says %#x",
-		       h->m->cpu, slot, at, model_slot_addr(h->m->cpu, slot));
+		       h->m->cpu, slot, at, model_slot_addr(h->m, h->m->cpu, slot));
 
 	if (want ? pte != model_map_pte(h->m, want) : pte != 0)
 		oracle(h, "cpu %u slot %u: PTE %#llx, the model says %#llx",
@@ -449,7 +450,7 @@ static void after_pkmap_op(struct hm_harness *h, uint32_t pfn)
 		       hm_last_pkmap_nr(h->ctx), h->m->last_nr);
 	check_flushes(h);
 	check_page(h, pfn);
-	if (model_highmem(pfn) && v)
+	if (model_highmem(h->m, pfn) && v)
 		check_entry(h, (v - h->m->pkmap_base) >> 12);
 }
 
@@ -562,13 +563,11 @@ static void op_flush_unused(struct hm_harness *h, struct hm_step *st)
 /* After a temporary map or unmap: the CPU's counts and the slot's PTE. */
 static void after_temp_op(struct hm_harness *h, uint32_t vaddr)
 {
-	check_cpu(h);
-	if (model_in_window(h->m, vaddr & ~0xFFFu)) {
-		unsigned idx = (model_slot_addr(0, 0) - (vaddr & ~0xFFFu)) >> 12;
+	unsigned cpu, n;
 
-		if (idx / 20 == h->m->cpu)
-			check_slot(h, idx % 20);
-	}
+	check_cpu(h);
+	if (model_slot_of(h->m, vaddr & ~0xFFFu, &cpu, &n) && cpu == h->m->cpu)
+		check_slot(h, n);
 }
 
 static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
@@ -596,24 +595,21 @@ static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	} else {
 		expect_value(h, got, 0);
 	}
-	after_temp_op(h, got ? got : model_slot_addr(h->m->cpu,
+	after_temp_op(h, got ? got : model_slot_addr(h->m, h->m->cpu,
 					h->m->c[h->m->cpu].depth));
 }
 
 /* After an unmap that the model says clears this CPU's slot at @vaddr
- * (kunmap_local always; kunmap_atomic with DEBUG_HIGHMEM): a read through
+ * (x86's kunmap_atomic and kunmap_local both do): a read through
  * it must fault.  The map filled this CPU's TLB (check_mapping), so this
  * fails when the unmap cleared the PTE but did not flush the TLB entry. */
 static void expect_unmapped(struct hm_harness *h, uint32_t vaddr)
 {
 	uint32_t v, page = vaddr & ~0xFFFu;
-	unsigned idx;
+	unsigned cpu, n;
 
-	if (!model_in_window(h->m, page))
-		return;
-	idx = (model_slot_addr(0, 0) - page) >> 12;
-	if (idx / MODEL_SLOTS != h->m->cpu ||
-	    h->m->c[h->m->cpu].slot_pte_pfn[idx % MODEL_SLOTS])
+	if (!model_slot_of(h->m, page, &cpu, &n) || cpu != h->m->cpu ||
+	    h->m->c[cpu].slot_pte_pfn[n])
 		return;
 	if (hm_sim_read(h->ctx, page, &v, sizeof(v)) == HM_OK)
 		oracle(h, "%#x still reads after its unmap cleared the slot: "
@@ -627,13 +623,24 @@ static uint32_t bogus_vaddr(const struct hm_harness *h, uint32_t n)
 	case 0:
 		return h->m->pkmap_base;			/* PKMAP */
 	case 1:
-		return model_slot_addr(h->m->cpu,
-				       (unsigned)h->m->c[h->m->cpu].depth % 20);
+		return model_slot_addr(h->m, h->m->cpu,
+				       (unsigned)h->m->c[h->m->cpu].depth %
+				       h->m->l.nest);
 	case 2:
 		return 0x1000;					/* user */
 	default:
-		return model_slot_addr((h->m->cpu + 1) % h->m->cfg.nr_cpus, 0);
+		return model_slot_addr(h->m, (h->m->cpu + 1) % h->m->cfg.nr_cpus,
+				       0);
 	}
+}
+
+/* The slot km_type @type has on this CPU (slot 0 if the kernel has no
+ * such type). */
+static uint32_t typed_vaddr(const struct hm_harness *h, unsigned type)
+{
+	int slot = model_type_slot(h->m, type % MODEL_TYPES);
+
+	return model_slot_addr(h->m, h->m->cpu, slot < 0 ? 0 : (unsigned)slot);
 }
 
 static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
@@ -660,7 +667,7 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 		return;
 	}
 	vaddr = l ? l->vaddr : kind == HM_LIVE_TYPED && !(raw & 0x80) ?
-		model_slot_addr(h->m->cpu, type % 20) : bogus_vaddr(h, raw);
+		typed_vaddr(h, type) : bogus_vaddr(h, raw);
 
 	why = kind == HM_LIVE_ATOMIC ? model_check_kunmap_atomic(h->m, vaddr) :
 	      kind == HM_LIVE_LOCAL ? model_check_kunmap_local(h->m, vaddr) :
@@ -723,7 +730,7 @@ static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 		if (h->live[i].pfn == l->pfn &&
 		    hm_live_usable(&h->live[i], this_cpu(h)))
 			check_mapping(h, h->live[i].vaddr, l->pfn);
-	if (!model_highmem(l->pfn))
+	if (!model_highmem(h->m, l->pfn))
 		check_mapping(h, model_direct(l->pfn), l->pfn);
 }
 

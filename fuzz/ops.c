@@ -35,22 +35,42 @@ static bool fail(char *err, size_t errsz, const char *fmt, ...)
 #define CFG_NOPAE	0x04u
 #define CFG_DEBUG	0x08u
 #define CFG_SMALL	0x10u
-#define CFG_ALL		0x1fu
+#define CFG_KERNEL	0x60u	/* CFG_KERNEL_SHIFT: index in cfg_kernel[] */
+#define CFG_KERNEL_SHIFT 5
+#define CFG_ALL		0x7fu
+
+/* The kernels a config byte names, by its bits 5-6. */
+static const enum hm_kernel cfg_kernel[] = {
+	HM_KERNEL_DEFAULT, HM_KERNEL_2_6_24, HM_KERNEL_6_1,
+};
+#define CFG_NR_KERNELS	(sizeof(cfg_kernel) / sizeof(cfg_kernel[0]))
+
+static unsigned kernel_bits(enum hm_kernel k)
+{
+	for (unsigned i = 0; i < CFG_NR_KERNELS; i++)
+		if (cfg_kernel[i] == k)
+			return i;
+	return 0;	/* HM_KERNEL_4_7 is the default */
+}
 
 uint8_t hm_seq_config_byte(const struct hm_seq_config *c)
 {
 	return (uint8_t)(((c->nr_cpus - 1) & CFG_CPUS) |
 			 (c->pae ? 0 : CFG_NOPAE) |
 			 (c->debug_highmem ? CFG_DEBUG : 0) |
-			 (c->small_window ? CFG_SMALL : 0));
+			 (c->small_window ? CFG_SMALL : 0) |
+			 (kernel_bits(c->kernel) << CFG_KERNEL_SHIFT));
 }
 
 void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c)
 {
+	unsigned k = (b & CFG_KERNEL) >> CFG_KERNEL_SHIFT;
+
 	c->nr_cpus = (b & CFG_CPUS) + 1;
 	c->pae = !(b & CFG_NOPAE);
 	c->debug_highmem = (b & CFG_DEBUG) != 0;
 	c->small_window = (b & CFG_SMALL) != 0;
+	c->kernel = k < CFG_NR_KERNELS ? cfg_kernel[k] : HM_KERNEL_DEFAULT;
 }
 
 /* The decoder runs on every input before the core sees it, and its
@@ -114,7 +134,9 @@ bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
 	hm_seq_config_from_byte(0, &seq->config);
 	if (!size)
 		return true;
-	if (strict && (data[0] & ~CFG_ALL))
+	if (strict && ((data[0] & ~CFG_ALL) ||
+		       (unsigned)(data[0] & CFG_KERNEL) >> CFG_KERNEL_SHIFT >=
+		       CFG_NR_KERNELS))
 		return fail(err, errsz, "byte 0: config %#x has unknown bits",
 			    data[0]);
 	hm_seq_config_from_byte(data[pos++], &seq->config);
@@ -258,11 +280,18 @@ static bool parse_config(const char *s, struct hm_seq_config *c,
 				return fail(err, errsz,
 					    "line %u: cpus takes 1 to 4", line);
 			c->nr_cpus = n;
+		} else if (!strcmp(w, "kernel")) {
+			if (!(s = next_word(s, w, sizeof(w))) ||
+			    (c->kernel = hm_kernel_by_name(w)) == HM_KERNEL_NR)
+				return fail(err, errsz, "line %u: kernel takes "
+					    "linux-2.6.24, linux-4.7 or "
+					    "linux-6.1", line);
 		} else {
 			return fail(err, errsz,
 				    "line %u: config: unknown word '%s' (want "
-				    "cpus N, pae, nopae, debug, pkmap %u)",
-				    line, w, HM_SEQ_SMALL_WINDOW);
+				    "cpus N, pae, nopae, debug, pkmap %u, "
+				    "kernel NAME)", line, w,
+				    HM_SEQ_SMALL_WINDOW);
 		}
 	}
 	return true;
@@ -365,14 +394,17 @@ void hm_op_format(const struct hm_op *op, char *buf, size_t size)
 void hm_seq_config_format(const struct hm_seq_config *c, char *buf,
 			  size_t size)
 {
-	char window[16] = "";
+	char window[16] = "", kernel[32] = "";
 
 	if (c->small_window)
 		snprintf(window, sizeof(window), " pkmap %u",
 			 HM_SEQ_SMALL_WINDOW);
-	snprintf(buf, size, "config cpus %u %s%s%s", c->nr_cpus,
+	if (c->kernel != HM_KERNEL_DEFAULT)
+		snprintf(kernel, sizeof(kernel), " kernel %s",
+			 hm_kernel_name(c->kernel));
+	snprintf(buf, size, "config cpus %u %s%s%s%s", c->nr_cpus,
 		 c->pae ? "pae" : "nopae", c->debug_highmem ? " debug" : "",
-		 window);
+		 window, kernel);
 }
 
 void hm_seq_print(const struct hm_seq *seq, void *file)

@@ -54,7 +54,11 @@ int guest__layout(struct kvm *kvm, enum hm_paging_mode mode, char *why,
 	struct hm_mailbox *mb = guest__mailbox(kvm);
 	uint8_t *m = kvm->mem;
 	struct page *mem_map = (struct page *)(m + HM_GUEST_MEM_MAP_PHYS);
-	uint64_t lowmem = kvm->mem_size < MAXMEM ? kvm->mem_size : MAXMEM;
+	struct hm_profile_layout pl;
+	struct hm_profile_params in = {
+		.pae = true, .mem_bytes = kvm->mem_size, .nr_cpus = 1,
+	};
+	const char *bad;
 	uint64_t *pdpt, *pml4, *boot_pd;
 
 	if (hm_guest_image_size > HM_GUEST_IMAGE_MAX) {
@@ -71,10 +75,17 @@ int guest__layout(struct kvm *kvm, enum hm_paging_mode mode, char *why,
 
 	/* The kernel's tables, built by the same code the simulator uses,
 	 * straight into guest memory. */
-	hm_layout_compute(&kvm->layout, true, 1, lowmem, 0);
-	if (!hm_x86_build_tables(&kvm->layout, true, m + HM_GUEST_TABLES_PHYS,
+	bad = hm_profile_layout(hm_kernel_profile_of(kvm->kernel), &in, &pl);
+	if (bad) {
+		snprintf(why, whysz, "%s: %s", hm_kernel_name(kvm->kernel), bad);
+		return -1;
+	}
+	kvm->layout = pl.l;
+	if (hm_x86_table_pages(&kvm->layout, true) > HM_GUEST_TABLES_MAX ||
+	    !hm_x86_build_tables(&kvm->layout, true, m + HM_GUEST_TABLES_PHYS,
 				 HM_GUEST_TABLES_PHYS, &kvm->tables)) {
-		snprintf(why, whysz, "hm_x86_build_tables refused the layout");
+		snprintf(why, whysz, "hm_x86_build_tables refused the layout "
+			 "of %s", hm_kernel_name(kvm->kernel));
 		return -1;
 	}
 	/* The boot identity map of the first 2 MiB (the guest drops it),
@@ -100,7 +111,8 @@ int guest__layout(struct kvm *kvm, enum hm_paging_mode mode, char *why,
 	mb->fixmap_pt_phys = (uint32_t)kvm->tables.fixmap_pt_pa;
 	mb->mem_mib = (uint32_t)(kvm->mem_size >> 20);
 	mb->first_free_pfn = HM_GUEST_FIRST_FREE_PFN;
-	mb->boot_flags = kvm->verbose ? HM_MB_VERBOSE : 0;
+	mb->boot_flags = (kvm->verbose ? HM_MB_VERBOSE : 0) |
+			 ((uint32_t)kvm->kernel << HM_MB_KERNEL_SHIFT);
 	mb->smp_nr_cpus = kvm->nr_vcpus > 1 ? kvm->nr_vcpus : 0;
 	return 0;
 }
@@ -113,15 +125,38 @@ uint64_t guest__pkmap_pte(struct kvm *kvm, unsigned nr)
 	return e;
 }
 
-/* Slot @idx's PTE is kmap_pte - idx, kmap_pte being the entry of
- * __fix_to_virt(FIX_KMAP_BEGIN): the fixmap grows down. */
-uint64_t guest__fixmap_pte(struct kvm *kvm, unsigned idx)
+/* The fixmap's tables are consecutive from FIXMAP_PT_BASE up. */
+uint64_t guest__fixmap_pte(struct kvm *kvm, const struct hm_layout *l,
+			   unsigned idx)
 {
-	unsigned top = (__fix_to_virt(FIX_KMAP_BEGIN) >> PAGE_SHIFT) & 511;
 	uint64_t e;
 
-	memcpy(&e, kvm->mem + kvm->tables.fixmap_pt_pa + (top - idx) * 8ull, 8);
+	memcpy(&e, kvm->mem + kvm->tables.fixmap_pt_pa +
+	       FIXMAP_PT_INDEX(l, __fix_to_virt(l, idx)) * 8ull, 8);
 	return e;
+}
+
+bool guest__fits(const struct kvm *kvm, enum hm_kernel k,
+		 const struct hm_layout *l, char *why, size_t whysz)
+{
+	const struct hm_layout *t = &kvm->layout;
+
+	if (k != kvm->kernel)
+		snprintf(why, whysz, "a %s sequence in a VM of %s: run "
+			 "kvm_runner --kernel %s", hm_kernel_name(k),
+			 hm_kernel_name(kvm->kernel), hm_kernel_name(k));
+	else if (l->pkmap_base != t->pkmap_base ||
+		 l->high_memory != t->high_memory ||
+		 FIXMAP_PT_BASE(l) != FIXMAP_PT_BASE(t))
+		snprintf(why, whysz, "its layout (PKMAP_BASE %#x, lowmem to "
+			 "%#x, fixmap from %#x) needs other page tables than "
+			 "the VM's %s ones (%#x, %#x, %#x)", l->pkmap_base,
+			 l->high_memory, FIXMAP_PT_BASE(l),
+			 hm_kernel_name(kvm->kernel), t->pkmap_base,
+			 t->high_memory, FIXMAP_PT_BASE(t));
+	else
+		return true;
+	return false;
 }
 
 size_t guest__resident(struct kvm *kvm, uint64_t first, uint64_t *pfns,

@@ -46,6 +46,10 @@ static void usage(FILE *f)
 "                    compat), legacy, or compat\n"
 "  --list            list the scenarios and exit\n"
 "  --smp-cpus N      vCPUs for smp_shootdown (2..4, default 2)\n"
+"  --kernel NAME     the kernel profile the guest's page tables are built\n"
+"                    for: linux-2.6.24, linux-4.7 (default) or linux-6.1;\n"
+"                    scenarios run on it, sequences of another kernel (or\n"
+"                    whose layout needs other tables) are skipped\n"
 "  --one-vcpu        run sequences of several CPUs on one vCPU that plays\n"
 "                    each CPU in turn (as where KVM makes no SMP guest)\n"
 "  --bench           benchmark mode instead of sequences: time each op of\n"
@@ -77,7 +81,7 @@ static const struct scenario *find_scenario(const char *name)
 }
 
 static int add_scenario(const struct scenario *sc, struct job **jobs,
-			size_t *njobs)
+			size_t *njobs, enum hm_kernel kernel)
 {
 	struct job *j = realloc(*jobs, (*njobs + 1) * sizeof(**jobs));
 
@@ -88,6 +92,8 @@ static int add_scenario(const struct scenario *sc, struct job **jobs,
 	memset(j, 0, sizeof(*j));
 	j->nr_cpus = 1;
 	snprintf(j->name, sizeof(j->name), "%s", sc->name);
+	/* A scenario runs on the kernel of the run (--kernel). */
+	j->flags |= (uint32_t)kernel << HM_MB_KERNEL_SHIFT;
 	sc->build(j);
 	return 0;
 }
@@ -231,6 +237,7 @@ int main(int argc, char **argv)
 		{ "bench", no_argument, NULL, 'b' },
 		{ "bench-iterations", required_argument, NULL, 'i' },
 		{ "smp-cpus", required_argument, NULL, 's' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ "one-vcpu", no_argument, NULL, '1' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -317,6 +324,15 @@ int main(int argc, char **argv)
 		case '1':
 			o.one_vcpu = true;
 			break;
+		case 'k':
+			o.kernel = hm_kernel_by_name(optarg);
+			if (o.kernel == HM_KERNEL_NR) {
+				fprintf(stderr, "kvm_runner: --kernel: "
+					"linux-2.6.24, linux-4.7 or linux-6.1, "
+					"not '%s'\n", optarg);
+				return HM_EXIT_USAGE;
+			}
+			break;
 		case 'v':
 			o.verbose = true;
 			break;
@@ -355,9 +371,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(what, "all")) {
 			for (size_t k = 0; k < hm_nr_scenarios && !e; k++)
-				e = add_scenario(&hm_scenarios[k], &jobs, &njobs);
+				e = add_scenario(&hm_scenarios[k], &jobs, &njobs,
+						 o.kernel);
 		} else if (sc) {
-			e = add_scenario(sc, &jobs, &njobs);
+			e = add_scenario(sc, &jobs, &njobs, o.kernel);
 		} else {
 			e = input__load(what, &jobs, &njobs);
 		}
@@ -379,6 +396,7 @@ int main(int argc, char **argv)
 	}
 	vms.opened[1] = true;
 	kvm->verbose = o.verbose;
+	kvm->kernel = o.kernel;
 	rc = boot(kvm, paging, &o);
 	if (rc) {
 		kvm__close(kvm);

@@ -45,7 +45,10 @@ struct kvm {
 	uint64_t mem_size;
 	enum hm_paging_mode mode;
 	struct hm_x86_tables tables;	/* host pointers into mem */
-	struct hm_layout layout;	/* of the tables, for 1 CPU */
+	/* The kernel profile the tables are built for (0: linux-4.7),
+	 * set before booting; its layout, for 1 CPU and without debug. */
+	enum hm_kernel kernel;
+	struct hm_layout layout;
 	bool alive;			/* booted and waiting for a sequence */
 	unsigned nr_vcpus;		/* > 1: SMP, in-kernel irqchip (smp.c) */
 	/* The application processors this VM owns (vms.c), stopped by
@@ -135,7 +138,14 @@ static inline struct hm_mailbox *guest__mailbox(struct kvm *kvm)
 }
 /* The PTE of PKMAP entry @nr / of fixmap slot @idx, as the guest left it. */
 uint64_t guest__pkmap_pte(struct kvm *kvm, unsigned nr);
-uint64_t guest__fixmap_pte(struct kvm *kvm, unsigned idx);
+/* The PTE of fixmap index @idx of layout @l (a sequence's, which must fit
+ * the VM's tables: guest__fits). */
+uint64_t guest__fixmap_pte(struct kvm *kvm, const struct hm_layout *l,
+			   unsigned idx);
+/* Do the VM's tables fit a sequence whose simulator layout is @l (same
+ * kernel, PKMAP_BASE, end of lowmem and fixmap tables)?  If not, why. */
+bool guest__fits(const struct kvm *kvm, enum hm_kernel k,
+		 const struct hm_layout *l, char *why, size_t whysz);
 /* Resident frames from @first on, into @pfns (at most @max); the count,
  * or (size_t)-1 if mincore() failed. */
 size_t guest__resident(struct kvm *kvm, uint64_t first, uint64_t *pfns,
@@ -167,6 +177,7 @@ struct run_opts {
 	bool verbose;
 	enum hm_paging_mode mode;
 	bool one_vcpu;		/* several CPUs on one vCPU, playing each */
+	enum hm_kernel kernel;	/* --kernel: the VMs' profile */
 };
 
 /* vms.c: the VMs of one run.  vm[1] is the one-vCPU VM main() boots, for

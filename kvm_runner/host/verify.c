@@ -51,7 +51,8 @@ struct sim_run {
 	struct hm_stats stats;
 	uint32_t last_pkmap_nr, cpu;
 	uint64_t pkmap_pte[LAST_PKMAP_PAE];
-	uint64_t fix_pte[KM_TYPE_NR * 4];
+	uint64_t fix_pte[HM_SMP_MAX_CPUS][HM_KM_SLOTS_MAX];
+	struct hm_layout layout;	/* the sequence's: kernel, CPUs, debug */
 	struct logged_write *log;
 	size_t nlog, caplog;
 	uint8_t *op_cpu;		/* the CPU current at each op */
@@ -205,10 +206,10 @@ static void sim_finish(struct sim_run *s, const struct job *job)
 	s->cpu = hm_smp_processor_id(ctx);
 	for (unsigned nr = 0; nr < LAST_PKMAP_PAE; nr++)
 		s->pkmap_pte[nr] = hm_pkmap_pte(ctx, nr);
+	s->layout = *hm_layout(ctx);
 	for (unsigned cpu = 0; cpu < job->nr_cpus; cpu++)
-		for (unsigned t = 0; t < KM_TYPE_NR; t++)
-			s->fix_pte[cpu * KM_TYPE_NR + t] =
-				hm_kmap_atomic_pte(ctx, cpu, t);
+		for (unsigned t = 0; t < s->layout.km_max_nest; t++)
+			s->fix_pte[cpu][t] = hm_kmap_atomic_pte(ctx, cpu, t);
 }
 
 /* ---- Checks ------------------------------------------------------------------ */
@@ -452,14 +453,17 @@ static void check_results(struct kvm *kvm, const struct job *job,
 			break;
 		}
 	}
-	for (unsigned i = 0; i < job->nr_cpus * KM_TYPE_NR; i++) {
-		uint64_t g = guest__fixmap_pte(kvm, i);
+	for (unsigned i = 0; i < job->nr_cpus * s->layout.km_max_nest; i++) {
+		unsigned cpu = i / s->layout.km_max_nest;
+		unsigned t = i % s->layout.km_max_nest;
+		uint64_t g = guest__fixmap_pte(kvm, &s->layout,
+					       kmap_fix_idx(&s->layout, cpu, t));
 
-		if (g != s->fix_pte[i]) {
+		if (g != s->fix_pte[cpu][t]) {
 			failf(c, "PTE of cpu %u temporary slot %u: guest table "
-			      "%#llx, simulator %#llx", i / KM_TYPE_NR,
-			      i % KM_TYPE_NR, (unsigned long long)g,
-			      (unsigned long long)s->fix_pte[i]);
+			      "%#llx, simulator %#llx", cpu, t,
+			      (unsigned long long)g,
+			      (unsigned long long)s->fix_pte[cpu][t]);
 			break;
 		}
 	}
@@ -560,6 +564,17 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job)
 		free(s->op_cpu);
 		free(s);
 		return HM_EXIT_INTERNAL;
+	}
+	/* The guest's tables are the VM's kernel's: a sequence of another
+	 * kernel, or whose layout moves PKMAP_BASE, cannot run there. */
+	if (!guest__fits(kvm, hm_mb_seq_config(job->nr_cpus, job->flags).kernel,
+			 hm_layout(sim), why, sizeof(why))) {
+		printf("SKIP %s: %s\n", job->name, why);
+		hm_destroy(sim);
+		free(s->res);
+		free(s->op_cpu);
+		free(s);
+		return HM_EXIT_SKIP;
 	}
 	s->x.seq_no = seq_no;
 	sim_exec(s, job);

@@ -41,6 +41,7 @@ static int open_smp(struct vms *v, unsigned n, char *why, size_t whysz)
 
 	rc = kvm__open(kvm, v->dev, why, whysz);
 	kvm->verbose = v->o->verbose;
+	kvm->kernel = v->o->kernel;
 	if (!rc)
 		rc = boot_smp(v, kvm, n, why, whysz);
 	if (rc) {
