@@ -161,16 +161,14 @@ struct hm_profile_params {
 
 /* The addresses a kernel of the profile would use. */
 struct hm_profile_layout {
-	/* The fields the core's struct hm_layout has today, same meaning;
-	 * high_memory is the end of lowmem the kernel computes. */
+	/* What the core runs on (VMALLOC_START, the slots per CPU and how
+	 * they are used among them); high_memory is the end of lowmem the
+	 * kernel computes. */
 	struct hm_layout l;
-	hm_vaddr_t vmalloc_start;	/* VMALLOC_START */
 	hm_vaddr_t maxmem;		/* MAXMEM, bytes of direct map at most */
 	uint64_t max_pfn;		/* frames in RAM */
 	uint64_t max_low_pfn;		/* first highmem frame */
 	unsigned nr_cpus_build;		/* NR_CPUS the fixmap is sized for */
-	unsigned km_slots;		/* per CPU: KM_TYPE_NR / KM_MAX_IDX */
-	unsigned km_first_idx, km_step, km_max_nest;
 	/* __end_of_permanent_fixed_addresses, FIX_BTMAP_END/BEGIN,
 	 * __end_of_fixed_addresses */
 	unsigned end_of_permanent, fix_btmap_end, fix_btmap_begin;
