@@ -15,8 +15,8 @@
  *
  * Here are its machine hooks (core/arch.h, part 2), which core/machine.c
  * (compiled with the same names) turns into hm_create(), hm_destroy() and
- * hm_set_cpu() as it does for the simulator: one PKMAP and one fixmap page
- * table in ordinary memory; the CPU is a number the caller sets.
+ * hm_set_cpu() as it does for the simulator: the PKMAP page table and the
+ * fixmap's in ordinary memory; the CPU is a number the caller sets.
  */
 #include "bench/nullcore_names.h"
 
@@ -43,13 +43,16 @@ bool hm_mach_create(struct hm_ctx *ctx, void **pkmap_pt, void **fixmap_pt,
 		return false;
 	}
 	na->pkmap_page_table = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	na->fixmap_page_table = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	/* The fixmap's tables, consecutive (6.1's takes two). */
+	na->fixmap_page_table = aligned_alloc(PAGE_SIZE,
+		PAGE_SIZE * FIXMAP_PT_PAGES(&ctx->layout));
 	if (!na->pkmap_page_table || !na->fixmap_page_table) {
 		snprintf(why, n, "out of memory");
 		return false;
 	}
 	memset(na->pkmap_page_table, 0, PAGE_SIZE);
-	memset(na->fixmap_page_table, 0, PAGE_SIZE);
+	memset(na->fixmap_page_table, 0,
+	       PAGE_SIZE * FIXMAP_PT_PAGES(&ctx->layout));
 	*pkmap_pt = na->pkmap_page_table;
 	*fixmap_pt = na->fixmap_page_table;
 	return true;

@@ -30,6 +30,7 @@
 #ifndef BENCH_H
 #define BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,14 @@ void bench_skip(bench_state *st, const char *fmt, ...)
 /* A key: value line in the run's context (console header, JSON).  Before
  * bench_main() runs the benchmarks. */
 void bench_context(const char *key, const char *value);
+
+/* The kernel profile the core and sim rows run (enum hm_kernel of
+ * core/highmem.h; 0, linux-4.7, by default): --bench_kernel=NAME, taken by
+ * bench_take_kernel() before the rows are registered. */
+extern int bench_kernel;
+/* Take --bench_kernel=NAME out of @argv; false (with a message) if NAME is
+ * no profile. */
+bool bench_take_kernel(int *argc, char **argv);
 /* Nonzero under valgrind. */
 int bench_under_valgrind(void);
 

@@ -7,7 +7,9 @@
  * Per subject, the core on the minimal backend ("core/...") then the core
  * with the simulated MMU ("sim/..."); the loop's own cost (loop/noop); the
  * in-guest rows ("guest/...", see guest.h; --bench_kvm_dev=PATH,
- * --bench_no_guest).
+ * --bench_no_guest).  --bench_kernel=NAME runs the core and sim rows on
+ * another kernel profile than linux-4.7; their names then say which
+ * ("core@linux-6.1/...").
  */
 #include "bench/bench.h"
 #include "bench/counters.h"
@@ -32,6 +34,8 @@ int main(int argc, char **argv)
 {
 	int rc;
 
+	if (!bench_take_kernel(&argc, argv))
+		return 2;
 #define REGISTER(subject) core_bench_##subject(); sim_bench_##subject();
 	BENCH_SUBJECTS(REGISTER)
 #undef REGISTER

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench/bench.h"
+#include "core/highmem.h"
 #include "bench/perf_counters.h"
 
 struct bench_def {
@@ -197,6 +198,29 @@ int bench_under_valgrind(void)
 	return RUNNING_ON_VALGRIND ? 1 : 0;
 }
 
+int bench_kernel = HM_KERNEL_DEFAULT;
+
+bool bench_take_kernel(int *argc, char **argv)
+{
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (strncmp(argv[i], "--bench_kernel=", 15)) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		bench_kernel = hm_kernel_by_name(argv[i] + 15);
+		if (bench_kernel == HM_KERNEL_NR) {
+			fprintf(stderr, "--bench_kernel: linux-2.6.24, linux-4.7 "
+				"or linux-6.1, not '%s'\n", argv[i] + 15);
+			return false;
+		}
+	}
+	*argc = out;
+	argv[out] = nullptr;
+	return true;
+}
+
 int bench_main(int argc, char **argv)
 {
 	std::vector<char *> args{argv[0], (char *)"--benchmark_counters_tabular=true"};
@@ -212,6 +236,7 @@ int bench_main(int argc, char **argv)
 		else
 			args.push_back(argv[i]);
 	}
+	bench_context("kernel", hm_kernel_name((enum hm_kernel)bench_kernel));
 	if (iterations > 0)
 		for (bench_def *d : defs)
 			d->b->Iterations(iterations);

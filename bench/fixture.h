@@ -58,12 +58,18 @@ struct fx {
 	uint64_t by_thread_before, by_thread_sum;	/* fx_ipis_by_thread() */
 };
 
-/* "sim/kmap_hit": a row name with this build's prefix (static buffer). */
+/* "sim/kmap_hit": a row name with this build's prefix (static buffer),
+ * and the kernel profile when it is not the default one, linux-4.7
+ * ("sim@linux-6.1/kmap_hit"). */
 static inline const char *fx_name(const char *subject)
 {
 	static char buf[96];
 
-	snprintf(buf, sizeof(buf), "%s/%s", BENCH_BACKEND, subject);
+	if (bench_kernel != HM_KERNEL_DEFAULT)
+		snprintf(buf, sizeof(buf), "%s@%s/%s", BENCH_BACKEND,
+			 hm_kernel_name((enum hm_kernel)bench_kernel), subject);
+	else
+		snprintf(buf, sizeof(buf), "%s/%s", BENCH_BACKEND, subject);
 	return buf;
 }
 
@@ -77,8 +83,9 @@ static inline void fx_fail(bench_state *st, const char *why)
 }
 
 /*
- * fx_init - a 1 GiB machine (896 MiB lowmem, 128 MiB highmem) and a working
- * set of @o->pages consecutive frames.  Any kmap that would sleep is a BUG
+ * fx_init - a 1 GiB machine of the kernel profile bench_kernel (linux-4.7:
+ * 891 MiB lowmem, the rest highmem) and a working set of @o->pages
+ * consecutive highmem (or lowmem) frames.  Any kmap that would sleep is a BUG
  * (wait_timeout_ms 0), which aborts.  False, with the row skipped, on
  * failure.  @st may be NULL outside a benchmark.
  */
@@ -93,6 +100,7 @@ static inline bool fx_init(struct fx *fx, bench_state *st,
 	hm_config_default(&cfg);
 	cfg.nr_cpus = o->cpus ? o->cpus : 1;
 	cfg.debug_highmem = o->debug;
+	cfg.kernel = (enum hm_kernel)bench_kernel;
 	cfg.wait_timeout_ms = 0;
 	fx->ctx = hm_create(&cfg, err, sizeof(err));
 	if (!fx->ctx) {

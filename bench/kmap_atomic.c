@@ -82,7 +82,9 @@ static void kmap_atomic_kernel_shape(bench_state *st, const void *arg)
 	(void)arg;
 	if (!fx_init(&fx, st, &(struct fx_opts){ .pages = n }))
 		return;
-	why = hm_config(fx.ctx)->pae ? kernel_shape_agrees(&fx, ks, fx.pages[0])
+	why = bench_kernel != HM_KERNEL_DEFAULT ?
+		"the kernel shape is linux-4.7's (kernel_shape.c)" :
+	      hm_config(fx.ctx)->pae ? kernel_shape_agrees(&fx, ks, fx.pages[0])
 				     : "the kernel shape is a PAE kernel's";
 	if (why) {
 		fx_fail(st, why);
@@ -108,11 +110,11 @@ static void kmap_atomic_kernel_shape(bench_state *st, const void *arg)
 
 void BENCH_REGISTER(kmap_atomic)(void)
 {
-	static const bool lazy = false, debug = true;
+	static const bool plain = false, debug = true;
 	static const int64_t pages[] = { 1, 64, 4096 };
 	bench_def *b;
 
-	b = bench_register(fx_name("kmap_atomic"), kmap_atomic, &lazy);
+	b = bench_register(fx_name("kmap_atomic"), kmap_atomic, &plain);
 	bench_arg_names(b, "pages", NULL);
 	fx_rows(b, 1, 3, pages);
 	b = bench_register(fx_name("kmap_atomic_debug"), kmap_atomic, &debug);

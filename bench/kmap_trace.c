@@ -69,9 +69,19 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
+/* A count > 0, or 0 for anything else. */
+static unsigned count_arg(const char *s)
 {
-	struct trace_opts o = { .calls = 4096, .runs = 15, .pages = 4096 };
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+
+	return *s && *s != '-' && !*end && v <= UINT32_MAX ? (unsigned)v : 0;
+}
+
+/* The options into @o and @path; 0, or 2 with a message. */
+static int parse_opts(int argc, char **argv, struct trace_opts *o,
+		      const char **path)
+{
 	static const struct option longopts[] = {
 		{ "calls", required_argument, NULL, 'c' },
 		{ "runs", required_argument, NULL, 'r' },
@@ -79,28 +89,87 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL;
-	uint64_t *data[2], overhead;
-	double ns;
-	FILE *f = stdout;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o.calls = (unsigned)atoi(optarg); break;
-		case 'r': o.runs = (unsigned)atoi(optarg); break;
-		case 'p': o.pages = (unsigned)atoi(optarg); break;
-		case 'o': path = optarg; break;
+		case 'c': o->calls = count_arg(optarg); break;
+		case 'r': o->runs = count_arg(optarg); break;
+		case 'p': o->pages = count_arg(optarg); break;
+		case 'o': *path = optarg; break;
 		default:
 			fprintf(stderr, "usage: kmap_trace [--calls N] [--runs R] "
 				"[--pages P] [--out FILE]\n");
 			return 2;
 		}
 	}
-	if (!o.calls || !o.runs || !o.pages) {
-		fprintf(stderr, "kmap_trace: --calls, --runs, --pages must be > 0\n");
+	if (optind < argc || !o->calls || !o->runs || !o->pages) {
+		fprintf(stderr, "kmap_trace: --calls, --runs, --pages take a "
+			"number > 0, and nothing else is taken\n");
 		return 2;
 	}
+	return 0;
+}
+
+/* One line a call: its cost in ns in every series, overhead removed. */
+static void write_table(FILE *f, const struct trace_opts *o,
+			uint64_t *const data[2], double ns, uint64_t overhead)
+{
+	fprintf(f, "# kmap_trace: %u calls, minimum of %u runs, kmap over %u "
+		"pages; ns per call (%.3f ns/tick, %llu ticks of timing "
+		"overhead removed)\n# call", o->calls, o->runs, o->pages, ns,
+		(unsigned long long)overhead);
+	for (int b = 0; b < 2; b++)
+		for (int s = 0; s < TRACE_NR; s++)
+			fprintf(f, " %s/%s", b ? "core" : "sim", series[s]);
+	fputc('\n', f);
+	for (unsigned i = 0; i < o->calls; i++) {
+		fprintf(f, "%u", i);
+		for (int b = 0; b < 2; b++)
+			for (int s = 0; s < TRACE_NR; s++) {
+				uint64_t t = data[b][s * o->calls + i];
+
+				t = t > overhead ? t - overhead : 0;
+				fprintf(f, " %.1f", (double)t * ns);
+			}
+		fputc('\n', f);
+	}
+}
+
+/* A summary on stderr: the median call and the largest (sorts @data). */
+static void print_summary(const struct trace_opts *o, uint64_t *const data[2],
+			  double ns, uint64_t overhead)
+{
+	for (int b = 0; b < 2; b++)
+		for (int s = 0; s < TRACE_NR; s++) {
+			uint64_t *v = &data[b][s * o->calls];
+			uint64_t med, max;
+			char name[32];
+
+			qsort(v, o->calls, sizeof(*v), cmp_u64);
+			med = v[o->calls / 2] > overhead ?
+			      v[o->calls / 2] - overhead : 0;
+			max = v[o->calls - 1] > overhead ?
+			      v[o->calls - 1] - overhead : 0;
+			snprintf(name, sizeof(name), "%s/%s", b ? "core" : "sim",
+				 series[s]);
+			fprintf(stderr, "kmap_trace: %-17s median %7.1f ns, "
+				"max %9.1f ns\n", name, (double)med * ns,
+				(double)max * ns);
+		}
+}
+
+int main(int argc, char **argv)
+{
+	struct trace_opts o = { .calls = 4096, .runs = 15, .pages = 4096 };
+	const char *path = NULL;
+	uint64_t *data[2] = { NULL, NULL }, overhead;
+	double ns;
+	FILE *f = stdout;
+	int rc = parse_opts(argc, argv, &o, &path);
+
+	if (rc)
+		return rc;
 	ns = calibrate();
 	overhead = empty_cost();
 	for (int b = 0; b < 2; b++) {
@@ -114,43 +183,12 @@ int main(int argc, char **argv)
 		perror(path);
 		return 1;
 	}
-	fprintf(f, "# kmap_trace: %u calls, minimum of %u runs, kmap over %u "
-		"pages; ns per call (%.3f ns/tick, %llu ticks of timing "
-		"overhead removed)\n# call", o.calls, o.runs, o.pages, ns,
-		(unsigned long long)overhead);
-	for (int b = 0; b < 2; b++)
-		for (int s = 0; s < TRACE_NR; s++)
-			fprintf(f, " %s/%s", b ? "core" : "sim", series[s]);
-	fputc('\n', f);
-	for (unsigned i = 0; i < o.calls; i++) {
-		fprintf(f, "%u", i);
-		for (int b = 0; b < 2; b++)
-			for (int s = 0; s < TRACE_NR; s++) {
-				uint64_t t = data[b][s * o.calls + i];
-
-				t = t > overhead ? t - overhead : 0;
-				fprintf(f, " %.1f", (double)t * ns);
-			}
-		fputc('\n', f);
+	write_table(f, &o, data, ns, overhead);
+	if (f != stdout && fclose(f) != 0) {
+		perror(path);
+		return 1;
 	}
-	if (f != stdout)
-		fclose(f);
-
-	/* A summary on stderr: the median call and the largest. */
-	for (int b = 0; b < 2; b++)
-		for (int s = 0; s < TRACE_NR; s++) {
-			uint64_t *v = &data[b][s * o.calls];
-			uint64_t med, max;
-			char name[32];
-
-			qsort(v, o.calls, sizeof(*v), cmp_u64);
-			med = v[o.calls / 2] > overhead ? v[o.calls / 2] - overhead : 0;
-			max = v[o.calls - 1] > overhead ? v[o.calls - 1] - overhead : 0;
-			snprintf(name, sizeof(name), "%s/%s", b ? "core" : "sim",
-				 series[s]);
-			fprintf(stderr, "kmap_trace: %-17s median %7.1f ns, max %9.1f ns\n",
-				name, (double)med * ns, (double)max * ns);
-		}
+	print_summary(&o, data, ns, overhead);
 	free(data[0]);
 	free(data[1]);
 	return 0;

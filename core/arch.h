@@ -109,10 +109,17 @@ void hm_mach_set_cpu(struct hm_ctx *ctx, unsigned cpu);
 
 /* ---- 3. What the core gives every backend (core/lifecycle.c) ------------ */
 
-/* cfg, pae, max_pfn, max_low_pfn, first_free_pfn and layout from @cfg:
- * the part of making a machine that is the same on every one.  Then the
- * backend builds its page tables and calls hm_core_init(). */
-void hm_ctx_setup(struct hm_ctx *ctx, const struct hm_config *cfg,
-		  uint64_t first_free_pfn);
+/* cfg, profile, pae, max_pfn, max_low_pfn, first_free_pfn and layout
+ * from @cfg and its kernel profile: the part of making a machine that is
+ * the same on every one.  Then the backend builds its page tables and
+ * calls hm_core_init().  Returns NULL, or why the profile's layout cannot
+ * be made (@ctx is then untouched). */
+const char *hm_ctx_setup(struct hm_ctx *ctx, const struct hm_config *cfg,
+			 uint64_t first_free_pfn);
+/* After hm_reset(), a new @cfg on the same page tables: NULL, or why it
+ * would need others (another kernel, PAE, RAM, PKMAP_BASE, end of lowmem
+ * or fixmap tables); @ctx is then unchanged. */
+const char *hm_ctx_reconfigure(struct hm_ctx *ctx,
+			       const struct hm_config *cfg);
 
 #endif /* HM_ARCH_H */

@@ -153,24 +153,43 @@ int hm_snprintf(char *buf, size_t size, const char *fmt, ...)
 }
 
 __no_sanitize_coverage
-void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,
-		   const char *func, const char *fmt, ...)
+static void report(struct hm_ctx *ctx, bool warn, const char *file,
+		   unsigned line, const char *func, const char *fmt, va_list ap)
 {
 	char msg[256];
 	struct hm_bug bug;
-	va_list ap;
 
-	va_start(ap, fmt);
 	hm_vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-
 	bug.file = file;
 	bug.line = line;
 	bug.func = func;
 	bug.cpu = hm_arch_smp_processor_id(ctx);
 	bug.msg = msg;
+	bug.warn = warn;
 	if (ctx->bug_fn)
 		ctx->bug_fn(ctx->bug_arg, &bug);
 	else
 		hm_arch_bug(ctx, &bug);
+}
+
+__no_sanitize_coverage
+void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,
+		   const char *func, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(ctx, false, file, line, func, fmt, ap);
+	va_end(ap);
+}
+
+__no_sanitize_coverage
+void hm_warn_report(struct hm_ctx *ctx, const char *file, unsigned line,
+		    const char *func, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(ctx, true, file, line, func, fmt, ap);
+	va_end(ap);
 }

@@ -17,43 +17,66 @@ void hm_config_default(struct hm_config *cfg)
 	cfg->wait_timeout_ms = 10000;
 	cfg->tlb_entries = 1024;
 	cfg->last_pkmap = 0;
+	cfg->kernel = HM_KERNEL_DEFAULT;
+	cfg->report = HM_REPORT_STRICT;
 }
 
-/* Every CPU's window, for as many CPUs as a context can have (the guest
- * changes nr_cpus between sequences); the injected bug 5 gives them all
- * cpu 0's.  The guards have no address and no PTE. */
+/* Every CPU's stack of slots, for as many CPUs as a context can have
+ * (the guest changes nr_cpus between sequences); the injected bug 5 gives
+ * them all cpu 0's.  The guards have no address and no PTE. */
 __no_sanitize_coverage
 static void kmap_windows_init(struct hm_ctx *ctx)
 {
+	const struct hm_layout *l = &ctx->layout;
+	const unsigned n = l->km_max_nest;
+
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
 		struct hm_percpu *c = &ctx->cpu[cpu];
-		unsigned first = HM_INJECT_BUG == 5 ? 0 : KM_TYPE_NR * cpu;
+		unsigned owner = HM_INJECT_BUG == 5 ? 0 : cpu;
 
-		for (unsigned type = 0; type < KM_TYPE_NR; type++) {
-			struct kmap_slot *s = kmap_slot(c, type);
+		for (unsigned i = 0; i < n; i++) {
+			struct kmap_slot *s = kmap_slot(c, i);
+			unsigned idx = kmap_fix_idx(l, owner, i);
 
-			s->vaddr = __fix_to_virt(FIX_KMAP_BEGIN + first + type);
+			s->vaddr = __fix_to_virt(l, idx);
 			s->ptep = pte_offset(ctx->kmap_pte,
-					     -(long)(first + type), ctx->pae);
+					     -(long)(idx - l->fix_kmap_begin),
+					     ctx->pae);
 		}
-		c->slots[0].vaddr = c->slots[KM_TYPE_NR + 1].vaddr = 0;
-		c->slots[0].ptep = c->slots[KM_TYPE_NR + 1].ptep = 0;
+		c->slots[0].vaddr = c->slots[n + 1].vaddr = 0;
+		c->slots[0].ptep = c->slots[n + 1].ptep = 0;
 	}
 }
 
 /* One CPU's counts and slot stack as at boot (the slots' PTEs aside). */
 __no_sanitize_coverage
-static void percpu_init_one(struct hm_percpu *c)
+static void percpu_init_one(struct hm_percpu *c, unsigned n)
 {
 	c->kmap_top = &c->slots[0];
 	c->preempt_count = 0;
 	c->pagefault_disabled = 0;
 	c->migrate_disabled = 0;
 	c->lowmem_atomic = 0;
-	for (unsigned i = 0; i < KM_TYPE_NR; i++)
+	for (unsigned i = 0; i < n; i++)
 		kmap_slot(c, i)->kind = KMAP_SLOT_FREE;
 	c->slots[0].kind = KMAP_SLOT_GUARD;
-	c->slots[KM_TYPE_NR + 1].kind = KMAP_SLOT_GUARD;
+	c->slots[n + 1].kind = KMAP_SLOT_GUARD;
+}
+
+/* kmap_init(): remember the PTE of the first temporary slot, then every
+ * CPU's stack. */
+__no_sanitize_coverage
+void hm_core_kmap_init(struct hm_ctx *ctx)
+{
+	const struct hm_layout *l = &ctx->layout;
+
+	ctx->kmap_pte = pte_offset(ctx->fixmap_page_table,
+				   (long)FIXMAP_PT_INDEX(l, __fix_to_virt(l,
+						l->fix_kmap_begin)),
+				   ctx->pae);
+	kmap_windows_init(ctx);
+	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
+		percpu_init_one(&ctx->cpu[cpu], l->km_max_nest);
 }
 
 /* The statistics of CPUs [0, nr_cpus). */
@@ -72,9 +95,6 @@ __no_sanitize_coverage
 void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 		  void *fixmap_page_table)
 {
-	unsigned ptrs = ctx->pae ? PTRS_PER_PTE_PAE : PTRS_PER_PTE_NOPAE;
-	hm_vaddr_t kmap_vstart;
-
 	ctx->kmap_lock.locked = 0;
 	ctx->last_pkmap_nr = 0;
 	ctx->pkmap_used = 0;
@@ -85,19 +105,14 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 		ctx->pkmap_count[i] = 0;
 	page_address_init(ctx);
 
-	/* kmap_init(): remember the PTE of the first temporary slot. */
-	kmap_vstart = __fix_to_virt(FIX_KMAP_BEGIN);
-	ctx->kmap_pte = pte_offset(fixmap_page_table,
-				   (kmap_vstart >> PAGE_SHIFT) & (ptrs - 1),
-				   ctx->pae);
+	ctx->fixmap_page_table = fixmap_page_table;
 	ctx->kmap_prot = kmap_prot(ctx->pae);
 	ctx->highmem_map = ctx->mem_map + ctx->max_low_pfn;
 	ctx->highmem_map_bytes = (uintptr_t)(ctx->max_pfn - ctx->max_low_pfn) *
 				 sizeof(struct page);
 	ctx->highmem_pte = pfn_pte(ctx->max_low_pfn, ctx->kmap_prot);
-	kmap_windows_init(ctx);
-	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
-		percpu_init_one(&ctx->cpu[cpu]);
+	hm_core_kmap_init(ctx);
+	hm_tasks_init(ctx);
 	hm_stats_reset(ctx);
 }
 
@@ -110,15 +125,14 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
  * Entries: only those below pkmap_used can have a count, a PTE (a stale one,
  * too, if a bug left it) or a hash entry.  The hash buckets hold only those
  * entries' maps, so they are emptied only when some entry was used.  The
- * temporary slots: each CPU's twenty PTEs are read, a fixed handful, as a
- * kunmap_atomic() without DEBUG_HIGHMEM leaves its PTE behind unrecorded (the
- * fast path stays as short as the kernel's).
+ * temporary slots: each CPU's few PTEs are read, as a kunmap_atomic() that
+ * forgot to clear (injected bug 4) leaves its PTE behind unrecorded.
  */
 __no_sanitize_coverage
 void hm_core_reset(struct hm_ctx *ctx)
 {
 	const struct hm_layout *l = &ctx->layout;
-	unsigned nr, cpu, type;
+	unsigned nr, cpu, i;
 
 	for (nr = 0; nr < ctx->pkmap_used; nr++) {
 		void *ptep = pte_offset(ctx->pkmap_page_table, nr, ctx->pae);
@@ -134,23 +148,24 @@ void hm_core_reset(struct hm_ctx *ctx)
 	ctx->pkmap_used = 0;
 	ctx->last_pkmap_nr = 0;
 
-	/* Temporary slots, including those a lazy kunmap_atomic() left, of
-	 * the CPUs in cfg: the others have been idle since they were last
-	 * reset (the guest changes nr_cpus only after a reset). */
+	/* Temporary slots, including any a kunmap left mapped, of the CPUs
+	 * in cfg: the others have been idle since they were last reset (the
+	 * guest changes nr_cpus only after a reset). */
 	for (cpu = 0; cpu < ctx->cfg.nr_cpus; cpu++) {
 		struct hm_percpu *c = &ctx->cpu[cpu];
 
-		for (type = 0; type < KM_TYPE_NR; type++) {
-			struct kmap_slot *s = kmap_slot(c, type);
+		for (i = 0; i < l->km_max_nest; i++) {
+			struct kmap_slot *s = kmap_slot(c, i);
 
 			if (!pte_none(pte_read(s->ptep, ctx->pae)))
 				hm_arch_set_pte(ctx, s->vaddr, s->ptep, 0);
 		}
-		percpu_init_one(c);
+		percpu_init_one(c, l->km_max_nest);
 	}
 	/* One flush of everything from PKMAP_BASE up: a whole-TLB flush on
 	 * every CPU, since the range is above the single-page ceiling. */
-	hm_arch_flush_tlb_kernel_range(ctx, PKMAP_BASE(l), FIXADDR_TOP);
+	hm_arch_flush_tlb_kernel_range(ctx, PKMAP_BASE(l), l->fixaddr_top);
+	hm_tasks_init(ctx);
 	stats_reset(ctx, ctx->cfg.nr_cpus);
 }
 
@@ -227,8 +242,9 @@ __no_sanitize_coverage
 hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
 				    unsigned type)
 {
-	(void)ctx;
-	return __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR * cpu);
+	const struct hm_layout *l = &ctx->layout;
+
+	return __fix_to_virt(l, kmap_fix_idx(l, cpu, type));
 }
 
 __no_sanitize_coverage
@@ -256,10 +272,13 @@ __no_sanitize_coverage
 uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
 			    unsigned type)
 {
-	if (cpu >= ctx->cfg.nr_cpus || type >= KM_TYPE_NR)
+	const struct hm_layout *l = &ctx->layout;
+
+	if (cpu >= ctx->cfg.nr_cpus || type >= l->km_max_nest)
 		return 0;
 	return pte_read(pte_offset(ctx->kmap_pte,
-				   -(long)(type + KM_TYPE_NR * cpu), ctx->pae),
+				   -(long)(kmap_fix_idx(l, cpu, type) -
+					   l->fix_kmap_begin), ctx->pae),
 			ctx->pae);
 }
 

@@ -41,8 +41,8 @@ static inline unsigned get_next_pkmap_nr(struct hm_ctx *ctx, unsigned color)
 {
 	(void)color;
 	ctx->last_pkmap_nr = (ctx->last_pkmap_nr + 1) & LAST_PKMAP_MASK(&ctx->layout);
-	if (HM_INJECT_BUG == 2 && ctx->last_pkmap_nr == LAST_PKMAP(&ctx->layout) - 1)
-		ctx->last_pkmap_nr = 0;
+	/* (on the line of its test: a normal build has no line it never runs) */
+	if (HM_INJECT_BUG == 2 && ctx->last_pkmap_nr == LAST_PKMAP(&ctx->layout) - 1) ctx->last_pkmap_nr = 0;
 	return ctx->last_pkmap_nr;
 }
 
@@ -194,7 +194,7 @@ start:
 
 		/* Another task may have mapped this very page meanwhile. */
 		vaddr = page_address_high(ctx, page);
-		if (vaddr)
+		if (vaddr && HM_INJECT_BUG != 8)
 			return vaddr;
 
 		goto start;
@@ -321,14 +321,17 @@ static void kunmap_high(struct hm_ctx *ctx, struct page *page)
 	case 1:
 		/* The entry is reusable after the next flush.  Wake only
 		 * when someone sleeps; nr_waiters is stable under kmap_lock. */
-		need_wakeup = wq->nr_waiters != 0;
+		need_wakeup = wq->nr_waiters != 0 && HM_INJECT_BUG != 9;
+		break;
+	case 2:
+		need_wakeup = HM_INJECT_BUG == 9 && wq->nr_waiters != 0;
 		break;
 	}
 	unlock_kmap(ctx);
 
 	/* Wake outside the lock; a sleeper that registered under it cannot
 	 * miss this, as it compares wq->seq with the value it saw there. */
-	if (need_wakeup) {
+	if (need_wakeup && HM_INJECT_BUG != 7) {
 		this_cpu(ctx)->stats.pkmap_wakeups++;
 		hm_arch_wake_up(ctx, wq);
 	}
@@ -350,6 +353,15 @@ void hm_kunmap_high(struct hm_ctx *ctx, struct page *page)
 static __attribute__((noinline, cold)) bool
 might_sleep_bug(struct hm_ctx *ctx, const char *what, const struct page *page)
 {
+	/* The kernel's might_sleep() only reports ("sleeping function
+	 * called from invalid context") and goes on. */
+	if (kernel_mode(ctx)) {
+		WARN_MSG(ctx, "sleeping function called from invalid context: "
+			 "%s of pfn %#llx with preempt_count %d", what,
+			 (unsigned long long)page_to_pfn(ctx, page),
+			 this_cpu(ctx)->preempt_count);
+		return false;
+	}
 	BUG_MSG(ctx, "%s of pfn %#llx may sleep but preempt_count is %d "
 		"(inside kmap_atomic?)", what,
 		(unsigned long long)page_to_pfn(ctx, page),
@@ -357,13 +369,6 @@ might_sleep_bug(struct hm_ctx *ctx, const char *what, const struct page *page)
 	return true;
 }
 
-/* might_sleep(): kmap() may sleep, so atomic context is a bug. */
-static inline bool kmap_might_sleep(struct hm_ctx *ctx, const char *what,
-				    const struct page *page)
-{
-	return unlikely(this_cpu(ctx)->preempt_count > 0) &&
-	       might_sleep_bug(ctx, what, page);
-}
 
 /**
  * hm_kmap - map a page for long-term use
@@ -372,16 +377,30 @@ static inline bool kmap_might_sleep(struct hm_ctx *ctx, const char *what,
  * Return: its address (direct map for lowmem), or 0 after a BUG report.
  * Context: may sleep.
  */
+/* might_sleep(): kmap() may sleep, so atomic context is a bug (a WARN in
+ * kernel mode).  Out of line, so the fast path keeps nothing live across a
+ * call: the report, then (kernel mode, after the WARN) the map. */
+static __attribute__((noinline, cold)) hm_vaddr_t
+kmap_in_atomic(struct hm_ctx *ctx, struct page *page, bool high)
+{
+	if (might_sleep_bug(ctx, "kmap", page))
+		return 0;
+	return high ? kmap_high(ctx, page) : lowmem_page_address(ctx, page);
+}
+
 hm_vaddr_t hm_kmap(struct hm_ctx *ctx, struct page *page)
 {
 	/* A highmem page of ours is valid: one compare says both. */
-	if (highmem_page(ctx, page))
-		return kmap_might_sleep(ctx, "kmap", page) ? 0
-							   : kmap_high(ctx, page);
+	if (highmem_page(ctx, page)) {
+		if (unlikely(this_cpu(ctx)->preempt_count > 0))
+			return kmap_in_atomic(ctx, page, true);
+		return kmap_high(ctx, page);
+	}
 	if (BUG_ON_MSG(ctx, !page_valid(ctx, page),
-		       "kmap of a page outside mem_map") ||
-	    kmap_might_sleep(ctx, "kmap", page))
+		       "kmap of a page outside mem_map"))
 		return 0;
+	if (unlikely(this_cpu(ctx)->preempt_count > 0))
+		return kmap_in_atomic(ctx, page, false);
 	return lowmem_page_address(ctx, page);
 }
 

@@ -61,8 +61,54 @@ enum km_type {
 	KM_LEGACY_TYPES		/* number of named types above */
 };
 
-#define HM_KM_TYPE_NR	20	/* fixmap slots per CPU (asm-generic KM_TYPE_NR) */
+/* The most temporary-map slots a CPU's stack holds in any profile: 4.x's
+ * KM_TYPE_NR under DEBUG_HIGHMEM (__WITH_KM_FENCE).  The number a context
+ * has is its layout's km_max_nest. */
+#define HM_KM_SLOTS_MAX	41
 #define HM_MAX_CPUS	16	/* largest nr_cpus a context accepts */
+
+/* The kernel whose layout and temporary-map rules a context follows
+ * (core/profile.h has each one's sources and .config). */
+enum hm_kernel {
+	HM_KERNEL_DEFAULT,	/* linux-4.7 */
+	HM_KERNEL_2_6_24,	/* linux-2.6.24: typed km_type slots */
+	HM_KERNEL_4_7,		/* linux-4.7: per-CPU kmap_atomic stack */
+	HM_KERNEL_6_1,		/* linux-6.1, as Debian 12's 686-pae */
+	HM_KERNEL_NR
+};
+/* "linux-4.7" and so on (the --kernel and "config kernel" names);
+ * HM_KERNEL_DEFAULT names the default's profile. */
+static inline const char *hm_kernel_name(enum hm_kernel k)
+{
+	switch (k) {
+	case HM_KERNEL_2_6_24:	return "linux-2.6.24";
+	case HM_KERNEL_DEFAULT:
+	case HM_KERNEL_4_7:	return "linux-4.7";
+	case HM_KERNEL_6_1:	return "linux-6.1";
+	default:		return "?";
+	}
+}
+
+/* The kernel called @name, or HM_KERNEL_NR.  "linux-4.7" and "default"
+ * give HM_KERNEL_DEFAULT, so a configuration has one way to say it. */
+static inline enum hm_kernel hm_kernel_by_name(const char *name)
+{
+	for (unsigned k = 0; name && k < HM_KERNEL_NR; k++) {
+		const char *a = hm_kernel_name((enum hm_kernel)k), *b = name;
+
+		while (*a && *a == *b) {
+			a++;
+			b++;
+		}
+		if (*a == *b)
+			return (enum hm_kernel)k;
+	}
+	if (name && name[0] == 'd' && name[1] == 'e' && name[2] == 'f' &&
+	    name[3] == 'a' && name[4] == 'u' && name[5] == 'l' &&
+	    name[6] == 't' && !name[7])
+		return HM_KERNEL_DEFAULT;
+	return HM_KERNEL_NR;
+}
 
 struct hm_config {
 	uint64_t mem_bytes;	/* simulated physical memory; default 1 GiB */
@@ -79,6 +125,18 @@ struct hm_config {
 	 * where the kernel puts it; a small one reaches the wrap and the
 	 * exhaustion of every entry after a few kmaps (the fuzzers use 16). */
 	unsigned last_pkmap;
+	/* The kernel profile: the fixmap and PKMAP_BASE it places, where
+	 * lowmem ends (MAXMEM), slots per CPU and what the unmap does.
+	 * Default (0): linux-4.7. */
+	enum hm_kernel kernel;
+	/* What a misuse does.  HM_REPORT_STRICT (default): a BUG with what
+	 * and where, and the call backs out.  HM_REPORT_KERNEL: where the
+	 * kernel only warns, a WARN (struct hm_bug.warn) and the call does
+	 * what that kernel does: kmap() with preemption off goes on
+	 * (might_sleep); an out-of-order kunmap_atomic / kunmap_local clears
+	 * the top slot's PTE, flushes the address passed and pops, leaving
+	 * the top slot in this CPU's TLB.  Everything else stays a BUG. */
+	enum hm_report { HM_REPORT_STRICT, HM_REPORT_KERNEL } report;
 };
 
 /* Fills *cfg with the defaults listed above. */
@@ -156,7 +214,8 @@ HM_API void hm_kmap_flush_unused(struct hm_ctx *ctx);
  * hm_kmap_atomic - map @page in this CPU's next fixmap slot
  *
  * Disables preemption and page faults until hm_kunmap_atomic().  Nested maps
- * use a per-CPU stack of HM_KM_TYPE_NR slots; unmap in reverse order.
+ * use a per-CPU stack of the layout's km_max_nest slots; unmap in reverse
+ * order.  The unmap clears the PTE and flushes it, as x86 does.
  * Context: never sleeps.
  */
 HM_API hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page);
@@ -175,6 +234,27 @@ HM_API void hm_kunmap_local(struct hm_ctx *ctx, hm_vaddr_t vaddr);
 /* Run the calling thread on simulated CPU @cpu from now on.  BUG when the
  * thread leaves a CPU with preemption or migration disabled. */
 HM_API void hm_set_cpu(struct hm_ctx *ctx, unsigned cpu);
+
+/* ---- Tasks (6.x's per-task kmap_local) ---------------------------------- */
+
+#define HM_MAX_TASKS	16	/* task t starts as the current task of cpu t */
+
+/**
+ * hm_switch_task - schedule task @next in on this CPU
+ *
+ * What 6.x's __kmap_local_sched_out/_in do at a context switch: the
+ * outgoing task's temporary maps (kmap_local_page, and kmap_atomic, which
+ * is the same path there) have their PTEs saved in the task and cleared,
+ * each TLB entry flushed; the incoming task's saved PTEs are set again in
+ * the same slots, with its index and migrate_disable count.  BUG when
+ * preemption is off (scheduling while atomic), when @next runs on another
+ * CPU or holds maps of another CPU (migration is off while it does), and,
+ * outside linux-6.1, when the outgoing task holds maps (only 6.x saves
+ * them).
+ */
+HM_API void hm_switch_task(struct hm_ctx *ctx, unsigned next);
+/* The task running on @cpu. */
+HM_API unsigned hm_current_task(const struct hm_ctx *ctx, unsigned cpu);
 HM_API unsigned hm_smp_processor_id(struct hm_ctx *ctx);
 
 /* ---- Introspection, for tests, fuzzers and benchmarks ------------------ */
@@ -190,9 +270,19 @@ struct hm_layout {
 	unsigned fix_kmap_begin;	/* FIX_KMAP_BEGIN */
 	unsigned fix_kmap_end;		/* FIX_KMAP_END */
 	unsigned pmd_shift;		/* 21 with PAE, 22 without */
+	hm_vaddr_t vmalloc_start;	/* VMALLOC_START */
+	/* Temporary maps: slots per CPU (KM_TYPE_NR / KM_MAX_IDX), the
+	 * index of a CPU's first map and the step between nested ones (1
+	 * and 2 under 6.x's DEBUG_KMAP_LOCAL guard slots and 2.6.x's
+	 * fences), and how many maps nest.  The nth map on @cpu is at
+	 * __fix_to_virt(fix_kmap_begin + km_first_idx + n * km_step +
+	 * km_slots * cpu). */
+	unsigned km_slots, km_first_idx, km_step, km_max_nest;
+	unsigned fix_apic_base;		/* FIX_APIC_BASE: the local APIC */
 };
 HM_API const struct hm_layout *hm_layout(const struct hm_ctx *ctx);
-/* PKMAP_ADDR(nr) and __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR*cpu) */
+/* PKMAP_ADDR(nr), and the address of the @type-th slot of @cpu's stack
+ * (or km_type @type): see struct hm_layout's km_* fields. */
 HM_API hm_vaddr_t hm_pkmap_addr(const struct hm_ctx *ctx, unsigned nr);
 HM_API hm_vaddr_t hm_kmap_atomic_slot_addr(const struct hm_ctx *ctx, unsigned cpu,
 				    unsigned type);
@@ -282,13 +372,17 @@ struct hm_bug {
 	const char *func;	/* the core function that found the misuse */
 	unsigned cpu;
 	const char *msg;	/* what went wrong, one line */
+	/* A WARN of HM_REPORT_KERNEL: the call goes on, as the kernel's
+	 * does after WARN_ON or might_sleep's report. */
+	bool warn;
 };
 /* The handler may return: the failing call then returns 0 or does nothing,
  * leaving the state as it was before the call where it can. */
 typedef void (*hm_bug_fn)(void *arg, const struct hm_bug *bug);
 HM_API void hm_set_bug_handler(struct hm_ctx *ctx, hm_bug_fn fn, void *arg);
 /* The default: prints "kernel BUG at FILE:LINE in FUNC() on cpu N: MSG"
- * to stderr and aborts. */
+ * to stderr and aborts; a WARN ("WARNING: at FILE:LINE ...") is printed
+ * and returns. */
 HM_API void hm_bug_default(void *arg, const struct hm_bug *bug);
 
 /* ---- The simulated machine: memory through the MMU and TLB -------------- */

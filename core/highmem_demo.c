@@ -19,13 +19,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: highmem_demo [--mem-mib N] [--cpus N] [--no-pae] "
-		"[--debug-highmem]\n"
+		"usage: highmem_demo [--kernel NAME] [--mem-mib N] [--cpus N] "
+		"[--no-pae] [--debug-highmem]\n"
+		"  --kernel NAME     linux-2.6.24, linux-4.7 (default) or "
+		"linux-6.1: its layout and slots\n"
 		"  --mem-mib N       simulated memory, a multiple of 4 (default 1024)\n"
 		"  --cpus N          simulated CPUs, 1 to %d (default 1)\n"
 		"  --no-pae          2-level paging: 32-bit PTEs, LAST_PKMAP 1024\n"
-		"  --debug-highmem   CONFIG_DEBUG_HIGHMEM: kunmap_atomic clears "
-		"its PTE\n", HM_MAX_CPUS);
+		"  --debug-highmem   CONFIG_DEBUG_HIGHMEM: 4.x's KM_FENCE window "
+		"of 41 slots, 6.x's guard slots\n", HM_MAX_CPUS);
 }
 
 static unsigned long parse_num(const char *opt, const char *arg)
@@ -62,7 +64,8 @@ static int demo(struct hm_ctx *ctx)
 	unsigned nr, i, last = l->last_pkmap;
 	uint32_t word = 0;
 
-	printf("highmem-lab demo: x86_32 %s, %" PRIu64 " MiB, %u CPU(s)%s\n",
+	printf("highmem-lab demo: %s x86_32 %s, %" PRIu64 " MiB, %u CPU(s)%s\n",
+	       hm_kernel_name(cfg->kernel),
 	       cfg->pae ? "PAE" : "2-level paging", cfg->mem_bytes >> 20,
 	       cfg->nr_cpus, cfg->debug_highmem ? ", DEBUG_HIGHMEM" : "");
 	printf("layout: PAGE_OFFSET %#x, direct map to %#x (%u MiB lowmem)\n",
@@ -127,6 +130,7 @@ static int demo(struct hm_ctx *ctx)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
 		{ "mem-mib", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "no-pae", no_argument, NULL, 'n' },
@@ -142,6 +146,15 @@ int main(int argc, char **argv)
 	hm_config_default(&cfg);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			cfg.kernel = hm_kernel_by_name(optarg);
+			if (cfg.kernel == HM_KERNEL_NR) {
+				fprintf(stderr, "highmem_demo: unknown kernel "
+					"'%s'\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'm':
 			cfg.mem_bytes = (uint64_t)parse_num("--mem-mib", optarg)
 					<< 20;

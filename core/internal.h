@@ -20,6 +20,7 @@
 #include "core/layout.h"
 #include "core/list.h"
 #include "core/pgtable.h"
+#include "core/profile.h"
 
 /*
  * struct page: one per frame, in mem_map[].  The kernel's has flags,
@@ -99,12 +100,15 @@ struct hm_percpu {
 	 * plus this, so neither can be 0 while a kmap_atomic slot is on top
 	 * of the stack: kunmap_atomic()'s fast path need not check. */
 	int lowmem_atomic;
-	/* slots[type + 1] is slot @type (use kmap_slot()).  slots[0] and
-	 * slots[KM_TYPE_NR + 1] are guards, KMAP_SLOT_GUARD for good, so
+	/* slots[n + 1] is the n-th map of the stack (use kmap_slot()), at
+	 * the fixmap index kmap_fix_idx(layout, cpu, n): the profile's
+	 * unmapped guard slots (6.x debug) and fences (2.6.x debug) sit
+	 * between them and are never mapped.  slots[0] and
+	 * slots[km_max_nest + 1] are guards, KMAP_SLOT_GUARD for good, so
 	 * "is the slot above the top free" also says "is the stack not
 	 * full", and "is the top a kmap_atomic" also says "is the stack not
 	 * empty": one compare each on the fast paths. */
-	struct kmap_slot slots[KM_TYPE_NR + 2];
+	struct kmap_slot slots[HM_KM_SLOTS_MAX + 2];
 	struct hm_stats stats;
 } __attribute__((aligned(64)));
 
@@ -116,11 +120,26 @@ static inline int kmap_atomic_idx(const struct hm_percpu *c)
 	return (int)(c->kmap_top - c->slots);
 }
 
+/* A task's kmap_ctrl (6.x): the temporary maps it holds while it is not
+ * running, saved at the switch that took it off its CPU. */
+struct hm_task {
+	int depth;			/* maps held: kmap_local_idx */
+	int migrate_disabled;
+	int cpu;			/* their CPU; -1: none held */
+	bool running;			/* current on some CPU */
+	pte_t pteval[HM_KM_SLOTS_MAX];	/* kmap_ctrl.pteval */
+	uint8_t kind[HM_KM_SLOTS_MAX];	/* enum kmap_slot_kind */
+};
+
 struct hm_ctx {
 	/* First, so the fast paths reach a CPU's state at ctx + cpu * size. */
 	struct hm_percpu cpu[HM_MAX_CPUS];
 	struct hm_config cfg;
+	const struct hm_kernel_profile *profile;	/* cfg.kernel's */
 	struct hm_layout layout;
+	/* The stack position (kmap_slot()) of each enum km_type in this
+	 * kernel, -1 where it has no such type. */
+	int8_t km_type_slot[KM_LEGACY_TYPES];
 	bool pae;			/* cfg.pae, read on every PTE access */
 	uint64_t max_pfn;		/* frames in memory */
 	uint64_t max_low_pfn;		/* first highmem frame */
@@ -160,19 +179,28 @@ struct hm_ctx {
 	struct page_address_slot page_address_htable[1 << PA_HASH_ORDER];
 
 	/* Temporary maps: kmap_pte is the PTE of __fix_to_virt(FIX_KMAP_BEGIN);
-	 * slot idx's PTE is kmap_pte - idx, as the fixmap grows downwards. */
+	 * slot idx's PTE is kmap_pte - idx, as the fixmap grows downwards
+	 * (its page tables are consecutive, FIXMAP_PT_BASE first). */
+	void *fixmap_page_table;
 	void *kmap_pte;
 	pte_t kmap_prot;		/* PAGE_KERNEL for the PAE setting */
 
 	hm_bug_fn bug_fn;		/* NULL: the arch's default */
 	void *bug_arg;
 	void *arch;			/* the backend's own state */
+
+	/* Tasks, and the one each CPU runs (switched by hm_switch_task);
+	 * under the CPU's own control, as its slots are.  Last: the fast
+	 * paths never look. */
+	struct hm_task tasks[HM_MAX_TASKS];
+	unsigned current_task[HM_MAX_CPUS];
 };
 
 /*
  * hm_core_init - set up the core's part of @ctx
  * @pkmap_page_table: the page table that maps PKMAP_BASE
- * @fixmap_page_table: the page table that maps the fixmap's last PMD
+ * @fixmap_page_table: the first of the page tables that map the fixmap,
+ *	the one of FIXMAP_PT_BASE (the others follow it in memory)
  *
  * The arch has filled cfg, mem_map, max_pfn, max_low_pfn, first_free_pfn
  * and arch, and built page tables in which the PKMAP and fixmap entries are
@@ -182,6 +210,11 @@ void hm_core_init(struct hm_ctx *ctx, void *pkmap_page_table,
 		  void *fixmap_page_table);
 /* Clear every PKMAP and temporary map and flush the TLBs. */
 void hm_core_reset(struct hm_ctx *ctx);
+/* The temporary-map slots and per-CPU state for the layout, as at boot
+ * (after hm_core_reset(), when the layout changed). */
+void hm_core_kmap_init(struct hm_ctx *ctx);
+/* Task t on CPU t (of cfg's CPUs), none holding a map (tasks.c). */
+void hm_tasks_init(struct hm_ctx *ctx);
 /* May a task leave CPU @from for @to?  Reports the BUG and says no when
  * @to does not exist or @from has preemption or migration off.  For CPU
  * switching: hm_set_cpu (core/machine.c), the guest's. */
@@ -259,10 +292,15 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *   1  flush_all_zero_pkmaps() frees entries but flushes no TLB
  *   2  the PKMAP scan wraps one entry early (off by one)
  *   3  set_page_address() never removes: stale hash-table entries
- *   4  debug kunmap_atomic() leaves the PTE in place
+ *   4  kunmap_atomic() leaves the PTE in place
  *   5  every CPU's kmap_atomic() uses cpu 0's window
  *   6  kmap()'s PKMAP PTE lacks _PAGE_RW: a read-only persistent map
- *   7  debug kunmap_atomic()/kunmap_local() clear the PTE but do not
+ *   7  kunmap_high() never wakes the sleepers in kmap()
+ *   8  kmap() does not re-check page_address() after sleeping: a page
+ *      another task mapped meanwhile gets a second entry
+ *   9  kunmap_high() wakes one kunmap too early (count 2, not 1), and
+ *      not when the entry really becomes free
+ *  10  debug kunmap_atomic()/kunmap_local() clear the PTE but do not
  *      flush it from the TLB (kvm_runner's teeth on a TLB that can be
  *      stale; not in the fuzzers' list)
  */
@@ -296,6 +334,18 @@ void hm_bug_report(struct hm_ctx *ctx, const char *file, unsigned line,
 
 #define BUG_MSG(ctx, ...) \
 	hm_bug_report(ctx, __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* WARN() of HM_REPORT_KERNEL: reported with what and where, then the
+ * caller goes on as the kernel would. */
+void hm_warn_report(struct hm_ctx *ctx, const char *file, unsigned line,
+		    const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6), cold));
+#define WARN_MSG(ctx, ...) \
+	hm_warn_report(ctx, __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* Does @ctx do what the kernel does where it only warns? */
+static inline bool kernel_mode(const struct hm_ctx *ctx)
+{
+	return ctx->cfg.report == HM_REPORT_KERNEL;
+}
 /* Evaluates to @cond; reports when it holds.  The caller then backs out,
  * since a test's handler returns where the kernel's BUG() would not. */
 #define BUG_ON_MSG(ctx, cond, ...) \

@@ -3,19 +3,22 @@
  * kmap_atomic.c - temporary maps: kmap_atomic(), the legacy typed form,
  * and kmap_local_page().
  *
- * Each CPU owns a window of KM_TYPE_NR fixmap pages; slot @type of CPU @cpu
- * is __fix_to_virt(FIX_KMAP_BEGIN + type + KM_TYPE_NR * cpu).  Nested maps
- * take the slots as a stack (kmap_atomic_idx_push/pop), so they must be
- * undone in reverse order.  Nothing here sleeps or takes a lock: the slots
- * belong to one CPU, and preemption (kmap_atomic) or migration
- * (kmap_local_page) is off while they are in use.
+ * Each CPU owns a window of the kernel profile's km_slots fixmap pages
+ * (KM_TYPE_NR, or 6.x's KM_MAX_IDX); the nth nested map of CPU @cpu is at
+ * __fix_to_virt(FIX_KMAP_BEGIN + km_first_idx + n * km_step + km_slots *
+ * cpu) (core/layout.h: kmap_fix_idx; the step is 2 where 6.x's
+ * DEBUG_KMAP_LOCAL leaves a guard slot below each map).  Nested maps take
+ * the slots as a stack (kmap_atomic_idx_push/pop), so they must be undone
+ * in reverse order.  Nothing here sleeps or takes a lock: the slots belong
+ * to one CPU, and preemption (kmap_atomic) or migration (kmap_local_page)
+ * is off while they are in use.
  *
- * Unmapping, as on 32-bit ARM and pre-2.6.37 x86 (the seeds'
- * version): without CONFIG_DEBUG_HIGHMEM kunmap_atomic() leaves the PTE in
- * place and the next map of the slot overwrites it, flushing the stale
- * translation then; with it, the PTE is cleared and flushed on unmap and a
- * map checks that it finds the slot empty.  kunmap_local() always clears, as
- * mm/highmem.c does since 5.11.
+ * Unmapping, as x86 does in every version profiled (2.6.24's and 4.7's
+ * kpte_clear_flush, 6.1's pte_clear + flush_tlb_one_kernel): the unmap
+ * clears the slot's PTE and flushes that one TLB entry, and every map
+ * BUGs when it finds the slot's PTE not empty (BUG_ON(!pte_none)).
+ * Leaving the PTE for the next map to overwrite is 32-bit ARM's way, not
+ * modelled.
  *
  * This is the path callers take most, so it is written for speed the way
  * the kernel's is.  Each slot's address and PTE are computed once, at init
@@ -64,8 +67,10 @@ static inline pte_t highmem_pte(const struct hm_ctx *ctx, uintptr_t off)
 /* Is @vaddr inside some CPU's temporary-map window? */
 static inline bool in_kmap_window(const struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
-	return vaddr >= __fix_to_virt(ctx->layout.fix_kmap_end) &&
-	       vaddr <= __fix_to_virt(FIX_KMAP_BEGIN);
+	const struct hm_layout *l = &ctx->layout;
+
+	return vaddr >= __fix_to_virt(l, l->fix_kmap_end) &&
+	       vaddr <= __fix_to_virt(l, l->fix_kmap_begin);
 }
 
 static inline bool lowmem_vaddr(const struct hm_ctx *ctx, hm_vaddr_t vaddr)
@@ -74,11 +79,8 @@ static inline bool lowmem_vaddr(const struct hm_ctx *ctx, hm_vaddr_t vaddr)
 	       vaddr < ctx->layout.high_memory;
 }
 
-/* Debug mode clears on unmap; the injected bug 4 forgets to. */
-static inline bool clear_on_unmap(const struct hm_ctx *ctx)
-{
-	return ctx->cfg.debug_highmem && HM_INJECT_BUG != 4;
-}
+/* x86 clears on unmap; the injected bug 4 forgets to. */
+#define CLEAR_ON_UNMAP	(HM_INJECT_BUG != 4)
 
 /* ---- Reports, out of line ------------------------------------------------ */
 
@@ -95,10 +97,13 @@ static __attribute__((noinline, cold)) hm_vaddr_t
 slot_push_bug(struct hm_ctx *ctx, const struct hm_percpu *c)
 {
 	int idx = kmap_atomic_idx(c);
+	unsigned max = ctx->layout.km_max_nest;
 
-	if (idx >= KM_TYPE_NR)
-		BUG_MSG(ctx, "more than KM_TYPE_NR (%d) nested temporary maps "
-			"on cpu %u", KM_TYPE_NR, cpu_of(ctx, c));
+	if (idx >= (int)max)
+		BUG_MSG(ctx, "more than %u nested temporary maps on cpu %u "
+			"(%s's %s)", max, cpu_of(ctx, c), ctx->profile->name,
+			ctx->profile->kmap_scheme == HM_KMAP_LOCAL ?
+			"KM_MAX_IDX" : "KM_TYPE_NR");
 	else
 		BUG_MSG(ctx, "temporary-map slot %d on cpu %u is held by a %s",
 			idx, cpu_of(ctx, c), slot_kind_name[c->kmap_top[1].kind]);
@@ -168,7 +173,12 @@ typed_bug(struct hm_ctx *ctx, const struct hm_percpu *c, int type,
 		BUG_MSG(ctx, "%s with unknown km_type %d", what, type);
 		return 0;
 	}
-	s = kmap_slot(c, type);
+	if (ctx->km_type_slot[type] < 0) {
+		BUG_MSG(ctx, "%s with km_type %d, which %s does not have",
+			what, type, ctx->profile->name);
+		return 0;
+	}
+	s = kmap_slot(c, ctx->km_type_slot[type]);
 	if (!vaddr)
 		BUG_MSG(ctx, "kmap_atomic(.., %d) on cpu %u: the slot is held "
 			"by a %s", type, cpu_of(ctx, c), slot_kind_name[s->kind]);
@@ -192,18 +202,12 @@ typed_bug(struct hm_ctx *ctx, const struct hm_percpu *c, int type,
  */
 static __attribute__((always_inline)) inline hm_vaddr_t
 slot_map(struct hm_ctx *ctx, struct hm_percpu *c, struct kmap_slot *s,
-	 pte_t pte, enum kmap_slot_kind kind, bool pae)
+	 pte_t pte, enum kmap_slot_kind kind)
 {
-	pte_t old = pte_read(s->ptep, pae);
-
+	/* The slot's PTE is empty (checked) and the unmap that emptied it
+	 * flushed it: nothing to flush. */
 	c->stats.pte_writes++;
 	hm_arch_set_pte(ctx, s->vaddr, s->ptep, pte);
-	/* A slot left mapped by a lazy kunmap_atomic() may still be in this
-	 * CPU's TLB with its old frame. */
-	if (!pte_none(old)) {
-		c->stats.tlb_flush_one++;
-		hm_arch_flush_tlb_one(ctx, s->vaddr);
-	}
 	s->kind = (uint8_t)kind;
 	if (kind != KMAP_SLOT_TYPED)
 		c->kmap_top = s;		/* kmap_atomic_idx_push() */
@@ -216,21 +220,13 @@ slot_map(struct hm_ctx *ctx, struct hm_percpu *c, struct kmap_slot *s,
 	return s->vaddr;
 }
 
-static __attribute__((always_inline)) inline hm_vaddr_t
-slot_map_any(struct hm_ctx *ctx, struct hm_percpu *c, struct kmap_slot *s,
-	     pte_t pte, enum kmap_slot_kind kind)
-{
-	return ctx->pae ? slot_map(ctx, c, s, pte, kind, true)
-			: slot_map(ctx, c, s, pte, kind, false);
-}
-
 /* Clear slot @s's PTE and drop it from this CPU's TLB. */
 static inline void slot_clear(struct hm_ctx *ctx, struct hm_percpu *c,
 			      struct kmap_slot *s)
 {
 	c->stats.pte_writes++;
 	hm_arch_set_pte(ctx, s->vaddr, s->ptep, 0);
-	if (HM_INJECT_BUG == 7)
+	if (HM_INJECT_BUG == 10)
 		return;		/* the injected bug: no invlpg */
 	c->stats.tlb_flush_one++;
 	hm_arch_flush_tlb_one(ctx, s->vaddr);
@@ -257,14 +253,15 @@ static inline void slot_pop(struct hm_ctx *ctx, struct hm_percpu *c,
 	s->kind = KMAP_SLOT_FREE;
 }
 
-/* In debug mode a slot's PTE must be clear when it is mapped: else a
- * kunmap was missed (or, injected bug 4, did not clear). */
+/* A slot's PTE must be clear when it is mapped (every x86 kernel's
+ * BUG_ON(!pte_none)): else a kunmap was missed (or, injected bug 4, did
+ * not clear). */
 static inline bool slot_pte_clear(struct hm_ctx *ctx, struct hm_percpu *c,
 				  const struct kmap_slot *s)
 {
 	pte_t old = pte_read(s->ptep, ctx->pae);
 
-	if (!ctx->cfg.debug_highmem || pte_none(old))
+	if (pte_none(old))
 		return true;
 	slot_not_empty_bug(ctx, c, s, old);
 	return false;
@@ -291,6 +288,41 @@ static inline bool lowmem_atomic_unmap(struct hm_ctx *ctx,
 	return true;
 }
 
+/*
+ * HM_REPORT_KERNEL: an unmap of @vaddr, a temporary-map address, that is
+ * not the top of the stack, done as x86 does it (4.7's __kunmap_atomic,
+ * 6.1's kunmap_local_indexed): the PTE of the *top* slot is cleared, the
+ * TLB entry of *@vaddr* is flushed, the index popped.  So the top slot's
+ * translation stays in this CPU's TLB, and the slot at @vaddr stays mapped:
+ * the next map of the top slot finds its PTE empty and may be served the
+ * old frame through the TLB.  WARN_ON_ONCE in 6.1, and in 4.x under
+ * DEBUG_HIGHMEM only (here every time rather than once per boot).  False,
+ * for the caller to report as strict mode does, when the top is not a map
+ * of @kind.
+ */
+static __attribute__((noinline, cold)) bool
+kernel_unmap_out_of_order(struct hm_ctx *ctx, struct hm_percpu *c,
+			  hm_vaddr_t vaddr, enum kmap_slot_kind kind,
+			  const char *what)
+{
+	struct kmap_slot *top = c->kmap_top;
+
+	if (!kernel_mode(ctx) || top->kind != kind)
+		return false;
+	if (ctx->profile->kmap_scheme == HM_KMAP_LOCAL || ctx->cfg.debug_highmem)
+		WARN_MSG(ctx, "%s(%#x) out of order on cpu %u: the last map is "
+			 "slot %d at %#x; clearing that slot's PTE and flushing "
+			 "%#x", what, vaddr, cpu_of(ctx, c), slot_type(c, top),
+			 top->vaddr, vaddr);
+	c->stats.pte_writes++;
+	hm_arch_set_pte(ctx, top->vaddr, top->ptep, 0);
+	c->stats.tlb_flush_one++;
+	hm_arch_flush_tlb_one(ctx, vaddr);
+	c->kmap_top = top - 1;
+	top->kind = KMAP_SLOT_FREE;
+	return true;
+}
+
 /* ---- The slow paths, out of line ----------------------------------------- */
 
 static const char *const map_name[] = {
@@ -299,8 +331,7 @@ static const char *const map_name[] = {
 };
 
 /* kmap_atomic or kmap_local_page off the fast path: a lowmem page (its
- * direct-map address, no slot), a report, or debug mode's check of the
- * slot's PTE before the map. */
+ * direct-map address, no slot) or a report. */
 static __attribute__((noinline)) hm_vaddr_t
 slot_push_slow(struct hm_ctx *ctx, const struct page *page,
 	       enum kmap_slot_kind kind)
@@ -320,28 +351,35 @@ slot_push_slow(struct hm_ctx *ctx, const struct page *page,
 		return slot_push_bug(ctx, c);
 	if (unlikely(!slot_pte_clear(ctx, c, s)))
 		return 0;
-	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), kind);
+	return slot_map(ctx, c, s, highmem_pte(ctx, off), kind);
 }
 
 /* The fast path of kmap_atomic and kmap_local_page: a highmem page, the
  * next slot free (the guard above the last slot makes that "and the stack
- * not full" too), and no debug mode to look at the slot's PTE first.
- * Anything else goes out of line. */
+ * not full" too) and its PTE empty.  Anything else goes out of line.  With
+ * @pae constant the compiler lays out one body per PTE width. */
 static __attribute__((always_inline)) inline hm_vaddr_t
-slot_push(struct hm_ctx *ctx, struct page *page, enum kmap_slot_kind kind)
+slot_push_pte(struct hm_ctx *ctx, struct page *page, enum kmap_slot_kind kind,
+	      bool pae)
 {
 	struct hm_percpu *c = this_cpu(ctx);
 	struct kmap_slot *s = c->kmap_top + 1;
 	uintptr_t off = highmem_off(ctx, page);
 
 	if (unlikely(!highmem_page_ok(ctx, off) || s->kind != KMAP_SLOT_FREE ||
-		     ctx->cfg.debug_highmem))
+		     !pte_none(pte_read(s->ptep, pae))))
 		return slot_push_slow(ctx, page, kind);
-	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), kind);
+	return slot_map(ctx, c, s, highmem_pte(ctx, off), kind);
 }
 
-/* kunmap_atomic() off the fast path: a lowmem address, debug mode's clear,
- * or a report. */
+static __attribute__((always_inline)) inline hm_vaddr_t
+slot_push(struct hm_ctx *ctx, struct page *page, enum kmap_slot_kind kind)
+{
+	return ctx->pae ? slot_push_pte(ctx, page, kind, true)
+			: slot_push_pte(ctx, page, kind, false);
+}
+
+/* kunmap_atomic() off the fast path: a lowmem address or a report. */
 static __attribute__((noinline)) void
 kunmap_atomic_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
@@ -352,10 +390,13 @@ kunmap_atomic_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 		return;
 	}
 	if (slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC)) {
-		slot_pop(ctx, c, clear_on_unmap(ctx));
+		slot_pop(ctx, c, CLEAR_ON_UNMAP);
 	} else if (unlikely(in_kmap_window(ctx, vaddr))) {
-		slot_pop_bug(ctx, c, vaddr, "kunmap_atomic");
-		return;
+		if (!kernel_unmap_out_of_order(ctx, c, vaddr, KMAP_SLOT_ATOMIC,
+					       "kunmap_atomic")) {
+			slot_pop_bug(ctx, c, vaddr, "kunmap_atomic");
+			return;
+		}
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
 		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic");
 		return;
@@ -371,11 +412,15 @@ kunmap_atomic_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 static __attribute__((noinline)) void
 kunmap_local_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
-	const struct hm_percpu *c = this_cpu(ctx);
+	struct hm_percpu *c = this_cpu(ctx);
 
-	if (unlikely(in_kmap_window(ctx, vaddr)))
-		slot_pop_bug(ctx, c, vaddr, "kunmap_local");
-	else if (unlikely(!lowmem_vaddr(ctx, vaddr)))
+	if (unlikely(in_kmap_window(ctx, vaddr))) {
+		if (kernel_unmap_out_of_order(ctx, c, vaddr, KMAP_SLOT_LOCAL,
+					      "kunmap_local"))
+			c->migrate_disabled--;	/* migrate_enable() */
+		else
+			slot_pop_bug(ctx, c, vaddr, "kunmap_local");
+	} else if (unlikely(!lowmem_vaddr(ctx, vaddr)))
 		bad_vaddr_bug(ctx, vaddr, "kunmap_local");
 }
 
@@ -399,8 +444,9 @@ hm_vaddr_t hm_kmap_atomic(struct hm_ctx *ctx, struct page *page)
  * hm_kunmap_atomic - undo the most recent hm_kmap_atomic() on this CPU
  * @vaddr: an address inside the page it returned
  *
- * The fast path, the lazy unmap of the top of the stack, leaves the PTE
- * alone: only the index and the counts change.
+ * The fast path, the unmap of the top of the stack: its PTE cleared and
+ * that one TLB entry flushed (x86's kpte_clear_flush), the index popped,
+ * the counts dropped.
  */
 void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 {
@@ -409,12 +455,11 @@ void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 	/* A kmap_atomic slot on top means the counts are not 0 (see
 	 * hm_percpu.lowmem_atomic): the slow path checks them. */
 	vaddr &= PAGE_MASK;
-	if (unlikely(!slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC) ||
-		     ctx->cfg.debug_highmem)) {
+	if (unlikely(!slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC))) {
 		kunmap_atomic_slow(ctx, vaddr);
 		return;
 	}
-	slot_pop(ctx, c, false);
+	slot_pop(ctx, c, CLEAR_ON_UNMAP);
 	c->pagefault_disabled--;	/* pagefault_enable() */
 	c->preempt_count--;		/* preempt_enable() */
 }
@@ -443,12 +488,14 @@ hm_vaddr_t hm_kmap_atomic_type(struct hm_ctx *ctx, struct page *page,
 		lowmem_atomic_map(c);
 		return lowmem_page_address(ctx, page);
 	}
-	s = kmap_slot(c, type);
+	if (unlikely(ctx->km_type_slot[type] < 0))
+		return typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
+	s = kmap_slot(c, ctx->km_type_slot[type]);
 	if (unlikely(s->kind != KMAP_SLOT_FREE))
 		return typed_bug(ctx, c, (int)type, 0, "kmap_atomic");
 	if (unlikely(!slot_pte_clear(ctx, c, s)))
 		return 0;
-	return slot_map_any(ctx, c, s, highmem_pte(ctx, off), KMAP_SLOT_TYPED);
+	return slot_map(ctx, c, s, highmem_pte(ctx, off), KMAP_SLOT_TYPED);
 }
 
 /**
@@ -461,7 +508,8 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 	struct kmap_slot *s;
 
 	vaddr &= PAGE_MASK;
-	if (unlikely((unsigned)type >= KM_LEGACY_TYPES)) {
+	if (unlikely((unsigned)type >= KM_LEGACY_TYPES ||
+		     ctx->km_type_slot[type] < 0)) {
 		typed_bug(ctx, c, (int)type, vaddr, "kunmap_atomic");
 		return;
 	}
@@ -470,13 +518,13 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 		return;
 	}
 	if (in_kmap_window(ctx, vaddr)) {
-		s = kmap_slot(c, type);
+		s = kmap_slot(c, ctx->km_type_slot[type]);
 		if (unlikely(vaddr != s->vaddr ||
 			     s->kind != KMAP_SLOT_TYPED)) {
 			typed_bug(ctx, c, (int)type, vaddr, "kunmap_atomic");
 			return;
 		}
-		if (clear_on_unmap(ctx))
+		if (CLEAR_ON_UNMAP)
 			slot_clear(ctx, c, s);
 		s->kind = KMAP_SLOT_FREE;
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {

@@ -2,8 +2,9 @@
 /*
  * kmap_atomic_test.c - temporary maps: the per-CPU fixmap slot addresses,
  * the PTE format (PAE and 2-level), nesting up to KM_TYPE_NR with data
- * through every level, the lowmem fast path, lazy kunmap_atomic() (the
- * default) against CONFIG_DEBUG_HIGHMEM's clearing one, the legacy typed
+ * through every level, the lowmem fast path, kunmap_atomic() clearing the
+ * PTE and flushing it (x86), 4.x's KM_FENCE and 6.x's guard slots under
+ * the debug options, the 6.1 layout, the legacy typed
  * form and its clashes with the index stack, kmap_local_page() sharing that
  * stack, and CPUs whose stacks do not touch each other.
  */
@@ -12,14 +13,15 @@
 
 #include "core/testing/testing.h"
 
-#define FIXADDR_TOP	0xFFFFF000u
-#define FIX_KMAP_BEGIN	2u
+/* The default profile, linux-4.7 (testing.h has the arithmetic). */
+#define FIXADDR_TOP	FIXADDR_TOP_X86
+#define FIX_KMAP_BEGIN	FIX_KMAP_BEGIN_4_7
 
 /* __fix_to_virt(FIX_KMAP_BEGIN + k + KM_TYPE_NR * cpu), worked out here
  * rather than asked of the library. */
 static hm_vaddr_t slot_va(unsigned cpu, unsigned k)
 {
-	return FIXADDR_TOP - ((FIX_KMAP_BEGIN + k + HM_KM_TYPE_NR * cpu) << 12);
+	return SLOT_VA_4_7(cpu, k, KM_TYPE_NR_4_7);
 }
 
 static struct hm_stats stats(struct hm_ctx *ctx)
@@ -78,12 +80,13 @@ static void slot_addresses(void **state)
 	l = hm_layout(ctx);
 	assert_int_equal(l->fix_kmap_begin, FIX_KMAP_BEGIN);
 	assert_int_equal(l->fix_kmap_end,
-			 FIX_KMAP_BEGIN + 2 * HM_KM_TYPE_NR - 1);
+			 FIX_KMAP_BEGIN + 2 * KM_TYPE_NR_4_7 - 1);
 
 	for (unsigned cpu = 0; cpu < 2; cpu++) {
-		for (unsigned k = 0; k < HM_KM_TYPE_NR; k++) {
-			hm_vaddr_t want = FIXADDR_TOP -
-				((2u + k + 20u * cpu) << 12);
+		for (unsigned k = 0; k < KM_TYPE_NR_4_7; k++) {
+			/* linux-4.7: FIX_KMAP_BEGIN 69, KM_TYPE_NR 20 */
+			hm_vaddr_t want = 0xfffff000u -
+				((69u + k + 20u * cpu) << 12);
 
 			assert_int_equal(hm_kmap_atomic_slot_addr(ctx, cpu, k),
 					 want);
@@ -92,7 +95,7 @@ static void slot_addresses(void **state)
 	}
 	/* The windows are adjacent and disjoint: cpu 1's starts one page
 	 * below cpu 0's last slot. */
-	assert_int_equal(slot_va(1, 0), slot_va(0, HM_KM_TYPE_NR - 1) - 4096);
+	assert_int_equal(slot_va(1, 0), slot_va(0, KM_TYPE_NR_4_7 - 1) - 4096);
 
 	for (unsigned cpu = 0; cpu < 2; cpu++) {
 		hm_set_cpu(ctx, cpu);
@@ -102,16 +105,17 @@ static void slot_addresses(void **state)
 			va[k] = hm_kmap_atomic(ctx, p);
 			assert_int_equal(va[k], slot_va(cpu, k));
 		}
+		/* Each CPU writes its own slots' PTEs only. */
+		assert_int_equal(hm_kmap_atomic_pte(ctx, cpu, 0),
+				 frame_of(ctx, high_page(ctx, 10 * cpu)) |
+				 PTE_FLAGS_PAE);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 1 - cpu, 0), 0);
 		for (unsigned k = 3; k-- > 0;)
 			hm_kunmap_atomic(ctx, va[k]);
 		assert_cpu_state(ctx, cpu, 0, 0, 0, 0);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, cpu, 0), 0);
 	}
 	assert_int_not_equal(slot_va(0, 0), slot_va(1, 0));
-	/* Each CPU wrote its own slots' PTEs only. */
-	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
-			 frame_of(ctx, high_page(ctx, 0)) | PTE_FLAGS_PAE);
-	assert_int_equal(hm_kmap_atomic_pte(ctx, 1, 0),
-			 frame_of(ctx, high_page(ctx, 10)) | PTE_FLAGS_PAE);
 	hm_destroy(ctx);
 }
 
@@ -189,20 +193,20 @@ static void nesting_to_the_limit(void **state)
 {
 	struct bug_log log;
 	struct hm_ctx *ctx = test_ctx(NULL, &log);
-	struct page *p[HM_KM_TYPE_NR];
-	hm_vaddr_t pk[HM_KM_TYPE_NR], va[HM_KM_TYPE_NR];
+	struct page *p[KM_TYPE_NR_4_7];
+	hm_vaddr_t pk[KM_TYPE_NR_4_7], va[KM_TYPE_NR_4_7];
 	int k;
 
 	(void)state;
 	/* Persistent maps first: hm_kmap() may not be called once
 	 * preemption is off. */
-	for (k = 0; k < HM_KM_TYPE_NR; k++) {
+	for (k = 0; k < KM_TYPE_NR_4_7; k++) {
 		p[k] = high_page(ctx, 100 + 7 * k);
 		pk[k] = hm_kmap(ctx, p[k]);
 		assert_int_not_equal(pk[k], 0);
 	}
 
-	for (k = 0; k < HM_KM_TYPE_NR; k++) {
+	for (k = 0; k < KM_TYPE_NR_4_7; k++) {
 		va[k] = hm_kmap_atomic(ctx, p[k]);
 		assert_int_equal(va[k], slot_va(0, k));
 		assert_cpu_state(ctx, 0, k + 1, k + 1, 0, k + 1);
@@ -210,7 +214,7 @@ static void nesting_to_the_limit(void **state)
 		write32(ctx, pk[k] + 4092, 0x9C000000u | k);
 	}
 	/* Every level still shows its own page, through either mapping. */
-	for (k = 0; k < HM_KM_TYPE_NR; k++) {
+	for (k = 0; k < KM_TYPE_NR_4_7; k++) {
 		uint32_t v = 0;
 
 		assert_int_equal(read32(ctx, va[k]), 0xA7000000u | k);
@@ -224,14 +228,14 @@ static void nesting_to_the_limit(void **state)
 	/* One more is a BUG and changes nothing. */
 	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 1)), 0);
 	assert_one_bug(&log, 0, "slot_push_bug", "KM_TYPE_NR");
-	assert_cpu_state(ctx, 0, HM_KM_TYPE_NR, HM_KM_TYPE_NR, 0,
-			 HM_KM_TYPE_NR);
+	assert_cpu_state(ctx, 0, KM_TYPE_NR_4_7, KM_TYPE_NR_4_7, 0,
+			 KM_TYPE_NR_4_7);
 
-	for (k = HM_KM_TYPE_NR; k-- > 0;) {
+	for (k = KM_TYPE_NR_4_7; k-- > 0;) {
 		hm_kunmap_atomic(ctx, va[k]);
 		assert_cpu_state(ctx, 0, k, k, 0, k);
 	}
-	for (k = 0; k < HM_KM_TYPE_NR; k++)
+	for (k = 0; k < KM_TYPE_NR_4_7; k++)
 		hm_kunmap(ctx, p[k]);
 	assert_int_equal(log.count, 1);
 	hm_destroy(ctx);
@@ -264,13 +268,18 @@ static void lowmem_fast_path(void **state)
 	hm_destroy(ctx);
 }
 
-/* ---- Unmapping: lazy by default, clearing with debug_highmem ------------ */
+/* ---- Unmapping: x86 clears the PTE and flushes it ---------------------- */
 
-static void lazy_unmap_then_overwrite(void **state)
+/* linux-4.7's __kunmap_atomic: kpte_clear_flush of the top slot; the next
+ * map finds it empty and has nothing to flush. */
+static void unmap_clears_and_flushes(void **state)
 {
 	struct hm_ctx *ctx = test_ctx(NULL, NULL);
 	struct page *a = high_page(ctx, 20), *b = high_page(ctx, 21);
 	hm_vaddr_t va;
+	hm_paddr_t pa;
+	uint32_t v;
+	bool hit = true;
 
 	(void)state;
 	fill_frame(ctx, a, 0xAAAA0001);
@@ -278,25 +287,362 @@ static void lazy_unmap_then_overwrite(void **state)
 	hm_stats_reset(ctx);
 
 	va = hm_kmap_atomic(ctx, a);
+	assert_int_equal(va, slot_va(0, 0));
 	/* The slot was empty: nothing to flush. */
 	assert_int_equal(stats(ctx).tlb_flush_one, 0);
 	/* The read puts the translation in the TLB. */
 	assert_int_equal(read32(ctx, va), 0xAAAA0001);
 	hm_kunmap_atomic(ctx, va);
 	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
-	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
-			 frame_of(ctx, a) | PTE_FLAGS_PAE);
-	assert_int_equal(stats(ctx).tlb_flush_one, 0);
-	assert_int_equal(stats(ctx).pte_writes, 1);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
+	assert_int_equal(stats(ctx).tlb_flush_one, 1);
+	assert_int_equal(stats(ctx).pte_writes, 2);
+	/* Cleared and flushed: the address faults, the TLB forgot it. */
+	assert_int_equal(hm_sim_translate(ctx, va, &pa, &hit), HM_FAULT);
+	assert_false(hit);
+	assert_int_equal(hm_sim_read(ctx, va, &v, sizeof(v)), HM_FAULT);
 
-	/* The next map overwrites the PTE and drops the stale translation. */
 	assert_int_equal(hm_kmap_atomic(ctx, b), va);
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
 			 frame_of(ctx, b) | PTE_FLAGS_PAE);
 	assert_int_equal(stats(ctx).tlb_flush_one, 1);
-	assert_int_equal(stats(ctx).pte_writes, 2);
+	assert_int_equal(stats(ctx).pte_writes, 3);
 	assert_int_equal(read32(ctx, va), 0xBBBB0002);
 	hm_kunmap_atomic(ctx, va);
+	hm_destroy(ctx);
+}
+
+/* linux-4.7 under DEBUG_HIGHMEM: __WITH_KM_FENCE makes KM_TYPE_NR 41, and
+ * the push still steps by one, so 41 maps nest with no guard between
+ * them; cpu 1's window starts 41 slots down.  (Worked out by hand:
+ * 0xfffff000 - ((69 + k + 41 * cpu) << 12).) */
+static void debug_km_fence_widens_the_window(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	hm_vaddr_t va[KM_TYPE_NR_4_7_DEBUG];
+	int k;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.debug_highmem = true;
+	cfg.nr_cpus = 2;
+	ctx = test_ctx(&cfg, &log);
+	assert_int_equal(hm_layout(ctx)->km_slots, 41);
+	assert_int_equal(hm_layout(ctx)->fix_kmap_end, 69 + 82 - 1);
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 1, 0), 0xfff91000u);
+	for (k = 0; k < KM_TYPE_NR_4_7_DEBUG; k++) {
+		va[k] = hm_kmap_atomic(ctx, high_page(ctx, (uint64_t)k));
+		assert_int_equal(va[k],
+				 SLOT_VA_4_7(0, (unsigned)k, KM_TYPE_NR_4_7_DEBUG));
+	}
+	assert_int_equal(va[40], 0xfff92000u);
+	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 99)), 0);
+	assert_one_bug(&log, 0, "slot_push_bug", "more than 41 nested");
+	for (k = KM_TYPE_NR_4_7_DEBUG; k-- > 0;)
+		hm_kunmap_atomic(ctx, va[k]);
+	assert_int_equal(log.count, 1);
+	hm_destroy(ctx);
+}
+
+/* linux-6.1 (Debian's 686-pae): FIX_KMAP_BEGIN 68, KM_MAX_IDX 16 per CPU,
+ * NR_CPUS 32, so FIX_KMAP_END 68 + 512 - 1 = 579 and the fixmap's 583
+ * pages cross the 2 MiB boundary at 0xffe00000 (two page tables);
+ * PKMAP_BASE 0xff000000; MAXMEM 0x36ffe000.  With DEBUG_KMAP_LOCAL,
+ * KM_MAX_IDX 33 and maps at indices 1, 3, 5 ... over an unmapped guard
+ * each, 16 at most. */
+static void linux_6_1_slots(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	hm_vaddr_t va[16];
+	uint32_t v;
+	int k;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.kernel = HM_KERNEL_6_1;
+	cfg.nr_cpus = 2;
+	ctx = test_ctx(&cfg, &log);
+	assert_int_equal(hm_layout(ctx)->pkmap_base, 0xff000000u);
+	assert_int_equal(hm_layout(ctx)->fix_kmap_begin, 68);
+	assert_int_equal(hm_layout(ctx)->fix_kmap_end, 579);
+	assert_int_equal(hm_max_low_pfn(ctx), 0x36ffe);
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 0, 0), 0xfffbb000u);
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 1, 0), 0xfffab000u);
+	hm_set_cpu(ctx, 1);
+	for (k = 0; k < 16; k++) {
+		va[k] = hm_kmap_local_page(ctx, high_page(ctx, (uint64_t)k));
+		assert_int_equal(va[k], 0xfffab000u - ((hm_vaddr_t)k << 12));
+		write32(ctx, va[k], 0x61000000u | (unsigned)k);
+	}
+	assert_int_equal(hm_kmap_local_page(ctx, high_page(ctx, 99)), 0);
+	assert_one_bug(&log, 0, "slot_push_bug", "KM_MAX_IDX");
+	for (k = 16; k-- > 0;) {
+		assert_int_equal(read32(ctx, va[k]), 0x61000000u | (unsigned)k);
+		hm_kunmap_local(ctx, va[k]);
+	}
+	hm_destroy(ctx);
+
+	cfg.debug_highmem = true;
+	ctx = test_ctx(&cfg, &log);
+	log.count = 0;
+	/* FIX_KMAP_END 68 + 33 * 32 - 1 = 1123: three page tables. */
+	assert_int_equal(hm_layout(ctx)->fix_kmap_end, 1123);
+	hm_set_cpu(ctx, 1);
+	for (k = 0; k < 16; k++) {
+		/* index 1 + 2k of cpu 1: 0xfffff000 - ((68 + 33 + 1 + 2k) << 12) */
+		va[k] = hm_kmap_local_page(ctx, high_page(ctx, (uint64_t)k));
+		assert_int_equal(va[k], 0xfff99000u - ((hm_vaddr_t)k << 13));
+		write32(ctx, va[k], 0x61D00000u | (unsigned)k);
+		/* the guard below each map is never mapped */
+		assert_int_equal(hm_sim_read(ctx, va[k] - 4096, &v, 4),
+				 HM_FAULT);
+	}
+	assert_int_equal(hm_kmap_local_page(ctx, high_page(ctx, 99)), 0);
+	assert_one_bug(&log, 0, "slot_push_bug", "more than 16 nested");
+	for (k = 16; k-- > 0;) {
+		assert_int_equal(read32(ctx, va[k]), 0x61D00000u | (unsigned)k);
+		hm_kunmap_local(ctx, va[k]);
+	}
+	hm_destroy(ctx);
+}
+
+/* ---- HM_REPORT_KERNEL: what the kernel does instead of a BUG ----------- */
+
+/*
+ * linux-4.7's __kunmap_atomic(vaddr) of an address that is not the top
+ * slot: kpte_clear_flush(kmap_pte - idx_of_top, vaddr) clears the top
+ * slot's PTE but flushes @vaddr, and pops.  The top slot's translation
+ * stays in this CPU's TLB, so the next kmap_atomic, which finds the PTE
+ * empty and sets a new one without a flush, reads and writes the *old*
+ * page: the corruption.  Without DEBUG_HIGHMEM nothing is reported; with
+ * it, a WARN.
+ */
+static void kernel_mode_out_of_order_unmap(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	struct page *a, *b, *c;
+	hm_vaddr_t va, vb, vc;
+	uint32_t v;
+
+	(void)state;
+	for (int debug = 0; debug < 2; debug++) {
+		hm_config_default(&cfg);
+		cfg.report = HM_REPORT_KERNEL;
+		cfg.debug_highmem = debug;
+		ctx = test_ctx(&cfg, &log);
+		memset(&log, 0, sizeof(log));
+		a = high_page(ctx, 50);
+		b = high_page(ctx, 51);
+		c = high_page(ctx, 52);
+		fill_frame(ctx, a, 0xA0A0A0A0);
+		fill_frame(ctx, b, 0xB0B0B0B0);
+		fill_frame(ctx, c, 0xC0C0C0C0);
+
+		va = hm_kmap_atomic(ctx, a);
+		vb = hm_kmap_atomic(ctx, b);
+		assert_int_equal(read32(ctx, vb), 0xB0B0B0B0); /* in the TLB */
+		hm_kunmap_atomic(ctx, va);		/* out of order */
+		assert_int_equal(log.count, debug);
+		assert_int_equal(log.warns, debug);
+		if (debug)
+			assert_non_null(strstr(log.msg, "out of order"));
+		/* The top (b's) slot's PTE is cleared, a's is left, one pop. */
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1), 0);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
+				 frame_of(ctx, a) | PTE_FLAGS_PAE);
+		assert_cpu_state(ctx, 0, 1, 1, 0, 1);
+		assert_int_equal(read32(ctx, va), 0xA0A0A0A0);
+
+		/* c's map gets b's old slot; the TLB still says b. */
+		vc = hm_kmap_atomic(ctx, c);
+		assert_int_equal(vc, vb);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1),
+				 frame_of(ctx, c) | PTE_FLAGS_PAE);
+		assert_int_equal(read32(ctx, vc), 0xB0B0B0B0);	/* not c's */
+		write32(ctx, vc, 0x0BAD0BAD);
+		assert_int_equal(hm_sim_phys_read(ctx, frame_of(ctx, b), &v, 4),
+				 HM_OK);
+		assert_int_equal(v, 0x0BAD0BAD);	/* b's page corrupted */
+		hm_kunmap_atomic(ctx, vc);
+		hm_kunmap_atomic(ctx, va);
+		assert_cpu_state(ctx, 0, 0, 0, 0, 0);
+		assert_int_equal(log.count, debug);
+		hm_destroy(ctx);
+	}
+}
+
+/* linux-6.1's kunmap_local_indexed: the same, with a WARN_ON_ONCE in every
+ * build. */
+static void kernel_mode_6_1_local_out_of_order(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	hm_vaddr_t va, vb;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.report = HM_REPORT_KERNEL;
+	cfg.kernel = HM_KERNEL_6_1;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	va = hm_kmap_local_page(ctx, high_page(ctx, 70));
+	vb = hm_kmap_local_page(ctx, high_page(ctx, 71));
+	assert_int_equal(va, 0xfffbb000u);	/* FIX_KMAP_BEGIN 68 */
+	assert_int_equal(vb, 0xfffba000u);
+	hm_kunmap_local(ctx, va);
+	assert_int_equal(log.warns, 1);
+	assert_int_equal(log.count, 1);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1), 0);
+	assert_int_not_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
+	assert_cpu_state(ctx, 0, 0, 0, 1, 1);
+	hm_kunmap_local(ctx, va);		/* now the top */
+	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
+	assert_int_equal(log.count, 1);
+	hm_destroy(ctx);
+}
+
+/* might_sleep() in kmap() with preemption off only reports: in kernel mode
+ * a WARN and the map is made; strict mode's BUG is the default. */
+static void kernel_mode_kmap_in_atomic(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	hm_vaddr_t va, vk;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.report = HM_REPORT_KERNEL;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	va = hm_kmap_atomic(ctx, high_page(ctx, 60));
+	vk = hm_kmap(ctx, high_page(ctx, 61));
+	assert_int_equal(vk, 0xffc01000u);	/* PKMAP entry 1 */
+	assert_int_equal(log.count, 1);
+	assert_int_equal(log.warns, 1);
+	assert_non_null(strstr(log.msg, "sleeping function called from "
+				       "invalid context"));
+	hm_kunmap(ctx, high_page(ctx, 61));
+	hm_kunmap_atomic(ctx, va);
+	hm_destroy(ctx);
+
+	cfg.report = HM_REPORT_STRICT;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	va = hm_kmap_atomic(ctx, high_page(ctx, 60));
+	assert_int_equal(hm_kmap(ctx, high_page(ctx, 61)), 0);
+	assert_int_equal(log.count, 1);
+	assert_int_equal(log.warns, 0);
+	hm_kunmap_atomic(ctx, va);
+	hm_destroy(ctx);
+}
+
+/* ---- 6.1's per-task kmap_local ------------------------------------------- */
+
+/*
+ * mm/highmem.c (6.1): a task's kmap_local maps live in current->kmap_ctrl;
+ * __kmap_local_sched_out clears each PTE (and flushes it), sched_in sets
+ * them back.  Task 0 maps a at slot 0 and is switched out; task 1 gets the
+ * same slot for b; back on task 0, slot 0 is a's again.
+ */
+static void linux_6_1_tasks_save_and_restore(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	struct page *a, *b;
+	hm_vaddr_t va, vb;
+	uint32_t v;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.kernel = HM_KERNEL_6_1;
+	cfg.nr_cpus = 2;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	a = high_page(ctx, 80);
+	b = high_page(ctx, 81);
+	fill_frame(ctx, a, 0xAAAA6161);
+	fill_frame(ctx, b, 0xBBBB6161);
+	assert_int_equal(hm_current_task(ctx, 0), 0);
+	assert_int_equal(hm_current_task(ctx, 1), 1);
+
+	va = hm_kmap_local_page(ctx, a);
+	assert_int_equal(va, 0xfffbb000u);
+	assert_int_equal(read32(ctx, va), 0xAAAA6161);	/* in the TLB */
+	hm_stats_reset(ctx);
+	hm_switch_task(ctx, 5);			/* task 0 out, 5 in */
+	assert_int_equal(hm_current_task(ctx, 0), 5);
+	assert_int_equal(stats(ctx).pte_writes, 1);	/* cleared */
+	assert_int_equal(stats(ctx).tlb_flush_one, 1);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
+	assert_int_equal(hm_sim_read(ctx, va, &v, 4), HM_FAULT);
+	assert_cpu_state(ctx, 0, 0, 0, 0, 0);	/* task 5's: nothing */
+
+	vb = hm_kmap_local_page(ctx, b);	/* task 5's own index 0 */
+	assert_int_equal(vb, va);
+	assert_int_equal(read32(ctx, vb), 0xBBBB6161);
+
+	/* Task 0 holds a map of cpu 0: it may not run on cpu 1. */
+	hm_set_cpu(ctx, 1);
+	assert_int_equal(log.count, 1);		/* task 5 pins cpu 0 */
+	hm_kunmap_local(ctx, vb);
+	hm_set_cpu(ctx, 1);
+	hm_switch_task(ctx, 0);
+	assert_one_bug(&log, 1, "switch_ok", "migration is disabled");
+	assert_int_equal(hm_current_task(ctx, 1), 1);
+	hm_set_cpu(ctx, 0);
+
+	/* Back on cpu 0: a's PTE is set again, in its slot, index 1. */
+	hm_stats_reset(ctx);
+	hm_switch_task(ctx, 0);
+	assert_int_equal(hm_current_task(ctx, 0), 0);
+	assert_int_equal(stats(ctx).pte_writes, 1);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
+			 frame_of(ctx, a) | PTE_FLAGS_PAE);
+	assert_cpu_state(ctx, 0, 0, 0, 1, 1);
+	assert_int_equal(read32(ctx, va), 0xAAAA6161);	/* not b's */
+	hm_kunmap_local(ctx, va);
+	assert_cpu_state(ctx, 0, 0, 0, 0, 0);
+
+	/* No switch inside kmap_atomic: scheduling while atomic. */
+	va = hm_kmap_atomic(ctx, a);
+	hm_switch_task(ctx, 7);
+	assert_one_bug(&log, 2, "switch_ok", "scheduling while atomic");
+	assert_int_equal(hm_current_task(ctx, 0), 0);
+	hm_kunmap_atomic(ctx, va);
+	/* Task 1 runs on cpu 1. */
+	hm_switch_task(ctx, 1);
+	assert_one_bug(&log, 3, "switch_ok", "already runs on another cpu");
+	assert_int_equal(log.count, 4);
+	hm_destroy(ctx);
+}
+
+/* Before 6.x nothing saves a task's temporary maps: switching out with
+ * one held is a BUG (4.7 has no kmap_local; its kmap_atomic disables
+ * preemption). */
+static void linux_4_7_no_switch_with_maps(void **state)
+{
+	struct bug_log log;
+	struct hm_ctx *ctx = test_ctx(NULL, &log);
+	hm_vaddr_t va;
+
+	(void)state;
+	memset(&log, 0, sizeof(log));
+	hm_switch_task(ctx, 3);			/* no maps: fine */
+	assert_int_equal(log.count, 0);
+	va = hm_kmap_local_page(ctx, high_page(ctx, 90));
+	hm_switch_task(ctx, 4);
+	assert_one_bug(&log, 0, "switch_ok", "linux-4.7 does not save them");
+	assert_int_equal(hm_current_task(ctx, 0), 3);
+	hm_kunmap_local(ctx, va);
 	hm_destroy(ctx);
 }
 
@@ -510,16 +856,15 @@ static void local_shares_the_stack(void **state)
 	assert_one_bug(&log, 0, "slot_pop_bug", "kmap_local_page");
 	assert_cpu_state(ctx, 0, 1, 1, 2, 3);
 
-	/* kunmap_local clears and flushes even without debug_highmem... */
+	/* kunmap_local clears and flushes... */
 	hm_kunmap_local(ctx, vc);
 	assert_cpu_state(ctx, 0, 1, 1, 1, 2);
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 2), 0);
 	assert_int_equal(hm_sim_read(ctx, vc, &v, sizeof(v)), HM_FAULT);
-	/* ...kunmap_atomic does not. */
+	/* ...and so does kunmap_atomic, as on x86. */
 	hm_kunmap_atomic(ctx, vb);
 	assert_cpu_state(ctx, 0, 0, 0, 1, 1);
-	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1),
-			 frame_of(ctx, b) | PTE_FLAGS_PAE);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 1), 0);
 
 	/* A held local map pins the thread to its CPU. */
 	hm_set_cpu(ctx, 1);
@@ -531,11 +876,12 @@ static void local_shares_the_stack(void **state)
 	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
 	assert_int_equal(hm_sim_read(ctx, va, &v, sizeof(v)), HM_FAULT);
 
-	/* A slot left mapped by kunmap_atomic is taken over cleanly. */
+	/* Both slots were cleared and flushed at unmap: nothing to flush
+	 * at the next maps. */
 	hm_stats_reset(ctx);
 	assert_int_equal(hm_kmap_local_page(ctx, a), va);
 	assert_int_equal(hm_kmap_local_page(ctx, c), vb);
-	assert_int_equal(stats(ctx).tlb_flush_one, 1);	/* slot 1 only */
+	assert_int_equal(stats(ctx).tlb_flush_one, 0);
 	assert_int_equal(read32(ctx, vb), 0x0C0C0C0C);
 	hm_kunmap_local(ctx, vb);
 	hm_kunmap_local(ctx, va);
@@ -626,9 +972,8 @@ static void cpus_are_independent(void **state)
 	for (k = 0; k < 3; k++) {
 		assert_int_equal(r.va[k], slot_va(1, k));
 		assert_int_equal(r.seen[k], 0x11110000u + k);
-		/* Lazy unmaps on cpu 1 left cpu 1's PTEs, not cpu 0's. */
-		assert_int_equal(hm_kmap_atomic_pte(ctx, 1, k),
-				 frame_of(ctx, r.page[k]) | PTE_FLAGS_PAE);
+		/* The unmaps on cpu 1 cleared cpu 1's PTEs. */
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 1, k), 0);
 	}
 	assert_int_equal(r.held.kmap_atomic_idx, 3);
 	assert_int_equal(r.held.preempt_count, 3);
@@ -711,7 +1056,14 @@ int main(void)
 		cmocka_unit_test(pte_format_32bit),
 		cmocka_unit_test(nesting_to_the_limit),
 		cmocka_unit_test(lowmem_fast_path),
-		cmocka_unit_test(lazy_unmap_then_overwrite),
+		cmocka_unit_test(unmap_clears_and_flushes),
+		cmocka_unit_test(debug_km_fence_widens_the_window),
+		cmocka_unit_test(linux_6_1_slots),
+		cmocka_unit_test(kernel_mode_out_of_order_unmap),
+		cmocka_unit_test(kernel_mode_kmap_in_atomic),
+		cmocka_unit_test(kernel_mode_6_1_local_out_of_order),
+		cmocka_unit_test(linux_6_1_tasks_save_and_restore),
+		cmocka_unit_test(linux_4_7_no_switch_with_maps),
 		cmocka_unit_test(debug_unmap_clears),
 		cmocka_unit_test(debug_map_of_dirty_slot),
 		cmocka_unit_test(typed_form),

@@ -104,7 +104,7 @@ static void print_one(const struct hm_kernel_profile *p,
 	       pl.max_low_pfn >> (20 - 12), pl.maxmem >> 20);
 	printf("max_low_pfn     %#" PRIx64 "  (max_pfn %#" PRIx64 ")\n",
 	       pl.max_low_pfn, pl.max_pfn);
-	printf("VMALLOC_START   %#010x\n", pl.vmalloc_start);
+	printf("VMALLOC_START   %#010x\n", pl.l.vmalloc_start);
 	printf("VMALLOC_END     %#010x\n", l->vmalloc_end);
 	printf("PKMAP_BASE      %#010x  (LAST_PKMAP %u)\n", l->pkmap_base,
 	       l->last_pkmap);
@@ -116,12 +116,12 @@ static void print_one(const struct hm_kernel_profile *p,
 	printf("FIXADDR_TOP     %#010x\n", l->fixaddr_top);
 	printf("FIX_KMAP_BEGIN  %u\n", l->fix_kmap_begin);
 	printf("FIX_KMAP_END    %u  (%s %u per CPU)\n", l->fix_kmap_end,
-	       scheme_name(p->kmap_scheme), pl.km_slots);
+	       scheme_name(p->kmap_scheme), pl.l.km_slots);
 	for (unsigned cpu = 0; cpu < 2; cpu++) {
 		if (cpu < in->nr_cpus)
 			printf("cpu %u slot      %#010x  (first map: index "
 			       "%u)\n", cpu, hm_profile_kmap_slot(&pl, cpu, 0),
-			       pl.km_first_idx);
+			       pl.l.km_first_idx);
 		else
 			printf("cpu %u slot      -  (no cpu %u running)\n",
 			       cpu, cpu);
@@ -176,7 +176,7 @@ static void print_table(bool pae, bool debug)
 				       "%s |\n", gib[m], cpus[c],
 				       pl.nr_cpus_build, pl.l.page_offset,
 				       pl.l.high_memory, pl.max_low_pfn,
-				       pl.vmalloc_start, pl.l.vmalloc_end,
+				       pl.l.vmalloc_start, pl.l.vmalloc_end,
 				       pl.l.pkmap_base, pl.l.fixaddr_start,
 				       pl.l.fixaddr_top, pl.l.fix_kmap_begin,
 				       pl.l.fix_kmap_end,

@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * layout_test.c - the address layout against figures worked out by hand
- * from the kernel's formulas (arch/x86 pgtable_32_types.h, fixmap.h):
+ * layout_test.c - a context's layout under the default profile, linux-4.7,
+ * against figures worked out by hand from its arch/x86 headers
+ * (fixmap.h, pgtable_32_types.h; core/profile_test.c has every profile):
  *
- *   FIXADDR_START = FIXADDR_TOP - (FIX_KMAP_END + 1) pages
+ *   FIX_KMAP_BEGIN = 69 (FIX_HOLE, DBGP, EARLYCON, APIC, 64 IO-APICs,
+ *                    RO_IDT), FIX_KMAP_END = 69 + 20 * NR_CPUS - 1, then
+ *                    PCIE_MCFG, PARAVIRT_BOOTMAP, TEXT_POKE1, TEXT_POKE0
+ *   FIXADDR_START = FIXADDR_TOP - (FIX_KMAP_END + 5) pages
  *   PKMAP_BASE    = (FIXADDR_START - (LAST_PKMAP + 1) pages) & PMD_MASK
  *   VMALLOC_END   = PKMAP_BASE - 2 pages
+ *   MAXMEM        = VMALLOC_END - PAGE_OFFSET - 128 MiB
+ *   VMALLOC_START = high_memory + 8 MiB
  *
- * with FIXADDR_TOP 0xfffff000, FIX_KMAP_BEGIN 2, KM_TYPE_NR 20.
+ * with FIXADDR_TOP 0xfffff000, KM_TYPE_NR 20, NR_CPUS = the CPUs.
  */
 #include <string.h>
 
+#include "core/arch.h"		/* hm_ctx_reconfigure */
 #include "core/testing/testing.h"
 
 static struct hm_ctx *make(bool pae, unsigned cpus, uint64_t mem)
@@ -31,24 +38,30 @@ static void pae_one_cpu(void **state)
 
 	(void)state;
 	assert_int_equal(l->page_offset, 0xC0000000u);
-	assert_int_equal(l->high_memory, 0xF8000000u);	/* 896 MiB */
+	/* MAXMEM = 0xffbfe000 - 0xc0000000 - 0x8000000 = 0x37bfe000 */
+	assert_int_equal(l->high_memory, 0xF7BFE000u);	/* "891MB LOWMEM" */
 	assert_int_equal(l->last_pkmap, 512);
 	assert_int_equal(l->pmd_shift, 21);
 	assert_int_equal(l->fixaddr_top, 0xFFFFF000u);
-	assert_int_equal(l->fix_kmap_begin, 2);
-	assert_int_equal(l->fix_kmap_end, 21);
-	/* 0xfffff000 - 22 pages */
-	assert_int_equal(l->fixaddr_start, 0xFFFE9000u);
-	/* (0xfffe9000 - 513 pages = 0xffde8000) & ~(2M - 1) */
+	assert_int_equal(l->fix_kmap_begin, 69);
+	assert_int_equal(l->fix_kmap_end, 88);
+	assert_int_equal(l->km_slots, 20);
+	assert_int_equal(l->km_max_nest, 20);
+	assert_int_equal(l->km_first_idx, 0);
+	assert_int_equal(l->km_step, 1);
+	/* 0xfffff000 - 93 pages */
+	assert_int_equal(l->fixaddr_start, 0xFFFA2000u);
+	/* (0xfffa2000 - 513 pages = 0xffda1000) & ~(2M - 1) */
 	assert_int_equal(l->pkmap_base, 0xFFC00000u);
 	assert_int_equal(l->vmalloc_end, 0xFFBFE000u);
-	assert_int_equal(hm_max_low_pfn(ctx), 0x38000);
+	assert_int_equal(l->vmalloc_start, 0xF83FE000u);
+	assert_int_equal(hm_max_low_pfn(ctx), 0x37bfe);
 	assert_int_equal(hm_max_pfn(ctx), 0x40000);
 	assert_int_equal(hm_pkmap_addr(ctx, 0), 0xFFC00000u);
 	assert_int_equal(hm_pkmap_addr(ctx, 511), 0xFFDFF000u);
-	/* slot 0 of cpu 0 is FIX_KMAP_BEGIN: two pages below the top */
-	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 0, 0), 0xFFFFD000u);
-	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 0, 19), 0xFFFEA000u);
+	/* slot 0 of cpu 0 is FIX_KMAP_BEGIN: 69 pages below the top */
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 0, 0), 0xFFFBA000u);
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 0, 19), 0xFFFA7000u);
 	hm_destroy(ctx);
 }
 
@@ -58,14 +71,13 @@ static void pae_sixteen_cpus(void **state)
 	const struct hm_layout *l = hm_layout(ctx);
 
 	(void)state;
-	assert_int_equal(l->fix_kmap_end, 2 + 20 * 16 - 1);
-	/* 0xfffff000 - 322 pages */
-	assert_int_equal(l->fixaddr_start, 0xFFEBD000u);
-	/* (0xffebd000 - 513 pages = 0xffcbc000) & ~(2M - 1) */
+	assert_int_equal(l->fix_kmap_end, 69 + 20 * 16 - 1);
+	/* 0xfffff000 - 393 pages */
+	assert_int_equal(l->fixaddr_start, 0xFFE76000u);
+	/* (0xffe76000 - 513 pages = 0xffc75000) & ~(2M - 1) */
 	assert_int_equal(l->pkmap_base, 0xFFC00000u);
 	/* cpu 15's window: FIX_KMAP_BEGIN + 20 * 15 */
-	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 15, 0),
-			 0xFFFFF000u - ((2u + 300u) << 12));
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 15, 0), 0xFFE8E000u);
 	/* the whole window stays in the fixmap's own page table */
 	assert_true(hm_kmap_atomic_slot_addr(ctx, 15, 19) >= 0xFFE00000u);
 	hm_destroy(ctx);
@@ -79,10 +91,12 @@ static void no_pae(void **state)
 	(void)state;
 	assert_int_equal(l->last_pkmap, 1024);
 	assert_int_equal(l->pmd_shift, 22);
-	/* (0xfffe9000 - 1025 pages = 0xffbe8000) & ~(4M - 1) */
+	/* (0xfffa2000 - 1025 pages = 0xffba1000) & ~(4M - 1) */
 	assert_int_equal(l->pkmap_base, 0xFF800000u);
 	assert_int_equal(l->vmalloc_end, 0xFF7FE000u);
 	assert_int_equal(hm_pkmap_addr(ctx, 1023), 0xFFBFF000u);
+	/* 0xff7fe000 - 0xc8000000 */
+	assert_int_equal(hm_max_low_pfn(ctx), 0x377fe);
 	hm_destroy(ctx);
 }
 
@@ -134,8 +148,8 @@ static void highmem_boundary(void **state)
 	struct hm_ctx *ctx = make(true, 1, 1ull << 30);
 
 	(void)state;
-	assert_false(hm_PageHighMem(ctx, hm_pfn_to_page(ctx, 0x37FFF)));
-	assert_true(hm_PageHighMem(ctx, hm_pfn_to_page(ctx, 0x38000)));
+	assert_false(hm_PageHighMem(ctx, hm_pfn_to_page(ctx, 0x37BFD)));
+	assert_true(hm_PageHighMem(ctx, hm_pfn_to_page(ctx, 0x37BFE)));
 	assert_int_equal(hm_page_to_pfn(ctx, hm_pfn_to_page(ctx, 0x3ABCD)),
 			 0x3ABCD);
 	assert_null(hm_pfn_to_page(ctx, 0x40000));
@@ -170,6 +184,49 @@ static void pae_frames_above_4g(void **state)
 	hm_destroy(ctx);
 }
 
+/* hm_ctx_reconfigure() (core/arch.h), what the guest does between
+ * sequences on tables already built: fewer CPUs and the debug option keep
+ * linux-4.7's PKMAP_BASE and lowmem (up to 4 CPUs), so they are taken;
+ * another kernel, or a layout that moves PKMAP_BASE, is refused and the
+ * context left as it was. */
+static void reconfigure_on_the_same_tables(void **state)
+{
+	struct hm_config cfg;
+	struct hm_ctx *ctx;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.nr_cpus = 4;
+	ctx = test_ctx(&cfg, NULL);
+	hm_reset(ctx);
+	cfg.nr_cpus = 2;
+	cfg.debug_highmem = true;
+	assert_null(hm_ctx_reconfigure(ctx, &cfg));
+	assert_int_equal(hm_layout(ctx)->km_slots, 41);
+	assert_int_equal(hm_layout(ctx)->fix_kmap_end, 69 + 2 * 41 - 1);
+	/* cpu 1's first slot: 0xfffff000 - ((69 + 41) << 12) */
+	assert_int_equal(hm_kmap_atomic_slot_addr(ctx, 1, 0), 0xFFF91000u);
+	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 1)), 0xFFFBA000u);
+	hm_kunmap_atomic(ctx, 0xFFFBA000u);
+
+	hm_reset(ctx);
+	cfg.kernel = HM_KERNEL_6_1;
+	assert_non_null(hm_ctx_reconfigure(ctx, &cfg));
+	assert_int_equal(hm_config(ctx)->kernel, HM_KERNEL_DEFAULT);
+	assert_int_equal(hm_layout(ctx)->km_slots, 41);
+	hm_destroy(ctx);
+
+	/* 6.1: DEBUG_KMAP_LOCAL's 33 slots x 32 move PKMAP_BASE 2 MiB down */
+	hm_config_default(&cfg);
+	cfg.kernel = HM_KERNEL_6_1;
+	ctx = test_ctx(&cfg, NULL);
+	hm_reset(ctx);
+	cfg.debug_highmem = true;
+	assert_non_null(strstr(hm_ctx_reconfigure(ctx, &cfg), "PKMAP_BASE"));
+	assert_int_equal(hm_layout(ctx)->pkmap_base, 0xFF000000u);
+	hm_destroy(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +237,7 @@ int main(void)
 		cmocka_unit_test(small_memory_has_no_highmem),
 		cmocka_unit_test(highmem_boundary),
 		cmocka_unit_test(pae_frames_above_4g),
+		cmocka_unit_test(reconfigure_on_the_same_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,6 +62,7 @@ struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz)
 	struct hm_config defaults;
 	struct hm_ctx *ctx;
 	void *pkmap_pt, *fixmap_pt;
+	const char *reason;
 	char why[160];
 
 	if (!cfg) {
@@ -75,7 +76,12 @@ struct hm_ctx *hm_create(const struct hm_config *cfg, char *err, size_t errsz)
 	if (!ctx)
 		return fail(err, errsz, "hm_create: out of memory");
 	memset(ctx, 0, sizeof(*ctx));
-	hm_ctx_setup(ctx, cfg, HM_FIRST_FREE_PFN);
+	if ((reason = hm_ctx_setup(ctx, cfg, HM_FIRST_FREE_PFN))) {
+		free(ctx);
+		return fail(err, errsz, "hm_create: kernel %u (%s): %s",
+			    (unsigned)cfg->kernel, hm_kernel_name(cfg->kernel),
+			    reason);
+	}
 	/* Costs only what is touched (calloc of a large block maps zero
 	 * pages lazily). */
 	ctx->mem_map = calloc(ctx->max_pfn, sizeof(struct page));
@@ -119,8 +125,10 @@ void hm_set_cpu(struct hm_ctx *ctx, unsigned cpu)
 void hm_bug_default(void *arg, const struct hm_bug *bug)
 {
 	(void)arg;
-	fprintf(stderr, "kernel BUG at %s:%u in %s() on cpu %u: %s\n",
-		bug->file, bug->line, bug->func, bug->cpu, bug->msg);
+	fprintf(stderr, "%s at %s:%u in %s() on cpu %u: %s\n",
+		bug->warn ? "WARNING:" : "kernel BUG", bug->file, bug->line,
+		bug->func, bug->cpu, bug->msg);
 	fflush(stderr);
-	abort();
+	if (!bug->warn)
+		abort();
 }

@@ -38,7 +38,7 @@ struct snap {
 	unsigned waiters;
 	int count[MAX_PKMAP];
 	uint64_t pte[MAX_PKMAP];
-	uint64_t slot_pte[HM_MAX_CPUS][HM_KM_TYPE_NR];
+	uint64_t slot_pte[HM_MAX_CPUS][HM_KM_SLOTS_MAX];
 	struct hm_cpu_state cpu[HM_MAX_CPUS];
 };
 
@@ -57,7 +57,7 @@ static struct snap *take_snap(struct hm_ctx *ctx)
 	}
 	for (unsigned cpu = 0; cpu < ncpu; cpu++) {
 		hm_cpu_state(ctx, cpu, &s->cpu[cpu]);
-		for (unsigned t = 0; t < HM_KM_TYPE_NR; t++)
+		for (unsigned t = 0; t < KM_TYPE_NR_4_7; t++)
 			s->slot_pte[cpu][t] = hm_kmap_atomic_pte(ctx, cpu, t);
 	}
 	return s;
@@ -92,7 +92,7 @@ static void assert_unchanged(struct hm_ctx *ctx, struct snap *before)
 				 a->pagefault_disabled, b->pagefault_disabled,
 				 a->migrate_disabled, b->migrate_disabled,
 				 a->kmap_atomic_idx, b->kmap_atomic_idx);
-		for (unsigned t = 0; t < HM_KM_TYPE_NR; t++) {
+		for (unsigned t = 0; t < KM_TYPE_NR_4_7; t++) {
 			uint64_t was = before->slot_pte[cpu][t];
 			uint64_t is = now->slot_pte[cpu][t];
 
@@ -542,35 +542,35 @@ static void test_nesting_limit(void **state)
 {
 	struct bug_log log;
 	struct hm_ctx *ctx = test_ctx(NULL, &log);
-	hm_vaddr_t v[HM_KM_TYPE_NR], lv;
+	hm_vaddr_t v[KM_TYPE_NR_4_7], lv;
 	struct page *lp = low_page(ctx);
 	struct snap *s;
 	int i;
 
 	(void)state;
-	for (i = 0; i < HM_KM_TYPE_NR; i++) {
+	for (i = 0; i < KM_TYPE_NR_4_7; i++) {
 		v[i] = hm_kmap_atomic(ctx, high_page(ctx, (uint64_t)i));
 		assert_int_equal(v[i], hm_kmap_atomic_slot_addr(ctx, 0,
 								(unsigned)i));
 		write32(ctx, v[i], 0x1000u + (unsigned)i);
 	}
-	assert_cpu(ctx, 0, HM_KM_TYPE_NR, 0, HM_KM_TYPE_NR);
+	assert_cpu(ctx, 0, KM_TYPE_NR_4_7, 0, KM_TYPE_NR_4_7);
 	assert_int_equal(log.count, 0);
 
 	s = take_snap(ctx);
 	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 99)), 0);
-	assert_one_bug(&log, 0, "slot_push_bug", "more than KM_TYPE_NR");
+	assert_one_bug(&log, 0, "slot_push_bug", "more than 20 nested temporary maps on cpu 0 (linux-4.7's KM_TYPE_NR)");
 	assert_int_equal(hm_kmap_local_page(ctx, high_page(ctx, 99)), 0);
-	assert_one_bug(&log, 1, "slot_push_bug", "more than KM_TYPE_NR");
+	assert_one_bug(&log, 1, "slot_push_bug", "more than 20 nested temporary maps on cpu 0 (linux-4.7's KM_TYPE_NR)");
 	assert_unchanged(ctx, s);
 
 	/* Lowmem takes no slot, so it still nests. */
 	lv = hm_kmap_atomic(ctx, lp);
 	assert_int_equal(lv, hm_page_address(ctx, lp));
-	assert_cpu(ctx, 0, HM_KM_TYPE_NR + 1, 0, HM_KM_TYPE_NR);
+	assert_cpu(ctx, 0, KM_TYPE_NR_4_7 + 1, 0, KM_TYPE_NR_4_7);
 	hm_kunmap_atomic(ctx, lv);
 
-	for (i = HM_KM_TYPE_NR - 1; i >= 0; i--) {
+	for (i = KM_TYPE_NR_4_7 - 1; i >= 0; i--) {
 		assert_int_equal(read32(ctx, v[i]), 0x1000u + (unsigned)i);
 		hm_kunmap_atomic(ctx, v[i]);
 		assert_cpu(ctx, 0, i, 0, i);

@@ -103,9 +103,8 @@ void set_page_address(struct hm_ctx *ctx, struct page *page,
 		return;
 	}
 
-	/* Remove */
-	if (HM_INJECT_BUG == 3)
-		return;
+	/* Remove (bug 3 on its test's line: no line a normal build never runs) */
+	if (HM_INJECT_BUG == 3) return;
 	hm_arch_spin_lock(ctx, &pas->lock);
 	for (pos = pas->lh.next; pos != &pas->lh; pos = pos->next) {
 		pam = list_entry(pos, struct page_address_map, list);

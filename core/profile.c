@@ -3,10 +3,10 @@
  * profile.c - the kernel profiles (data) and the layout they imply
  * (arithmetic), each number from the named kernel's arch/x86 headers.
  */
+#include "core/layout.h"
 #include "core/profile.h"
 
-#define PAGE_SHIFT		12
-#define __PAGE_OFFSET		0xC0000000u	/* VMSPLIT_3G */
+/* PAGE_SHIFT and __PAGE_OFFSET (VMSPLIT_3G): core/layout.h. */
 /* __FIXADDR_TOP: a variable on x86_32 (reserve_top_address() may lower
  * it under a hypervisor), 0xfffff000 on bare metal and under KVM. */
 #define FIXADDR_TOP_NATIVE	0xFFFFF000u
@@ -312,6 +312,19 @@ const struct hm_kernel_profile *hm_kernel_profile_at(unsigned i)
 	return i < NR_PROFILES ? profiles[i] : NULL;
 }
 
+/* enum hm_kernel's profiles, the default's included. */
+static const struct hm_kernel_profile *const by_id[HM_KERNEL_NR] = {
+	[HM_KERNEL_DEFAULT] = &linux_4_7,
+	[HM_KERNEL_2_6_24] = &linux_2_6_24,
+	[HM_KERNEL_4_7] = &linux_4_7,
+	[HM_KERNEL_6_1] = &linux_6_1,
+};
+
+const struct hm_kernel_profile *hm_kernel_profile_of(enum hm_kernel k)
+{
+	return (unsigned)k < HM_KERNEL_NR ? by_id[k] : NULL;
+}
+
 /* ---- The arithmetic ------------------------------------------------------ */
 
 /* Pages summed over @n entries; the kmap run counts @kmap_pages and its
@@ -344,25 +357,21 @@ static uint64_t btmap_end(enum hm_btmap_rule rule, uint64_t end_perm,
 	return end_perm;
 }
 
-const char *hm_profile_layout(const struct hm_kernel_profile *p,
-			      const struct hm_profile_params *in,
-			      struct hm_profile_layout *out)
+/* What hm_profile_layout() refuses before computing anything; sets the
+ * NR_CPUS the fixmap is sized for. */
+static const char *check_params(const struct hm_kernel_profile *p,
+				const struct hm_profile_params *in,
+				uint64_t *nr_build)
 {
-	const uint64_t top = FIXADDR_TOP_NATIVE, page = 1u << PAGE_SHIFT;
-	uint64_t nr_build, slots, kmap_begin = 0, idx, pmd_size, pmd_mask;
-	uint64_t fixaddr_start, tot_start, pkmap_base, vmalloc_end, maxmem;
-	uint64_t ptrs_per_pte, last_pkmap, max_low_pfn, high_memory, vstart;
-	uint64_t cea = 0, ldt = 0;
+	const uint64_t page = 1u << PAGE_SHIFT;
 
-	if (!p || !in || !out)
-		return "no profile, parameters or result";
-	nr_build = in->nr_cpus_build ? in->nr_cpus_build :
-		   p->nr_cpus_config ? p->nr_cpus_config : in->nr_cpus;
+	*nr_build = in->nr_cpus_build ? in->nr_cpus_build :
+		    p->nr_cpus_config ? p->nr_cpus_config : in->nr_cpus;
 	if (in->nr_cpus == 0)
 		return "no CPUs: nr_cpus must be at least 1";
-	if (nr_build > HM_PROFILE_MAX_NR_CPUS)
+	if (*nr_build > HM_PROFILE_MAX_NR_CPUS)
 		return "NR_CPUS above 64, the x86_32 Kconfig limit";
-	if (in->nr_cpus > nr_build)
+	if (in->nr_cpus > *nr_build)
 		return "more CPUs running than NR_CPUS";
 	if (in->mem_bytes == 0 || in->mem_bytes % page)
 		return "RAM must be a non-zero multiple of 4 KiB";
@@ -371,14 +380,19 @@ const char *hm_profile_layout(const struct hm_kernel_profile *p,
 		return in->pae ? "RAM above 64 GiB, what PAE addresses" :
 			"RAM above 4 GiB without PAE (the kernel would ignore "
 			"the rest)";
+	return NULL;
+}
 
-	slots = in->debug ? p->km_slots_debug : p->km_slots;
-	ptrs_per_pte = in->pae ? 512 : 1024;
-	last_pkmap = ptrs_per_pte;	/* LAST_PKMAP: one page table */
-	pmd_size = in->pae ? 1u << 21 : 1u << 22;
-	pmd_mask = ~(pmd_size - 1) & 0xFFFFFFFFu;
+/* enum fixed_addresses: the permanent entries (the kmap slots among them),
+ * the boot-time ones, what follows; FIX_KMAP_BEGIN/END, FIXADDR_START and
+ * FIX_APIC_BASE from them. */
+static const char *layout_fixmap(const struct hm_kernel_profile *p,
+				 uint64_t nr_build, uint64_t ptrs_per_pte,
+				 struct hm_profile_layout *out)
+{
+	const uint64_t top = FIXADDR_TOP_NATIVE, page = 1u << PAGE_SHIFT;
+	uint64_t kmap_begin = 0, idx, slots = out->l.km_slots;
 
-	/* enum fixed_addresses */
 	idx = fixmap_run(p->fix_permanent, p->nr_fix_permanent, 0,
 			 slots * nr_build, &kmap_begin);
 	out->end_of_permanent = (unsigned)idx;
@@ -391,26 +405,62 @@ const char *hm_profile_layout(const struct hm_kernel_profile *p,
 	if ((uint64_t)out->end_of_fixed * page >= top - __PAGE_OFFSET)
 		return "fixmap larger than the kernel's address space";
 
-	fixaddr_start = top - (uint64_t)out->end_of_permanent * page;
-	tot_start = top - (uint64_t)out->end_of_fixed * page;
+	out->l.fixaddr_top = (hm_vaddr_t)top;
+	out->l.fixaddr_start = (hm_vaddr_t)(top - (uint64_t)out->end_of_permanent *
+					    page);
+	out->fixaddr_tot_start = (hm_vaddr_t)(top - (uint64_t)out->end_of_fixed *
+					      page);
+	out->l.fix_kmap_begin = (unsigned)kmap_begin;
+	out->l.fix_kmap_end = (unsigned)(kmap_begin + slots * nr_build - 1);
+	out->l.fix_apic_base = 0;
+	for (unsigned i = 0, at = 0; i < p->nr_fix_permanent; i++) {
+		if (streq(p->fix_permanent[i].name, "FIX_APIC_BASE"))
+			out->l.fix_apic_base = at;
+		at += p->fix_permanent[i].pages;
+	}
+	return NULL;
+}
+
+/* PKMAP_BASE (and, in 6.x, the CPU entry area and LDT remap above it) by
+ * the profile's rule; VMALLOC_END two pages below it. */
+static void layout_pkmap(const struct hm_kernel_profile *p, uint64_t nr_build,
+			 uint64_t pmd_mask, struct hm_profile_layout *out)
+{
+	const uint64_t page = 1u << PAGE_SHIFT;
+	uint64_t span = page * (out->l.last_pkmap + 1), pkmap_base;
+	uint64_t cea = 0, ldt = 0;
 
 	switch (p->pkmap_rule) {
 	case HM_PKMAP_BELOW_FIXADDR_BOOT_START:
-		pkmap_base = (tot_start - page * (last_pkmap + 1)) & pmd_mask;
+		pkmap_base = (out->fixaddr_tot_start - span) & pmd_mask;
 		break;
 	case HM_PKMAP_BELOW_FIXADDR_START:
-		pkmap_base = (fixaddr_start - page * (last_pkmap + 1)) &
-			     pmd_mask;
+		pkmap_base = (out->l.fixaddr_start - span) & pmd_mask;
 		break;
 	case HM_PKMAP_BELOW_LDT:
 	default:
-		cea = (tot_start - page * (p->cpu_entry_area_pages * nr_build
-					   + 1)) & pmd_mask;
+		cea = (out->fixaddr_tot_start -
+		       page * (p->cpu_entry_area_pages * nr_build + 1)) &
+		      pmd_mask;
 		ldt = (cea - page) & pmd_mask;
 		pkmap_base = (ldt - page) & pmd_mask;
 		break;
 	}
-	vmalloc_end = pkmap_base - 2 * page;
+	out->l.pkmap_base = (hm_vaddr_t)pkmap_base;
+	out->l.vmalloc_end = (hm_vaddr_t)(pkmap_base - 2 * page);
+	out->cpu_entry_area_base = (hm_vaddr_t)cea;
+	out->ldt_base = (hm_vaddr_t)ldt;
+}
+
+/* MAXMEM, then find_low_pfn_range(): lowmem ends at MAXMEM_PFN when RAM is
+ * larger; high_memory = __va(max_low_pfn * PAGE_SIZE - 1) + 1; and
+ * VMALLOC_START past it.  mem_init()'s checks of the whole layout. */
+static const char *layout_lowmem(const struct hm_kernel_profile *p,
+				 uint64_t mem_bytes,
+				 struct hm_profile_layout *out)
+{
+	const uint64_t page = 1u << PAGE_SHIFT;
+	uint64_t vmalloc_end = out->l.vmalloc_end, maxmem, high_memory, vstart;
 
 	if (p->maxmem_rule == HM_MAXMEM_BELOW_4G)
 		maxmem = (1ull << 32) - __PAGE_OFFSET - __VMALLOC_RESERVE;
@@ -419,49 +469,58 @@ const char *hm_profile_layout(const struct hm_kernel_profile *p,
 	else
 		return "fixmap leaves no room for the vmalloc reserve";
 
-	/* find_low_pfn_range(): lowmem ends at MAXMEM_PFN when RAM is
-	 * larger; high_memory = __va(max_low_pfn * PAGE_SIZE - 1) + 1. */
-	out->max_pfn = in->mem_bytes >> PAGE_SHIFT;
-	max_low_pfn = maxmem >> PAGE_SHIFT;
-	if (out->max_pfn < max_low_pfn)
-		max_low_pfn = out->max_pfn;
-	high_memory = __PAGE_OFFSET + (max_low_pfn << PAGE_SHIFT);
+	out->max_pfn = mem_bytes >> PAGE_SHIFT;
+	out->max_low_pfn = maxmem >> PAGE_SHIFT;
+	if (out->max_pfn < out->max_low_pfn)
+		out->max_low_pfn = out->max_pfn;
+	high_memory = __PAGE_OFFSET + (out->max_low_pfn << PAGE_SHIFT);
 	if (p->vmalloc_start_rule == HM_VMALLOC_START_ROUNDED)
 		vstart = (high_memory + 2 * VMALLOC_OFFSET - 1) &
 			 ~(uint64_t)(VMALLOC_OFFSET - 1);
 	else
 		vstart = high_memory + VMALLOC_OFFSET;
 
-	/* mem_init()'s checks of the same layout. */
-	if (pkmap_base + last_pkmap * page > fixaddr_start)
+	if (out->l.pkmap_base + (uint64_t)out->l.last_pkmap * page >
+	    out->l.fixaddr_start)
 		return "PKMAP window overlaps the fixmap";
 	if (vstart >= vmalloc_end)
 		return "fixmap leaves no vmalloc area (VMALLOC_START >= "
 		       "VMALLOC_END)";
-
-	out->l.page_offset = __PAGE_OFFSET;
-	out->l.high_memory = (hm_vaddr_t)high_memory;
-	out->l.vmalloc_end = (hm_vaddr_t)vmalloc_end;
-	out->l.pkmap_base = (hm_vaddr_t)pkmap_base;
-	out->l.last_pkmap = (unsigned)last_pkmap;
-	out->l.fixaddr_top = (hm_vaddr_t)top;
-	out->l.fixaddr_start = (hm_vaddr_t)fixaddr_start;
-	out->l.fix_kmap_begin = (unsigned)kmap_begin;
-	out->l.fix_kmap_end = (unsigned)(kmap_begin + slots * nr_build - 1);
-	out->l.pmd_shift = in->pae ? 21 : 22;
-	out->vmalloc_start = (hm_vaddr_t)vstart;
 	out->maxmem = (hm_vaddr_t)maxmem;
-	out->max_low_pfn = max_low_pfn;
-	out->nr_cpus_build = (unsigned)nr_build;
-	out->km_slots = (unsigned)slots;
-	out->km_first_idx = in->debug ? p->km_first_idx_debug :
-					p->km_first_idx;
-	out->km_step = in->debug ? p->km_step_debug : p->km_step;
-	out->km_max_nest = in->debug ? p->km_max_nest_debug : p->km_max_nest;
-	out->fixaddr_tot_start = (hm_vaddr_t)tot_start;
-	out->cpu_entry_area_base = (hm_vaddr_t)cea;
-	out->ldt_base = (hm_vaddr_t)ldt;
+	out->l.high_memory = (hm_vaddr_t)high_memory;
+	out->l.vmalloc_start = (hm_vaddr_t)vstart;
 	return NULL;
+}
+
+const char *hm_profile_layout(const struct hm_kernel_profile *p,
+			      const struct hm_profile_params *in,
+			      struct hm_profile_layout *out)
+{
+	uint64_t nr_build, ptrs_per_pte = in && in->pae ? 512 : 1024;
+	uint64_t pmd_size = in && in->pae ? 1u << 21 : 1u << 22;
+	const char *why;
+
+	if (!p || !in || !out)
+		return "no profile, parameters or result";
+	why = check_params(p, in, &nr_build);
+	if (why)
+		return why;
+	out->nr_cpus_build = (unsigned)nr_build;
+	out->l.page_offset = __PAGE_OFFSET;
+	out->l.last_pkmap = (unsigned)ptrs_per_pte;	/* one page table */
+	out->l.pmd_shift = in->pae ? 21 : 22;
+	out->l.km_slots = in->debug ? p->km_slots_debug : p->km_slots;
+	out->l.km_first_idx = in->debug ? p->km_first_idx_debug :
+					  p->km_first_idx;
+	out->l.km_step = in->debug ? p->km_step_debug : p->km_step;
+	out->l.km_max_nest = in->debug ? p->km_max_nest_debug :
+					 p->km_max_nest;
+
+	why = layout_fixmap(p, nr_build, ptrs_per_pte, out);
+	if (why)
+		return why;
+	layout_pkmap(p, nr_build, ~(pmd_size - 1) & 0xFFFFFFFFu, out);
+	return layout_lowmem(p, in->mem_bytes, out);
 }
 
 hm_vaddr_t hm_profile_kmap_slot(const struct hm_profile_layout *pl,
@@ -471,9 +530,8 @@ hm_vaddr_t hm_profile_kmap_slot(const struct hm_profile_layout *pl,
 
 	if (cpu >= pl->nr_cpus_build)
 		return 0;
-	idx = pl->l.fix_kmap_begin + pl->km_first_idx +
-	      (uint64_t)nth * pl->km_step + (uint64_t)pl->km_slots * cpu;
+	idx = kmap_fix_idx(&pl->l, (uint64_t)cpu, (uint64_t)nth);
 	if (idx > pl->l.fix_kmap_end)
 		return 0;
-	return pl->l.fixaddr_top - (hm_vaddr_t)(idx << PAGE_SHIFT);
+	return __fix_to_virt(&pl->l, idx);
 }

@@ -12,9 +12,9 @@
  * and definitions each number follows, what they were checked against
  * and what was not checked.
  *
- * This layer is data and arithmetic only: the core does not follow it yet
- * (core/layout.c keeps its own layout until the profiles are wired into
- * struct hm_config).  Freestanding, like the rest of core/.
+ * A context follows the profile its hm_config.kernel names: hm_ctx_setup()
+ * (core/lifecycle.c) takes its layout, slots and unmap rule from here.
+ * Freestanding, like the rest of core/.
  */
 #ifndef HM_PROFILE_H
 #define HM_PROFILE_H
@@ -25,7 +25,7 @@
 
 #include "core/highmem.h"
 
-/* The profile a later phase will make the default. */
+/* The profile of HM_KERNEL_DEFAULT (core/highmem.h). */
 #define HM_KERNEL_PROFILE_DEFAULT	"linux-4.7"
 
 /* What the unmap of a temporary map does to the slot's PTE. */
@@ -161,16 +161,14 @@ struct hm_profile_params {
 
 /* The addresses a kernel of the profile would use. */
 struct hm_profile_layout {
-	/* The fields the core's struct hm_layout has today, same meaning;
-	 * high_memory is the end of lowmem the kernel computes. */
+	/* What the core runs on (VMALLOC_START, the slots per CPU and how
+	 * they are used among them); high_memory is the end of lowmem the
+	 * kernel computes. */
 	struct hm_layout l;
-	hm_vaddr_t vmalloc_start;	/* VMALLOC_START */
 	hm_vaddr_t maxmem;		/* MAXMEM, bytes of direct map at most */
 	uint64_t max_pfn;		/* frames in RAM */
 	uint64_t max_low_pfn;		/* first highmem frame */
 	unsigned nr_cpus_build;		/* NR_CPUS the fixmap is sized for */
-	unsigned km_slots;		/* per CPU: KM_TYPE_NR / KM_MAX_IDX */
-	unsigned km_first_idx, km_step, km_max_nest;
 	/* __end_of_permanent_fixed_addresses, FIX_BTMAP_END/BEGIN,
 	 * __end_of_fixed_addresses */
 	unsigned end_of_permanent, fix_btmap_end, fix_btmap_begin;
@@ -186,6 +184,8 @@ struct hm_profile_layout {
 const struct hm_kernel_profile *hm_kernel_profile_find(const char *name);
 /* The @i-th profile, oldest first; NULL past the last. */
 const struct hm_kernel_profile *hm_kernel_profile_at(unsigned i);
+/* The profile of @k (HM_KERNEL_DEFAULT: linux-4.7); NULL if out of range. */
+const struct hm_kernel_profile *hm_kernel_profile_of(enum hm_kernel k);
 
 /**
  * hm_profile_layout - the layout a kernel of profile @p would set up

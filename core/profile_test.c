@@ -62,7 +62,7 @@ static void check_rows(const char *name, const struct row *rows, size_t n)
 		assert_int_equal(pl.max_pfn, (uint64_t)r->gib << 18);
 		assert_int_equal(pl.l.high_memory, r->high_memory);
 		assert_int_equal(pl.max_low_pfn, r->max_low_pfn);
-		assert_int_equal(pl.vmalloc_start, r->vmalloc_start);
+		assert_int_equal(pl.l.vmalloc_start, r->vmalloc_start);
 		assert_int_equal(pl.l.vmalloc_end, r->vmalloc_end);
 		assert_int_equal(pl.l.pkmap_base, r->pkmap_base);
 		assert_int_equal(pl.l.fixaddr_start, r->fixaddr_start);
@@ -123,7 +123,7 @@ static void linux_2_6_24_table(void **state)
 	assert_int_equal(pl.fix_btmap_begin, 103);
 	assert_int_equal(pl.end_of_fixed, 105);
 	assert_int_equal(pl.fixaddr_tot_start, 0xFFF96000u);
-	assert_int_equal(pl.km_slots, 13);
+	assert_int_equal(pl.l.km_slots, 13);
 	/* KM_USER0 is type 3: fix 72 = 0xfffff000 - 0x48000 */
 	assert_int_equal(hm_profile_kmap_slot(&pl, 0, 3), 0xFFFB7000u);
 	/* KM_SOFTIRQ1 (12) is the last; type 13 does not exist */
@@ -163,7 +163,7 @@ static void linux_2_6_24_debug(void **state)
 						1ull << 30, 1, 0, true);
 
 	(void)state;
-	assert_int_equal(pl.km_slots, 27);
+	assert_int_equal(pl.l.km_slots, 27);
 	assert_int_equal(pl.l.fix_kmap_end, 95);
 	assert_int_equal(pl.l.fixaddr_start, 0xFFF99000u);
 	assert_int_equal(pl.l.pkmap_base, 0xFFC00000u);
@@ -196,7 +196,7 @@ static void linux_2_6_24_nopae_and_small(void **state)
 	assert_int_equal(pl.max_low_pfn, 0x6401);
 	assert_int_equal(pl.max_low_pfn, pl.max_pfn);
 	assert_int_equal(pl.l.high_memory, 0xC6401000u);
-	assert_int_equal(pl.vmalloc_start, 0xC7000000u);
+	assert_int_equal(pl.l.vmalloc_start, 0xC7000000u);
 }
 
 /*
@@ -244,7 +244,7 @@ static void linux_4_7_table(void **state)
 	/* Without DEBUG_HIGHMEM nothing stops the 21st nested map: it is
 	 * slot 20 of cpu 0, which is cpu 1's slot 0 (fix 89). */
 	assert_int_equal(hm_profile_kmap_slot(&pl, 0, 20), 0xFFFA6000u);
-	assert_int_equal(pl.km_max_nest, 20);
+	assert_int_equal(pl.l.km_max_nest, 20);
 
 	pl = layout_of("linux-4.7", true, 1ull << 30, 1, 0, false);
 	assert_int_equal(pl.end_of_permanent, 93);
@@ -270,7 +270,7 @@ static void linux_4_7_debug(void **state)
 						1, 0, true);
 
 	(void)state;
-	assert_int_equal(pl.km_slots, 41);
+	assert_int_equal(pl.l.km_slots, 41);
 	assert_int_equal(pl.l.fix_kmap_end, 109);
 	assert_int_equal(pl.l.fixaddr_start, 0xFFF8D000u);
 	assert_int_equal(pl.l.pkmap_base, 0xFFC00000u);
@@ -280,7 +280,7 @@ static void linux_4_7_debug(void **state)
 	assert_int_equal(pl.l.fixaddr_start, 0xFFF12000u);
 	assert_int_equal(hm_profile_kmap_slot(&pl, 1, 0), 0xFFF91000u);
 	assert_int_equal(hm_profile_kmap_slot(&pl, 0, 20), 0xFFFA6000u);
-	assert_int_equal(pl.km_max_nest, 41);
+	assert_int_equal(pl.l.km_max_nest, 41);
 }
 
 /*
@@ -310,12 +310,12 @@ static void linux_4_7_variants(void **state)
 	assert_int_equal(pl.l.pkmap_base, 0xFF800000u);
 	assert_int_equal(pl.l.vmalloc_end, 0xFF7FE000u);
 	assert_int_equal(pl.max_low_pfn, 0x377FE);
-	assert_int_equal(pl.vmalloc_start, 0xF7FFE000u);
+	assert_int_equal(pl.l.vmalloc_start, 0xF7FFE000u);
 
 	pl = layout_of("linux-4.7", true, 512ull << 20, 1, 0, false);
 	assert_int_equal(pl.max_low_pfn, 0x20000);
 	assert_int_equal(pl.l.high_memory, 0xE0000000u);
-	assert_int_equal(pl.vmalloc_start, 0xE0800000u);
+	assert_int_equal(pl.l.vmalloc_start, 0xE0800000u);
 }
 
 /*
@@ -373,7 +373,7 @@ static void linux_6_1_table(void **state)
 	/* KM_MAX_IDX 16: the 16th map of cpu 0 is fix 83, the last before
 	 * cpu 1's window (the 17th is a BUG in every 6.1 build). */
 	assert_int_equal(hm_profile_kmap_slot(&pl, 0, 15), 0xFFFAC000u);
-	assert_int_equal(pl.km_max_nest, 16);
+	assert_int_equal(pl.l.km_max_nest, 16);
 	/* cpu 31 is the last NR_CPUS allows: fix 68 + 496 = 564 */
 	assert_int_equal(hm_profile_kmap_slot(&pl, 31, 0),
 			 0xFFFFF000u - 564u * 0x1000u);
@@ -400,7 +400,7 @@ static void linux_6_1_debug(void **state)
 						4, 0, true);
 
 	(void)state;
-	assert_int_equal(pl.km_slots, 33);
+	assert_int_equal(pl.l.km_slots, 33);
 	assert_int_equal(pl.l.fix_kmap_end, 1123);
 	assert_int_equal(pl.l.fixaddr_start, 0xFFB98000u);
 	assert_int_equal(pl.fix_btmap_end, 1536);
@@ -414,7 +414,7 @@ static void linux_6_1_debug(void **state)
 	assert_int_equal(hm_profile_kmap_slot(&pl, 0, 0), 0xFFFBA000u);
 	assert_int_equal(hm_profile_kmap_slot(&pl, 0, 1), 0xFFFB8000u);
 	assert_int_equal(hm_profile_kmap_slot(&pl, 1, 0), 0xFFF99000u);
-	assert_int_equal(pl.km_max_nest, 16);
+	assert_int_equal(pl.l.km_max_nest, 16);
 }
 
 /*
@@ -496,6 +496,37 @@ static void bad_parameters(void **state)
 	assert_non_null(hm_profile_layout(NULL, NULL, NULL));
 }
 
+/* enum hm_kernel (highmem.h, the names --kernel and "config kernel" take)
+ * and the profiles agree: each name finds its own profile; linux-4.7 and
+ * "default" are HM_KERNEL_DEFAULT; anything else is HM_KERNEL_NR. */
+static void kernel_ids_and_names(void **state)
+{
+	static const struct {
+		enum hm_kernel k;
+		const char *name;
+	} want[] = {
+		{ HM_KERNEL_DEFAULT, "linux-4.7" },
+		{ HM_KERNEL_2_6_24, "linux-2.6.24" },
+		{ HM_KERNEL_4_7, "linux-4.7" },
+		{ HM_KERNEL_6_1, "linux-6.1" },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_string_equal(hm_kernel_name(want[i].k), want[i].name);
+		assert_string_equal(hm_kernel_profile_of(want[i].k)->name,
+				    want[i].name);
+	}
+	assert_int_equal(hm_kernel_by_name("linux-4.7"), HM_KERNEL_DEFAULT);
+	assert_int_equal(hm_kernel_by_name("default"), HM_KERNEL_DEFAULT);
+	assert_int_equal(hm_kernel_by_name("linux-2.6.24"), HM_KERNEL_2_6_24);
+	assert_int_equal(hm_kernel_by_name("linux-6.1"), HM_KERNEL_6_1);
+	assert_int_equal(hm_kernel_by_name("linux-6.10"), HM_KERNEL_NR);
+	assert_int_equal(hm_kernel_by_name("linux-6"), HM_KERNEL_NR);
+	assert_int_equal(hm_kernel_by_name(NULL), HM_KERNEL_NR);
+	assert_null(hm_kernel_profile_of(HM_KERNEL_NR));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +542,7 @@ int main(void)
 		cmocka_unit_test(linux_6_1_nopae),
 		cmocka_unit_test(profiles_and_behaviour),
 		cmocka_unit_test(bad_parameters),
+		cmocka_unit_test(kernel_ids_and_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

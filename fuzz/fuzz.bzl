@@ -179,6 +179,7 @@ def hm_fuzz_target(
         fuzz_test_seconds = 4,
         injected_bugs = [],
         injected_bug_runs = 1000000,
+        injected_bug_seconds = 60,
         injected_bug_seed = 1,
         injected_bug_tags = [],
         visibility = None):
@@ -199,6 +200,8 @@ def hm_fuzz_target(
       injected_bugs: N for which to make injected_bug_N_test (at most one
         target per package may list a given N); core must have NAME_bugN.
       injected_bug_runs: libFuzzer -runs= bound of those tests.
+      injected_bug_seconds: their time bound (-max_total_time): the bug
+        must be found from the seeds within it.
       injected_bug_seed: libFuzzer -seed= of those tests.
       injected_bug_tags: tags of those tests and their binaries.
       visibility: of the runnable targets.
@@ -310,6 +313,7 @@ def hm_fuzz_target(
                 "--mode=find-bug",
                 "--bin=$(rootpath :%s_bug%d)" % (name, n),
                 "--runs=%d" % injected_bug_runs,
+                "--max-seconds=%d" % injected_bug_seconds,
                 "--seed=%d" % injected_bug_seed,
                 "--label=HM_INJECT_BUG=%d" % n,
             ] + common_args + [TSAN_SUPP_ARG],

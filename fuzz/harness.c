@@ -152,7 +152,8 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		fprintf(stderr, "harness: out of memory\n");
 		abort();
 	}
-	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false });
+	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false,
+						  HM_KERNEL_DEFAULT });
 	h->mode = mode;
 	h->lives.v = h->live;
 	h->lives.max = HM_SEQ_MAX_OPS;
@@ -162,10 +163,12 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		struct hm_seq_config c;
 
 		hm_seq_config_from_byte((uint8_t)key, &c);
-		machine(h, &c);
+		/* on cpu 0 from the start, as every input leaves it: the
+		 * first input must not be the one that binds the thread */
+		hm_set_cpu(machine(h, &c), 0);
 	}
 	/* four buckets' worth of highmem pages, to make long chains */
-	for (uint32_t pfn = MODEL_MAX_LOW_PFN; n < PA_POOL; pfn++)
+	for (uint32_t pfn = MODEL_HIGHMEM_ALWAYS; n < PA_POOL; pfn++)
 		if (pa_bucket(pfn) % 32 == 5)
 			h->pa_pool[n++] = pfn;
 	return h;
@@ -190,8 +193,14 @@ void hm_harness_counts(const struct hm_harness *h, uint64_t *executed,
 
 /* ---- Resolving arguments ------------------------------------------------- */
 
+/* (harness.h) in the misuse target, PFNs from NO_PAGE up are passed as
+ * they are: past the end of memory, they name a page outside mem_map */
+#define NO_PAGE		0xFFFFFF00u
+
 static uint32_t norm_pfn(const struct hm_harness *h, uint32_t raw)
 {
+	if (h->mode == HM_HARNESS_MISUSE && raw >= NO_PAGE)
+		return raw;
 	if (h->mode == HM_HARNESS_PAGE_ADDRESS)
 		return h->pa_pool[raw % PA_POOL];
 	return hm_op_pfn(raw, h->first_free, h->max_low, h->max_pfn);
@@ -220,7 +229,7 @@ static void live_add(struct hm_harness *h, uint32_t pfn, uint32_t vaddr,
 		     enum hm_live_kind kind, unsigned type)
 {
 	hm_live_add(&h->lives, pfn, vaddr, kind, this_cpu(h), type,
-		    model_highmem(pfn));
+		    model_highmem(h->m, pfn));
 }
 
 /* ---- Remembered data ------------------------------------------------------- */
@@ -252,11 +261,6 @@ static void forget_words(struct hm_harness *h)
 
 /* ---- Checks ------------------------------------------------------------------ */
 
-static uint64_t pte_frame(uint64_t pte)
-{
-	return (pte & 0x000ffffffffff000ull) >> 12;
-}
-
 static void check_entry(struct hm_harness *h, unsigned nr)
 {
 	const struct model *m = h->m;
@@ -269,16 +273,28 @@ static void check_entry(struct hm_harness *h, unsigned nr)
 	if (!m->count[nr] && pte)
 		oracle(h, "PKMAP entry %u is free but its PTE is %#llx", nr,
 		       (unsigned long long)pte);
-	if (m->count[nr] && (!(pte & 1) || pte_frame(pte) != m->pfn[nr]))
-		oracle(h, "PKMAP entry %u should map pfn %#x, its PTE is %#llx",
-		       nr, m->pfn[nr], (unsigned long long)pte);
+	if (m->count[nr] && hm_pkmap_addr(h->ctx, nr) != model_pkmap_addr(m, nr))
+		oracle(h, "PKMAP entry %u is at %#x, the model says %#x", nr,
+		       hm_pkmap_addr(h->ctx, nr), model_pkmap_addr(m, nr));
+	/* the whole PTE: frame and every flag (RW, G, NX, no U, no PCD) */
+	if (m->count[nr] && pte != model_map_pte(m, m->pfn[nr]))
+		oracle(h, "PKMAP entry %u should map pfn %#x with PTE %#llx, "
+		       "its PTE is %#llx", nr, m->pfn[nr],
+		       (unsigned long long)model_map_pte(m, m->pfn[nr]),
+		       (unsigned long long)pte);
 }
 
 static void check_page(struct hm_harness *h, uint32_t pfn)
 {
-	hm_vaddr_t got = hm_page_address(h->ctx, hm_pfn_to_page(h->ctx, pfn));
+	struct page *page = hm_pfn_to_page(h->ctx, pfn);
+	hm_vaddr_t got = hm_page_address(h->ctx, page);
 	uint32_t want = model_page_address(h->m, pfn);
 
+	if (hm_page_to_pfn(h->ctx, page) != pfn ||
+	    hm_PageHighMem(h->ctx, page) != model_highmem(h->m, pfn))
+		oracle(h, "pfn %#x: its page says pfn %#llx, %s", pfn,
+		       (unsigned long long)hm_page_to_pfn(h->ctx, page),
+		       hm_PageHighMem(h->ctx, page) ? "highmem" : "lowmem");
 	if (got != want)
 		oracle(h, "page_address(pfn %#x) is %#x, the model says %#x",
 		       pfn, got, want);
@@ -296,7 +312,9 @@ static void check_flushes(struct hm_harness *h)
 		       (unsigned long long)h->m->flushes);
 	if (!h->m->nr_freed)
 		return;
-	for (unsigned nr = 0; nr < h->m->last_pkmap; nr++)
+	/* The entries the model ever handed out; any other entry the core
+	 * had mapped, some kmap returned, where it met the model's address. */
+	for (unsigned nr = 0; nr < h->m->used; nr++)
 		check_entry(h, nr);
 	for (unsigned i = 0; i < h->m->nr_freed; i++)
 		check_page(h, h->m->pfn[h->m->freed[i]]);
@@ -308,9 +326,6 @@ static void check_cpu(struct hm_harness *h)
 	struct hm_cpu_state cs;
 
 	hm_cpu_state(h->ctx, h->m->cpu, &cs);
-	if (hm_smp_processor_id(h->ctx) != h->m->cpu)
-		oracle(h, "running on cpu %u, the model says %u",
-		       hm_smp_processor_id(h->ctx), h->m->cpu);
 	if (cs.preempt_count != mc->preempt_count ||
 	    cs.pagefault_disabled != mc->pagefault_disabled ||
 	    cs.migrate_disabled != mc->migrate_disabled ||
@@ -323,14 +338,30 @@ static void check_cpu(struct hm_harness *h)
 		       mc->migrate_disabled, mc->depth);
 }
 
+/* After what may move the thread (cpu, reset): where it runs. */
+static void check_cpu_id(struct hm_harness *h)
+{
+	if (hm_smp_processor_id(h->ctx) != h->m->cpu)
+		oracle(h, "running on cpu %u, the model says %u",
+		       hm_smp_processor_id(h->ctx), h->m->cpu);
+	check_cpu(h);
+}
+
 static void check_slot(struct hm_harness *h, unsigned slot)
 {
 	uint64_t pte = hm_kmap_atomic_pte(h->ctx, h->m->cpu, slot);
 	uint32_t want = h->m->c[h->m->cpu].slot_pte_pfn[slot];
+	hm_vaddr_t at = hm_kmap_atomic_slot_addr(h->ctx, h->m->cpu, slot);
 
-	if (want ? pte_frame(pte) != want || !(pte & 1) : pte != 0)
-		oracle(h, "cpu %u slot %u: PTE %#llx, the model says pfn %#x",
-		       h->m->cpu, slot, (unsigned long long)pte, want);
+	if (at != model_slot_addr(h->m, h->m->cpu, slot))
+		oracle(h, "cpu %u slot %u is at %#x, the model says %#x",
+		       h->m->cpu, slot, at, model_slot_addr(h->m, h->m->cpu, slot));
+
+	if (want ? pte != model_map_pte(h->m, want) : pte != 0)
+		oracle(h, "cpu %u slot %u: PTE %#llx, the model says %#llx",
+		       h->m->cpu, slot, (unsigned long long)pte,
+		       want ? (unsigned long long)model_map_pte(h->m, want) :
+		       0ull);
 }
 
 static uint32_t read_word(struct hm_harness *h, uint32_t vaddr)
@@ -354,7 +385,9 @@ static void check_mapping(struct hm_harness *h, uint32_t vaddr, uint32_t pfn)
 		oracle(h, "%#x translates to %#llx%s, not to pfn %#x", vaddr,
 		       (unsigned long long)pa, hit ? " (from the TLB)" : "",
 		       pfn);
-	if (hm_sim_walk(h->ctx, vaddr, &pa) != HM_OK || pa >> 12 != pfn)
+	/* a TLB hit says nothing of the page tables: walk them too (a miss
+	 * just walked them) */
+	if (hit && (hm_sim_walk(h->ctx, vaddr, &pa) != HM_OK || pa >> 12 != pfn))
 		oracle(h, "the page tables map %#x to %#llx, not to pfn %#x",
 		       vaddr, (unsigned long long)pa, pfn);
 	w = word_of(h, pfn, false);
@@ -408,9 +441,16 @@ static void after_pkmap_op(struct hm_harness *h, uint32_t pfn)
 {
 	uint32_t v = model_page_address(h->m, pfn);
 
+	if (model_no_page(pfn)) {	/* no page to look at */
+		check_flushes(h);
+		return;
+	}
+	if (hm_last_pkmap_nr(h->ctx) != h->m->last_nr)
+		oracle(h, "last_pkmap_nr is %u, the model says %u",
+		       hm_last_pkmap_nr(h->ctx), h->m->last_nr);
 	check_flushes(h);
 	check_page(h, pfn);
-	if (model_highmem(pfn) && v)
+	if (model_highmem(h->m, pfn) && v)
 		check_entry(h, (v - h->m->pkmap_base) >> 12);
 }
 
@@ -502,11 +542,14 @@ static void op_kmap_high_get(struct hm_harness *h, uint32_t pfn,
 static void op_page_address(struct hm_harness *h, uint32_t pfn,
 			    struct hm_step *st)
 {
+	const char *why = model_no_page(pfn) ?
+			  "page_address of a page outside mem_map" : NULL;
+	int before = h->bugs;
+
 	st->value = hm_op_call(h->ctx, HM_OP_PAGE_ADDRESS,
 			       hm_pfn_to_page(h->ctx, pfn), 0, 0);
+	judged(h, why, before);
 	expect_value(h, st->value, model_page_address(h->m, pfn));
-	if (h->bugs)
-		oracle(h, "unexpected BUG: %s", h->bug_msg);
 }
 
 static void op_flush_unused(struct hm_harness *h, struct hm_step *st)
@@ -520,13 +563,11 @@ static void op_flush_unused(struct hm_harness *h, struct hm_step *st)
 /* After a temporary map or unmap: the CPU's counts and the slot's PTE. */
 static void after_temp_op(struct hm_harness *h, uint32_t vaddr)
 {
-	check_cpu(h);
-	if (model_in_window(h->m, vaddr & ~0xFFFu)) {
-		unsigned idx = (model_slot_addr(0, 0) - (vaddr & ~0xFFFu)) >> 12;
+	unsigned cpu, n;
 
-		if (idx / 20 == h->m->cpu)
-			check_slot(h, idx % 20);
-	}
+	check_cpu(h);
+	if (model_slot_of(h->m, vaddr & ~0xFFFu, &cpu, &n) && cpu == h->m->cpu)
+		check_slot(h, n);
 }
 
 static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
@@ -554,8 +595,25 @@ static void op_kmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	} else {
 		expect_value(h, got, 0);
 	}
-	after_temp_op(h, got ? got : model_slot_addr(h->m->cpu,
+	after_temp_op(h, got ? got : model_slot_addr(h->m, h->m->cpu,
 					h->m->c[h->m->cpu].depth));
+}
+
+/* After an unmap that the model says clears this CPU's slot at @vaddr
+ * (x86's kunmap_atomic and kunmap_local both do): a read through
+ * it must fault.  The map filled this CPU's TLB (check_mapping), so this
+ * fails when the unmap cleared the PTE but did not flush the TLB entry. */
+static void expect_unmapped(struct hm_harness *h, uint32_t vaddr)
+{
+	uint32_t v, page = vaddr & ~0xFFFu;
+	unsigned cpu, n;
+
+	if (!model_slot_of(h->m, page, &cpu, &n) || cpu != h->m->cpu ||
+	    h->m->c[cpu].slot_pte_pfn[n])
+		return;
+	if (hm_sim_read(h->ctx, page, &v, sizeof(v)) == HM_OK)
+		oracle(h, "%#x still reads after its unmap cleared the slot: "
+		       "the TLB entry was not flushed", page);
 }
 
 /* A place to unmap that is no temporary map of this CPU (misuse only). */
@@ -565,18 +623,30 @@ static uint32_t bogus_vaddr(const struct hm_harness *h, uint32_t n)
 	case 0:
 		return h->m->pkmap_base;			/* PKMAP */
 	case 1:
-		return model_slot_addr(h->m->cpu,
-				       (unsigned)h->m->c[h->m->cpu].depth % 20);
+		return model_slot_addr(h->m, h->m->cpu,
+				       (unsigned)h->m->c[h->m->cpu].depth %
+				       h->m->l.nest);
 	case 2:
 		return 0x1000;					/* user */
 	default:
-		return model_slot_addr((h->m->cpu + 1) % h->m->cfg.nr_cpus, 0);
+		return model_slot_addr(h->m, (h->m->cpu + 1) % h->m->cfg.nr_cpus,
+				       0);
 	}
 }
 
-static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
-			   uint32_t arg, struct hm_step *st)
+/* The slot km_type @type has on this CPU (slot 0 if the kernel has no
+ * such type). */
+static uint32_t typed_vaddr(const struct hm_harness *h, unsigned type)
 {
+	int slot = model_type_slot(h->m, type % MODEL_TYPES);
+
+	return model_slot_addr(h->m, h->m->cpu, slot < 0 ? 0 : (unsigned)slot);
+}
+
+static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
+			   uint32_t raw, struct hm_step *st)
+{
+	uint32_t arg = raw;
 	bool misuse = h->mode == HM_HARNESS_MISUSE;
 	struct hm_live *l;
 	uint32_t vaddr;
@@ -585,7 +655,7 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	int before = h->bugs;
 
 	if (kind == HM_LIVE_TYPED) {
-		type = arg;
+		type = misuse ? arg & 0x7f : arg;
 		l = hm_live_typed(&h->lives, this_cpu(h), type);
 	} else {
 		l = hm_live_temp(&h->lives, this_cpu(h), misuse ? arg : 0,
@@ -596,8 +666,8 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 		skip(h, "no such temporary map on this cpu", st);
 		return;
 	}
-	vaddr = l ? l->vaddr : kind == HM_LIVE_TYPED ?
-		model_slot_addr(h->m->cpu, type % 20) : bogus_vaddr(h, arg);
+	vaddr = l ? l->vaddr : kind == HM_LIVE_TYPED && !(raw & 0x80) ?
+		typed_vaddr(h, type) : bogus_vaddr(h, raw);
 
 	why = kind == HM_LIVE_ATOMIC ? model_check_kunmap_atomic(h->m, vaddr) :
 	      kind == HM_LIVE_LOCAL ? model_check_kunmap_local(h->m, vaddr) :
@@ -618,6 +688,7 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 			l = temp_at(h, vaddr);
 		if (l)
 			hm_live_del(&h->lives, l);
+		expect_unmapped(h, vaddr);
 	}
 	after_temp_op(h, vaddr);
 }
@@ -659,7 +730,7 @@ static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 		if (h->live[i].pfn == l->pfn &&
 		    hm_live_usable(&h->live[i], this_cpu(h)))
 			check_mapping(h, h->live[i].vaddr, l->pfn);
-	if (!model_highmem(l->pfn))
+	if (!model_highmem(h->m, l->pfn))
 		check_mapping(h, model_direct(l->pfn), l->pfn);
 }
 
@@ -688,7 +759,7 @@ static void op_cpu(struct hm_harness *h, uint32_t raw, struct hm_step *st)
 	st->value = cpu;
 	if (judged(h, why, before))
 		model_cpu(h->m, cpu);
-	check_cpu(h);
+	check_cpu_id(h);
 }
 
 static void op_reset(struct hm_harness *h)
@@ -697,19 +768,27 @@ static void op_reset(struct hm_harness *h)
 	model_reset(h->m);
 	h->m->flushes = 0;	/* hm_reset clears the statistics too */
 	h->lives.n = 0;
-	check_cpu(h);
+	check_cpu_id(h);
 }
 
-/* The page_address target's extra check: after a flush every pool page,
- * else those sharing the bucket of the page the op touched (where a broken
- * list would show). */
+/* The page_address target's extra check, where a broken hash list would
+ * show: the page the op touched, the pages the op's flush freed (each
+ * unlinked from its bucket), and every page the model has mapped in the
+ * touched page's bucket (the ones a broken unlink or insert would lose
+ * or shadow).  A pool page the model has not mapped is absent from every
+ * list, so its lookup proves nothing the touched page's does not. */
 static void check_pool(struct hm_harness *h, uint32_t pfn)
 {
-	bool all = h->m->nr_freed > 0;
+	const struct model *m = h->m;
+	unsigned bucket = pa_bucket(pfn);
 
-	for (unsigned i = 0; i < PA_POOL; i++)
-		if (all || pa_bucket(h->pa_pool[i]) == pa_bucket(pfn))
-			check_page(h, h->pa_pool[i]);
+	check_page(h, pfn);
+	for (unsigned i = 0; i < m->nr_freed; i++)
+		check_page(h, m->pfn[m->freed[i]]);
+	for (unsigned nr = 0; nr < m->used; nr++)
+		if (m->count[nr] && m->pfn[nr] != pfn &&
+		    pa_bucket(m->pfn[nr]) == bucket)
+			check_page(h, m->pfn[nr]);
 }
 
 static bool op_allowed(const struct hm_harness *h, unsigned code)
@@ -801,9 +880,15 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 	h->first_free = (uint32_t)hm_first_free_pfn(h->ctx);
 	h->max_low = (uint32_t)hm_max_low_pfn(h->ctx);
 	h->max_pfn = (uint32_t)hm_max_pfn(h->ctx);
-	hm_reset(h->ctx);
-	hm_set_cpu(h->ctx, 0);	/* every CPU is idle after the reset */
+	/* The machine is as hm_reset() left it, on cpu 0: see the end. */
 	model_restart(h->m, &seq->config);
+	if (hm_config(h->ctx)->nr_cpus != h->m->cfg.nr_cpus ||
+	    hm_layout(h->ctx)->last_pkmap != h->m->last_pkmap ||
+	    hm_layout(h->ctx)->pkmap_base != h->m->pkmap_base)
+		oracle(h, "the machine has %u cpus and %u PKMAP entries at "
+		       "%#x; the model says %u at %#x", hm_config(h->ctx)->nr_cpus,
+		       hm_layout(h->ctx)->last_pkmap, hm_layout(h->ctx)->pkmap_base,
+		       h->m->last_pkmap, h->m->pkmap_base);
 	h->lives.n = 0;
 	forget_words(h);
 
@@ -818,4 +903,9 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 		if (steps)
 			steps[h->cur] = *st;
 	}
+	/* Reset here, not at the start of the next input: the reset's work
+	 * (which PTEs it clears, which TLBs it flushes) then depends on this
+	 * input alone, and AFL++ sees the same edges each time it runs it. */
+	hm_reset(h->ctx);
+	hm_set_cpu(h->ctx, 0);	/* every CPU is idle after the reset */
 }

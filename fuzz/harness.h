@@ -8,7 +8,12 @@
  * its own targets: in the page_address target a PFN picks from pages that
  * share 4 hash buckets; the legal targets unmap (SLOT) the newest
  * temporary map of the op's own kind, and kunmap of a page with no kmap
- * user stands for the (PFN mod users)-th page that has one.
+ * user stands for the (PFN mod users)-th page that has one.  In the misuse
+ * target, a kunmap_atomic_type TYPE that names no map of this CPU unmaps
+ * that type's slot; TYPE with bit 7 set (type TYPE & 0x7f) a made-up
+ * address instead, as a SLOT naming no map does for kunmap_atomic; and a
+ * PFN from 0xFFFFFF00 up is passed as it is, past the end of memory: a
+ * page outside mem_map.
  *
  * The legal targets issue only calls the model says are legal, and skip the
  * rest; the misuse target issues everything and requires a BUG report

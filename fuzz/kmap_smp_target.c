@@ -2,8 +2,11 @@
 /*
  * kmap_smp - the same op sequences, run concurrently: `cpu N` sends the
  * ops after it to CPU N's thread, and the four threads run their programs
- * at once on a 4-entry PKMAP window, so kmaps sleep and are woken, wraps
- * flush every CPU's TLB while the others map and read, and locks contend.
+ * at once on a 4-entry PKMAP window of which two entries are pinned for
+ * the whole input: two free entries for four threads, so kmaps sleep and
+ * are woken (and two sleepers for one page find it mapped when they wake,
+ * the re-check of page_address), wraps flush every CPU's TLB while the
+ * others map and read, and locks contend.
  *
  * Oracle: no BUG at all (the threads only issue what is legal for them:
  * at most one kmap held, temporary maps undone in order); every word a
@@ -12,7 +15,9 @@
  * TLB; no deadlock (a sleep of more than 5 s is reported as a BUG); and
  * after the threads join, no entry has a user, no one waits, every CPU is
  * back to preempt_count 0.  Interleavings differ from run to run: a
- * finding may need several replays to show again.
+ * finding may need several replays to show again.  At exit it prints the
+ * core's counters over all inputs: how often kmaps slept (pkmap_sleeps)
+ * and kunmaps woke them (pkmap_wakeups), the flushes, the contention.
  *
  * Run: bazel run //fuzz:kmap_smp (libFuzzer), //fuzz:kmap_smp_afl (AFL++).
  */
@@ -30,6 +35,11 @@
 #define CPUS		4
 #define PAGES		16	/* shared highmem pages */
 #define MAX_TEMP	20	/* KM_TYPE_NR */
+#define WINDOW		4	/* LAST_PKMAP */
+/* Entries the main thread holds while the workers run: each worker holds
+ * at most one kmap (two per thread could deadlock as the kernel would), so
+ * only a window with fewer free entries than workers makes them wait. */
+#define PINNED		2
 
 struct worker {
 	unsigned cpu;
@@ -87,6 +97,9 @@ static void gate_wait(struct gate *g)
 static bool quit, started;
 static int bugs;
 static char bug_msg[256];
+/* the core's counters summed over every input, for the exit lines (the
+ * machine's are reset at each input) */
+static uint64_t inputs, totals[HM_STATS_NR];
 
 static void on_bug(void *arg, const struct hm_bug *bug)
 {
@@ -96,6 +109,7 @@ static void on_bug(void *arg, const struct hm_bug *bug)
 			 bug->file, bug->line, bug->func, bug->cpu, bug->msg);
 }
 
+/* Page i of the shared ones; PAGES and up are the pinned ones. */
 static uint32_t pfn_of(int i)
 {
 	return (uint32_t)hm_max_low_pfn(ctx) + 5u * (unsigned)i;
@@ -294,7 +308,7 @@ int hm_fuzz_init(void)
 
 	hm_config_default(&cfg);
 	cfg.nr_cpus = CPUS;
-	cfg.last_pkmap = 4;		/* fewer entries than threads */
+	cfg.last_pkmap = WINDOW;
 	cfg.wait_timeout_ms = 5000;	/* a deadlock is a finding */
 	ctx = hm_create(&cfg, err, sizeof(err));
 	if (!ctx) {
@@ -329,6 +343,16 @@ static void __attribute__((noreturn)) finding(const char *what)
 	abort();
 }
 
+static void add_stats(void)
+{
+	struct hm_stats s;
+
+	hm_stats(ctx, &s);
+	inputs++;
+	for (unsigned i = 0; i < HM_STATS_NR; i++)
+		totals[i] += hm_stat(&s, i);
+}
+
 int hm_fuzz_one(const uint8_t *data, size_t size)
 {
 	unsigned cpu = 0;
@@ -355,15 +379,23 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 			workers[cpu].op[workers[cpu].n++] = &seq.op[k];
 	}
 
+	/* the main thread (on cpu 0, where hm_reset() put it) pins entries;
+	 * the workers are parked, so these are entries 1 and 2 */
+	for (int p = 0; p < PINNED; p++)
+		if (!hm_kmap(ctx, page_of(PAGES + p)))
+			finding("pinning an entry failed");
 	gate_wait(&start);
 	gate_wait(&done);
+	for (int p = 0; p < PINNED; p++)
+		hm_kunmap(ctx, page_of(PAGES + p));
+	add_stats();
 
 	if (bugs)
 		finding(bug_msg);
 	for (unsigned c = 0; c < CPUS; c++)
 		if (workers[c].failure[0])
 			finding(workers[c].failure);
-	for (unsigned nr = 0; nr < 4; nr++) {
+	for (unsigned nr = 0; nr < WINDOW; nr++) {
 		if (hm_pkmap_count(ctx, nr) > 1) {
 			snprintf(why, sizeof(why), "after the threads: "
 				 "pkmap_count[%u] is %d with every kmap undone",
@@ -389,6 +421,11 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 
 void hm_fuzz_cleanup(void)
 {
+	fprintf(stderr, "kmap_smp: the core's counters over %llu inputs:\n",
+		(unsigned long long)inputs);
+	for (unsigned i = 0; i < HM_STATS_NR; i++)
+		fprintf(stderr, "kmap_smp:   %-20s %llu\n", hm_stat_name(i),
+			(unsigned long long)totals[i]);
 	if (started) {
 		quit = true;
 		gate_wait(&start);

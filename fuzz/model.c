@@ -11,18 +11,101 @@
 #include <string.h>
 
 #define PAGE_OFFSET	0xC0000000u
-#define HIGH_MEMORY	(PAGE_OFFSET + (MODEL_MAX_LOW_PFN << 12))
-#define FIX_TOP		0xFFFFF000u
-#define FIX_KMAP_BEGIN	2u
+#define FIX_TOP		0xFFFFF000u	/* __FIXADDR_TOP on bare metal */
+#define KM_PTE2		9u		/* enum km_type of core/highmem.h */
+
+/*
+ * Each kernel's layout on the fuzzers' machines (1 GiB, 1 to 4 CPUs),
+ * worked out by hand from that version's arch/x86 headers and written
+ * down here, apart from core/profile.c.  [kernel][pae][debug].
+ *
+ * linux-4.7 (fixmap.h, pgtable_32_types.h, asm-generic/kmap_types.h):
+ *   FIX_KMAP_BEGIN = 69: FIX_HOLE, DBGP, EARLYCON, APIC, 64 IO-APICs,
+ *   RO_IDT.  KM_TYPE_NR 20, 41 under DEBUG_HIGHMEM (__WITH_KM_FENCE),
+ *   stepping by one.  NR_CPUS = the CPUs.  FIXADDR_START = 0xfffff000 -
+ *   (69 + slots * cpus + 4) pages: at worst (41 x 4) 0xfff12000, so
+ *   PKMAP_BASE = (FIXADDR_START - 513 pages) & 2 MiB = 0xffc00000 (PAE),
+ *   (- 1025 pages) & 4 MiB = 0xff800000 (2-level) for every machine here;
+ *   MAXMEM = PKMAP_BASE - 2 pages - PAGE_OFFSET - 128 MiB: lowmem ends at
+ *   0x37bfe (PAE), 0x377fe (2-level).
+ * linux-2.6.24 (fixmap_32.h, kmap_types.h, page_32.h): FIX_KMAP_BEGIN 69
+ *   (FIX_HOLE, VDSO, DBGP, EARLYCON, APIC, 64 IO-APICs); 13 typed slots,
+ *   27 with the debug fences (KM_BOUNCE_READ at 1, each type 2 apart);
+ *   MAXMEM = 896 MiB: lowmem ends at 0x38000; PKMAP_BASE below
+ *   FIXADDR_BOOT_START (at worst 0xfff37000): 0xffc00000 / 0xff800000.
+ * linux-6.1 (Debian's 686-pae; fixmap.h, pgtable_32_areas.h,
+ *   kmap_size.h): FIX_KMAP_BEGIN 68 (no RO_IDT); KM_MAX_IDX 16, 33 with
+ *   DEBUG_KMAP_LOCAL (maps at 1, 3, 5 ..., 16 at most); NR_CPUS 32.
+ *   PAE: FIX_KMAP_END 579, __end_of_permanent 583, the btmaps moved to
+ *   1024..1535, FIX_WP_TEST 1536, FIXADDR_TOT_START 0xff9fe000;
+ *   CPU_ENTRY_AREA_BASE (- 1377 pages) & 2 MiB 0xff400000, LDT
+ *   0xff200000, PKMAP_BASE 0xff000000, lowmem to 0x36ffe.  Debug:
+ *   __end_of_permanent 1127, btmaps 1536..2047, FIXADDR_TOT_START
+ *   0xff7fe000, CEA 0xff200000, LDT 0xff000000, PKMAP_BASE 0xfee00000,
+ *   lowmem to 0x36dfe.  2-level (4 MiB PMDs, 1024 PTEs): btmaps at
+ *   1024 (1127 without moving under debug), CEA 0xff400000, LDT
+ *   0xff000000, PKMAP_BASE 0xfec00000, lowmem to 0x36bfe either way.
+ */
+static const struct model_layout layouts[HM_KERNEL_NR][2][2] = {
+	[HM_KERNEL_DEFAULT] = {
+		[0] = { { 0x377fe, 0xff800000u, 69, 20, 0, 1, 20, 0, false },
+			{ 0x377fe, 0xff800000u, 69, 41, 0, 1, 41, 0, false } },
+		[1] = { { 0x37bfe, 0xffc00000u, 69, 20, 0, 1, 20, 0, false },
+			{ 0x37bfe, 0xffc00000u, 69, 41, 0, 1, 41, 0, false } },
+	},
+	[HM_KERNEL_2_6_24] = {
+		[0] = { { 0x38000, 0xff800000u, 69, 13, 0, 1, 13, 0, true },
+			{ 0x38000, 0xff800000u, 69, 27, 1, 2, 13, 0, true } },
+		[1] = { { 0x38000, 0xffc00000u, 69, 13, 0, 1, 13, 0, true },
+			{ 0x38000, 0xffc00000u, 69, 27, 1, 2, 13, 0, true } },
+	},
+	[HM_KERNEL_6_1] = {
+		[0] = { { 0x36bfe, 0xfec00000u, 68, 16, 0, 1, 16, 32, false },
+			{ 0x36bfe, 0xfec00000u, 68, 33, 1, 2, 16, 32, false } },
+		[1] = { { 0x36ffe, 0xff000000u, 68, 16, 0, 1, 16, 32, false },
+			{ 0x36dfe, 0xfee00000u, 68, 33, 1, 2, 16, 32, false } },
+	},
+};
+
+/*
+ * The x86 PTE bits, as arch/x86/include/asm/pgtable_types.h numbers them,
+ * written here and not taken from core/pgtable.h: the model is the second,
+ * independent statement of what a kmap must look like.
+ */
+#define PTE_PRESENT	0x001ull
+#define PTE_RW		0x002ull
+#define PTE_USER	0x004ull	/* never in a kernel map */
+#define PTE_ACCESSED	0x020ull
+#define PTE_DIRTY	0x040ull
+#define PTE_GLOBAL	0x100ull	/* kernel maps survive a CR3 switch */
+#define PTE_NX		(1ull << 63)	/* exists with PAE only */
+
+/* PAGE_KERNEL = __PAGE_KERNEL_EXEC | _PAGE_NX: present, writable, accessed,
+ * dirty, global, and not executable where the format can say so.  x86_32
+ * sets kmap_prot = PAGE_KERNEL (arch/x86/mm/init_32.c, kmap_init). */
+uint64_t model_map_pte(const struct model *m, uint32_t pfn)
+{
+	uint64_t prot = PTE_PRESENT | PTE_RW | PTE_ACCESSED | PTE_DIRTY |
+			PTE_GLOBAL;
+
+	if (m->cfg.pae)
+		prot |= PTE_NX;
+	return ((uint64_t)pfn << 12) | (prot & ~PTE_USER);
+}
 
 uint32_t model_direct(uint32_t pfn)
 {
 	return PAGE_OFFSET + (pfn << 12);
 }
 
-bool model_highmem(uint32_t pfn)
+bool model_highmem(const struct model *m, uint32_t pfn)
 {
-	return pfn >= MODEL_MAX_LOW_PFN;
+	return pfn >= m->l.max_low_pfn;
+}
+
+bool model_no_page(uint32_t pfn)
+{
+	return pfn >= MODEL_MEM_PAGES;
 }
 
 uint32_t model_pkmap_addr(const struct model *m, unsigned nr)
@@ -30,31 +113,69 @@ uint32_t model_pkmap_addr(const struct model *m, unsigned nr)
 	return m->pkmap_base + (nr << 12);
 }
 
-uint32_t model_slot_addr(unsigned cpu, unsigned slot)
+uint32_t model_slot_addr(const struct model *m, unsigned cpu, unsigned n)
 {
-	return FIX_TOP - ((FIX_KMAP_BEGIN + slot + MODEL_SLOTS * cpu) << 12);
+	const struct model_layout *l = &m->l;
+
+	return FIX_TOP - ((l->fix_kmap_begin + l->first + n * l->step +
+			   l->slots * cpu) << 12);
 }
 
+/* FIX_KMAP_BEGIN .. FIX_KMAP_END, NR_CPUS windows. */
 bool model_in_window(const struct model *m, uint32_t vaddr)
 {
-	unsigned last = MODEL_SLOTS * m->cfg.nr_cpus - 1;
+	const struct model_layout *l = &m->l;
+	unsigned cpus = l->nr_cpus_build ? l->nr_cpus_build : m->cfg.nr_cpus;
+	unsigned end = l->fix_kmap_begin + l->slots * cpus - 1;
 
-	return vaddr >= model_slot_addr(0, last) &&
-	       vaddr <= model_slot_addr(0, 0);
+	return vaddr >= FIX_TOP - (end << 12) &&
+	       vaddr <= FIX_TOP - (l->fix_kmap_begin << 12);
 }
 
-static bool lowmem_vaddr(uint32_t vaddr)
+bool model_slot_of(const struct model *m, uint32_t vaddr, unsigned *cpu,
+		   unsigned *n)
 {
-	return vaddr >= PAGE_OFFSET && vaddr < HIGH_MEMORY;
+	const struct model_layout *l = &m->l;
+	unsigned idx, off;
+
+	if (!model_in_window(m, vaddr))
+		return false;
+	idx = (FIX_TOP - vaddr) >> 12;
+	*cpu = (idx - l->fix_kmap_begin) / l->slots;
+	off = (idx - l->fix_kmap_begin) % l->slots;
+	if (off < l->first || (off - l->first) % l->step)
+		return false;	/* a guard or a fence */
+	*n = (off - l->first) / l->step;
+	return *n < l->nest;
+}
+
+int model_type_slot(const struct model *m, unsigned type)
+{
+	if (type >= MODEL_TYPES)
+		return -1;
+	if (m->l.typed_2_6_24)
+		return type == KM_PTE2 ? -1 : (int)(type < KM_PTE2 ? type :
+						    type - 1);
+	return type < m->l.nest ? (int)type : -1;
+}
+
+static bool lowmem_vaddr(const struct model *m, uint32_t vaddr)
+{
+	return vaddr >= PAGE_OFFSET &&
+	       vaddr < PAGE_OFFSET + (m->l.max_low_pfn << 12);
 }
 
 static void set_config(struct model *m, const struct hm_seq_config *cfg)
 {
+	unsigned k = (unsigned)cfg->kernel;
+
 	m->cfg = *cfg;
+	if (k == HM_KERNEL_4_7 || k >= HM_KERNEL_NR)
+		k = HM_KERNEL_DEFAULT;
+	m->l = layouts[k][cfg->pae][cfg->debug_highmem];
 	m->last_pkmap = cfg->small_window ? 16 : cfg->pae ? 512 : 1024;
-	/* PKMAP_BASE for up to 4 CPUs: the fixmap stays in the top PMD, and a
-	 * small window keeps the place of the whole one */
-	m->pkmap_base = cfg->pae ? 0xFFC00000u : 0xFF800000u;
+	/* a small window keeps the place of the whole one */
+	m->pkmap_base = m->l.pkmap_base;
 	m->cpu = 0;
 	m->flushes = 0;
 }
@@ -109,7 +230,9 @@ uint32_t model_page_address(const struct model *m, uint32_t pfn)
 {
 	int nr;
 
-	if (!model_highmem(pfn))
+	if (model_no_page(pfn))
+		return 0;	/* and a BUG report */
+	if (!model_highmem(m, pfn))
 		return model_direct(pfn);
 	nr = entry_of(m, pfn);
 	return nr < 0 ? 0 : model_pkmap_addr(m, (unsigned)nr);
@@ -119,7 +242,8 @@ uint32_t model_page_address(const struct model *m, uint32_t pfn)
 static void flush_zero(struct model *m)
 {
 	m->flushes++;
-	for (unsigned nr = 0; nr < m->last_pkmap; nr++) {
+	/* entries from m->used up were never handed out: count 0 */
+	for (unsigned nr = 0; nr < m->used; nr++) {
 		if (m->count[nr] != 1)
 			continue;
 		m->count[nr] = 0;
@@ -130,7 +254,7 @@ static void flush_zero(struct model *m)
 
 bool model_kmap_would_sleep(const struct model *m, uint32_t pfn)
 {
-	if (!model_highmem(pfn) || entry_of(m, pfn) >= 0)
+	if (model_no_page(pfn) || !model_highmem(m, pfn) || entry_of(m, pfn) >= 0)
 		return false;
 	for (unsigned nr = 0; nr < m->last_pkmap; nr++)
 		if (m->count[nr] < 2)
@@ -140,6 +264,8 @@ bool model_kmap_would_sleep(const struct model *m, uint32_t pfn)
 
 const char *model_check_kmap(const struct model *m, uint32_t pfn)
 {
+	if (model_no_page(pfn))
+		return "kmap of a page outside mem_map";
 	if (ccur(m)->preempt_count > 0)
 		return "kmap may sleep: preemption is off";
 	if (model_kmap_would_sleep(m, pfn))
@@ -175,7 +301,7 @@ uint32_t model_kmap(struct model *m, uint32_t pfn)
 	int nr;
 
 	m->nr_freed = 0;
-	if (!model_highmem(pfn))
+	if (!model_highmem(m, pfn))
 		return model_direct(pfn);
 	nr = entry_of(m, pfn);
 	if (nr >= 0) {
@@ -203,7 +329,9 @@ const char *model_check_kunmap(const struct model *m, uint32_t pfn)
 {
 	int nr;
 
-	if (!model_highmem(pfn))
+	if (model_no_page(pfn))
+		return "kunmap of a page outside mem_map";
+	if (!model_highmem(m, pfn))
 		return NULL;
 	nr = entry_of(m, pfn);
 	if (nr < 0)
@@ -216,14 +344,16 @@ const char *model_check_kunmap(const struct model *m, uint32_t pfn)
 void model_kunmap(struct model *m, uint32_t pfn)
 {
 	m->nr_freed = 0;
-	if (model_highmem(pfn))
+	if (model_highmem(m, pfn))
 		m->count[entry_of(m, pfn)]--;
 }
 
 const char *model_check_kmap_high_get(const struct model *m, uint32_t pfn)
 {
 	(void)m;
-	return model_highmem(pfn) ? NULL : "kmap_high_get of a lowmem page";
+	if (model_no_page(pfn))
+		return "kmap_high_get of a page outside mem_map";
+	return model_highmem(m, pfn) ? NULL : "kmap_high_get of a lowmem page";
 }
 
 uint32_t model_kmap_high_get(struct model *m, uint32_t pfn)
@@ -249,16 +379,16 @@ static const char *check_push(const struct model *m)
 {
 	const struct model_cpu *c = ccur(m);
 
-	if (c->depth >= MODEL_SLOTS)
-		return "more than KM_TYPE_NR nested temporary maps";
+	if (c->depth >= (int)m->l.nest)
+		return "more than KM_TYPE_NR / KM_MAX_IDX nested temporary maps";
 	if (c->kind[c->depth] != SLOT_FREE)
 		return "the next stack slot is held by a typed map";
-	if (m->cfg.debug_highmem && c->slot_pte_pfn[c->depth])
-		return "debug: the slot's PTE is not empty";
+	if (c->slot_pte_pfn[c->depth])
+		return "the slot's PTE is not empty (BUG_ON(!pte_none))";
 	return NULL;
 }
 
-/* Map slot @slot of this CPU; a lazily left PTE is simply replaced. */
+/* Map slot @slot of this CPU, whose PTE is empty. */
 static uint32_t map_slot(struct model *m, unsigned slot, uint32_t pfn,
 			 enum model_slot kind)
 {
@@ -266,12 +396,14 @@ static uint32_t map_slot(struct model *m, unsigned slot, uint32_t pfn,
 
 	c->kind[slot] = (uint8_t)kind;
 	c->slot_pte_pfn[slot] = pfn;
-	return model_slot_addr(m->cpu, slot);
+	return model_slot_addr(m, m->cpu, slot);
 }
 
 const char *model_check_kmap_atomic(const struct model *m, uint32_t pfn)
 {
-	return model_highmem(pfn) ? check_push(m) : NULL;
+	if (model_no_page(pfn))
+		return "kmap_atomic of a page outside mem_map";
+	return model_highmem(m, pfn) ? check_push(m) : NULL;
 }
 
 uint32_t model_kmap_atomic(struct model *m, uint32_t pfn)
@@ -281,7 +413,7 @@ uint32_t model_kmap_atomic(struct model *m, uint32_t pfn)
 	m->nr_freed = 0;
 	c->preempt_count++;
 	c->pagefault_disabled++;
-	if (!model_highmem(pfn)) {
+	if (!model_highmem(m, pfn)) {
 		c->lowmem_atomic++;
 		return model_direct(pfn);
 	}
@@ -297,7 +429,7 @@ static const char *check_pop(const struct model *m, uint32_t vaddr,
 
 	if (c->depth == 0)
 		return "no temporary map on this cpu";
-	if (vaddr != model_slot_addr(m->cpu, (unsigned)c->depth - 1))
+	if (vaddr != model_slot_addr(m, m->cpu, (unsigned)c->depth - 1))
 		return "unmap out of order";
 	if (c->kind[c->depth - 1] != kind)
 		return "unmap of a slot of the other kind";
@@ -306,10 +438,10 @@ static const char *check_pop(const struct model *m, uint32_t vaddr,
 
 /* A kunmap_atomic of an address outside the window: a lowmem one, undoing
  * a kmap_atomic of a lowmem page (plain or typed: they take no slot). */
-static const char *check_lowmem_unmap(const struct model_cpu *c,
-				      uint32_t vaddr)
+static const char *check_lowmem_unmap(const struct model *m,
+				      const struct model_cpu *c, uint32_t vaddr)
 {
-	if (!lowmem_vaddr(vaddr))
+	if (!lowmem_vaddr(m, vaddr))
 		return "neither a temporary map nor a lowmem address";
 	if (c->lowmem_atomic <= 0)
 		return "kunmap_atomic of a lowmem address, no lowmem kmap_atomic held";
@@ -325,7 +457,7 @@ const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr)
 		return "kunmap_atomic without kmap_atomic";
 	if (model_in_window(m, vaddr))
 		return check_pop(m, vaddr, SLOT_ATOMIC);
-	return check_lowmem_unmap(c, vaddr);
+	return check_lowmem_unmap(m, c, vaddr);
 }
 
 void model_kunmap_atomic(struct model *m, uint32_t vaddr)
@@ -336,8 +468,7 @@ void model_kunmap_atomic(struct model *m, uint32_t vaddr)
 	if (model_in_window(m, vaddr & ~0xFFFu)) {
 		c->depth--;
 		c->kind[c->depth] = SLOT_FREE;
-		if (m->cfg.debug_highmem)
-			c->slot_pte_pfn[c->depth] = 0;
+		c->slot_pte_pfn[c->depth] = 0;	/* x86 clears at unmap */
 	} else {
 		c->lowmem_atomic--;
 	}
@@ -350,14 +481,20 @@ const char *model_check_kmap_atomic_type(const struct model *m, uint32_t pfn,
 {
 	const struct model_cpu *c = ccur(m);
 
+	int slot = model_type_slot(m, type);
+
+	if (model_no_page(pfn))
+		return "kmap_atomic_type of a page outside mem_map";
 	if (type >= MODEL_TYPES)
 		return "unknown km_type";
-	if (!model_highmem(pfn))
+	if (!model_highmem(m, pfn))
 		return NULL;
-	if (c->kind[type] != SLOT_FREE)
+	if (slot < 0)
+		return "a km_type this kernel does not have";
+	if (c->kind[slot] != SLOT_FREE)
 		return "the type's slot is in use";
-	if (m->cfg.debug_highmem && c->slot_pte_pfn[type])
-		return "debug: the slot's PTE is not empty";
+	if (c->slot_pte_pfn[slot])
+		return "the slot's PTE is not empty (BUG_ON(!pte_none))";
 	return NULL;
 }
 
@@ -368,11 +505,12 @@ uint32_t model_kmap_atomic_type(struct model *m, uint32_t pfn, unsigned type)
 	m->nr_freed = 0;
 	c->preempt_count++;
 	c->pagefault_disabled++;
-	if (!model_highmem(pfn)) {
+	if (!model_highmem(m, pfn)) {
 		c->lowmem_atomic++;
 		return model_direct(pfn);
 	}
-	return map_slot(m, type, pfn, SLOT_TYPED);
+	return map_slot(m, (unsigned)model_type_slot(m, type), pfn,
+			SLOT_TYPED);
 }
 
 const char *model_check_kunmap_atomic_type(const struct model *m,
@@ -380,19 +518,21 @@ const char *model_check_kunmap_atomic_type(const struct model *m,
 {
 	const struct model_cpu *c = ccur(m);
 
+	int slot = model_type_slot(m, type);
+
 	vaddr &= ~0xFFFu;
-	if (type >= MODEL_TYPES)
-		return "unknown km_type";
+	if (type >= MODEL_TYPES || slot < 0)
+		return "unknown km_type, or one this kernel does not have";
 	if (c->preempt_count <= 0 || c->pagefault_disabled <= 0)
 		return "kunmap_atomic without kmap_atomic";
 	if (model_in_window(m, vaddr)) {
-		if (vaddr != model_slot_addr(m->cpu, type))
+		if (vaddr != model_slot_addr(m, m->cpu, (unsigned)slot))
 			return "not the slot of that type";
-		if (c->kind[type] != SLOT_TYPED)
+		if (c->kind[slot] != SLOT_TYPED)
 			return "the slot holds no typed map";
 		return NULL;
 	}
-	return check_lowmem_unmap(c, vaddr);
+	return check_lowmem_unmap(m, c, vaddr);
 }
 
 void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
@@ -401,9 +541,10 @@ void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
 
 	m->nr_freed = 0;
 	if (model_in_window(m, vaddr & ~0xFFFu)) {
-		c->kind[type] = SLOT_FREE;
-		if (m->cfg.debug_highmem)
-			c->slot_pte_pfn[type] = 0;
+		int slot = model_type_slot(m, type);
+
+		c->kind[slot] = SLOT_FREE;
+		c->slot_pte_pfn[slot] = 0;	/* kpte_clear_flush */
 	} else {
 		c->lowmem_atomic--;
 	}
@@ -413,7 +554,9 @@ void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
 
 const char *model_check_kmap_local(const struct model *m, uint32_t pfn)
 {
-	return model_highmem(pfn) ? check_push(m) : NULL;
+	if (model_no_page(pfn))
+		return "kmap_local_page of a page outside mem_map";
+	return model_highmem(m, pfn) ? check_push(m) : NULL;
 }
 
 uint32_t model_kmap_local(struct model *m, uint32_t pfn)
@@ -421,7 +564,7 @@ uint32_t model_kmap_local(struct model *m, uint32_t pfn)
 	struct model_cpu *c = cur(m);
 
 	m->nr_freed = 0;
-	if (!model_highmem(pfn))
+	if (!model_highmem(m, pfn))
 		return model_direct(pfn);
 	c->migrate_disabled++;
 	return map_slot(m, (unsigned)c->depth++, pfn, SLOT_LOCAL);
@@ -432,7 +575,7 @@ const char *model_check_kunmap_local(const struct model *m, uint32_t vaddr)
 	vaddr &= ~0xFFFu;
 	if (model_in_window(m, vaddr))
 		return check_pop(m, vaddr, SLOT_LOCAL);
-	if (!lowmem_vaddr(vaddr))
+	if (!lowmem_vaddr(m, vaddr))
 		return "neither a temporary map nor a lowmem address";
 	return NULL;
 }

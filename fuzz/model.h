@@ -3,8 +3,9 @@
  * model.h - the reference model the fuzzers check the core against.
  *
  * Written apart from core/ and as plainly as possible: arrays and counters,
- * no hash table, no page tables, the layout as constants for the 1 GiB
- * machines the fuzzers use.  For each op it says whether the core must
+ * no hash table, no page tables, the layout as a table of numbers worked
+ * out by hand for each kernel profile on the 1 GiB machines of 1 to 4
+ * CPUs the fuzzers use (model.c).  For each op it says whether the core must
  * report a BUG and, if not, what the op returns and how the state moves.
  * The only thing it shares with the core is the public header's types.
  *
@@ -22,10 +23,24 @@
 #include "fuzz/ops.h"
 
 #define MODEL_MEM_PAGES		0x40000u	/* 1 GiB */
-#define MODEL_MAX_LOW_PFN	0x38000u	/* 896 MiB */
-#define MODEL_SLOTS		20		/* KM_TYPE_NR */
+/* Highmem in every profile: linux-2.6.24's lowmem ends highest, at
+ * 896 MiB. */
+#define MODEL_HIGHMEM_ALWAYS	0x38000u
+#define MODEL_MAX_NEST		41	/* 4.x's KM_TYPE_NR with KM_FENCE */
 #define MODEL_TYPES		14		/* the legacy km_types */
 #define MODEL_MAX_CPUS		4
+
+/* The layout of one kernel profile on a fuzz machine: model.c's table. */
+struct model_layout {
+	uint32_t max_low_pfn;		/* first highmem frame */
+	uint32_t pkmap_base;
+	unsigned fix_kmap_begin;	/* FIX_KMAP_BEGIN */
+	unsigned slots;			/* per CPU: KM_TYPE_NR / KM_MAX_IDX */
+	unsigned first, step;		/* of the nth map: first + n * step */
+	unsigned nest;			/* maps that nest */
+	unsigned nr_cpus_build;		/* NR_CPUS; 0: the CPUs simulated */
+	bool typed_2_6_24;		/* 2.6.24's km_type: no KM_PTE2 */
+};
 
 enum model_slot {
 	SLOT_FREE,
@@ -40,12 +55,13 @@ struct model_cpu {
 	int migrate_disabled;
 	int lowmem_atomic;			/* kmap_atomics of lowmem pages */
 	int depth;				/* the slot stack */
-	uint8_t kind[MODEL_SLOTS];		/* enum model_slot */
-	uint32_t slot_pte_pfn[MODEL_SLOTS];	/* 0: PTE clear */
+	uint8_t kind[MODEL_MAX_NEST];		/* enum model_slot */
+	uint32_t slot_pte_pfn[MODEL_MAX_NEST];	/* 0: PTE clear */
 };
 
 struct model {
 	struct hm_seq_config cfg;
+	struct model_layout l;		/* cfg's kernel, PAE and debug */
 	unsigned last_pkmap;		/* 512 or 1024 */
 	uint32_t pkmap_base;
 	unsigned last_nr;
@@ -67,11 +83,25 @@ void model_init(struct model *m, const struct hm_seq_config *cfg);
 void model_restart(struct model *m, const struct hm_seq_config *cfg);
 
 uint32_t model_direct(uint32_t pfn);
+/* The whole PTE a kernel map of @pfn must hold: kmap, kmap_atomic (both
+ * forms) and kmap_local_page all map with kmap_prot, PAGE_KERNEL on x86_32. */
+uint64_t model_map_pte(const struct model *m, uint32_t pfn);
 uint32_t model_pkmap_addr(const struct model *m, unsigned nr);
-uint32_t model_slot_addr(unsigned cpu, unsigned slot);
-bool model_highmem(uint32_t pfn);
+/* The address of the @n-th map of @cpu's stack (or of the slot of
+ * position @n, model_type_slot()). */
+uint32_t model_slot_addr(const struct model *m, unsigned cpu, unsigned n);
+bool model_highmem(const struct model *m, uint32_t pfn);
+/* Does @pfn lie past the end of memory, naming no page (a page outside
+ * mem_map, which the misuse target passes)?  Every call on it is a BUG. */
+bool model_no_page(uint32_t pfn);
 /* Does @vaddr lie in some CPU's temporary-map window? */
 bool model_in_window(const struct model *m, uint32_t vaddr);
+/* Is @vaddr the slot of the @*n-th map of @*cpu? */
+bool model_slot_of(const struct model *m, uint32_t vaddr, unsigned *cpu,
+		   unsigned *n);
+/* The stack position km_type @type takes, or -1 where the kernel has no
+ * such type. */
+int model_type_slot(const struct model *m, unsigned type);
 
 /* What the core must say to each call: NULL when the call is legal, else
  * why it is a BUG.  Pure: the model does not change. */

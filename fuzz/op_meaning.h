@@ -59,6 +59,9 @@ struct hm_seq_config {
 	bool pae;
 	bool debug_highmem;
 	bool small_window;	/* HM_SEQ_SMALL_WINDOW PKMAP entries */
+	/* The kernel profile; linux-4.7 is HM_KERNEL_DEFAULT, so each
+	 * kernel has one value. */
+	enum hm_kernel kernel;
 };
 
 /* The core's configuration for @c, over what @cfg already holds (from
@@ -71,6 +74,7 @@ static inline void hm_seq_config_apply(const struct hm_seq_config *c,
 	cfg->pae = c->pae;
 	cfg->debug_highmem = c->debug_highmem;
 	cfg->last_pkmap = c->small_window ? HM_SEQ_SMALL_WINDOW : 0;
+	cfg->kernel = c->kernel;
 }
 
 /* ---- PFN ------------------------------------------------------------------ */

@@ -11,7 +11,9 @@
  *
  *   config byte: bits 0-1 nr_cpus - 1, bit 2 no PAE, bit 3 debug_highmem,
  *                bit 4 the small PKMAP window (HM_SEQ_SMALL_WINDOW
- *                entries, else LAST_PKMAP)
+ *                entries, else LAST_PKMAP), bits 5-6 the kernel: 0
+ *                linux-4.7 (the default), 1 linux-2.6.24, 2 linux-6.1
+ *                (3: strict decoding refuses it, lenient reads 0)
  *   op:          code (1 byte), then its arguments (op_table.h: the
  *                codes and argument kinds; hm_op_arg_size())
  *
@@ -19,7 +21,8 @@
  * lines ignored, numbers in decimal or 0x hex:
  *
  *   config cpus 2 nopae debug     # optional, first; default: cpus 1, PAE
- *                                 # (and "pkmap 16": a 16-entry window)
+ *                                 # (and "pkmap 16": a 16-entry window,
+ *                                 # "kernel linux-6.1": another profile)
  *   kmap 0x38005                  # pfn
  *   write 0 0xdeadbeef            # through live mapping 0 (oldest first)
  *   kmap_atomic_type 0x38006 KM_USER0
@@ -75,7 +78,7 @@ void hm_op_format(const struct hm_op *op, char *buf, size_t size);
 void hm_seq_print(const struct hm_seq *seq, void *file /* FILE * */);
 
 /* The config byte: every byte below HM_SEQ_CONFIGS is one configuration. */
-#define HM_SEQ_CONFIGS	32
+#define HM_SEQ_CONFIGS	96
 uint8_t hm_seq_config_byte(const struct hm_seq_config *c);
 void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c);
 /* The config line, without newline, into @buf. */

@@ -23,7 +23,7 @@ static char err[256];
 
 static const char every_op[] =
 	"# every op once\n"
-	"config cpus 3 nopae debug pkmap 16\n"
+	"config cpus 3 nopae debug pkmap 16 kernel linux-6.1\n"
 	"kmap 0x38005\n"
 	"kunmap 229381\n"
 	"kmap_atomic 0x38006\n"
@@ -47,6 +47,7 @@ static void assert_same_seq(const struct hm_seq *x, const struct hm_seq *y)
 	assert_int_equal(x->config.pae, y->config.pae);
 	assert_int_equal(x->config.debug_highmem, y->config.debug_highmem);
 	assert_int_equal(x->config.small_window, y->config.small_window);
+	assert_int_equal(x->config.kernel, y->config.kernel);
 	for (size_t i = 0; i < x->n; i++) {
 		assert_int_equal(x->op[i].code, y->op[i].code);
 		assert_int_equal(x->op[i].a, y->op[i].a);
@@ -68,6 +69,7 @@ static void text_round_trip(void **state)
 	assert_int_equal(a.config.nr_cpus, 3);
 	assert_false(a.config.pae);
 	assert_true(a.config.debug_highmem);
+	assert_int_equal(a.config.kernel, HM_KERNEL_6_1);
 	assert_int_equal(a.op[1].a, 229381);
 	assert_int_equal(a.op[3].a, 2);
 	assert_int_equal(a.op[4].b, KM_USER0);
@@ -91,7 +93,7 @@ static void binary_round_trip(void **state)
 	(void)state;
 	assert_true(hm_seq_parse(every_op, &a, err, sizeof(err)));
 	len = hm_seq_encode(&a, buf, sizeof(buf));
-	assert_int_equal(buf[0], 2 | 4 | 8 | 16);
+	assert_int_equal(buf[0], 2 | 4 | 8 | 16 | 2 << 5);	/* kernel 2: linux-6.1 */
 	assert_int_equal(buf[1], HM_OP_KMAP);
 	assert_int_equal(buf[2] | buf[3] << 8 | buf[4] << 16 | buf[5] << 24,
 			 0x38005);
@@ -135,6 +137,7 @@ static void strict_rejects(void **state)
 	const uint8_t unknown[] = { 0, 200 };
 	const uint8_t truncated[] = { 0, HM_OP_KMAP, 1, 2 };
 	const uint8_t badconfig[] = { 0x80 };
+	const uint8_t badkernel[] = { 0x60 };	/* bits 5-6: 3, no kernel */
 
 	(void)state;
 	assert_false(hm_seq_decode(unknown, 2, true, &a, err, sizeof(err)));
@@ -143,6 +146,10 @@ static void strict_rejects(void **state)
 	assert_non_null(strstr(err, "truncated"));
 	assert_false(hm_seq_decode(badconfig, 1, true, &a, err, sizeof(err)));
 	assert_non_null(strstr(err, "config"));
+	assert_false(hm_seq_decode(badkernel, 1, true, &a, err, sizeof(err)));
+	assert_non_null(strstr(err, "config 0x60"));
+	assert_true(hm_seq_decode(badkernel, 1, false, &a, err, sizeof(err)));
+	assert_int_equal(a.config.kernel, HM_KERNEL_DEFAULT);
 	/* lenient: the truncated op is dropped */
 	assert_true(hm_seq_decode(truncated, 4, false, &a, err, sizeof(err)));
 	assert_int_equal(a.n, 0);
@@ -165,6 +172,7 @@ static void parse_rejects(void **state)
 		{ "config cpus 9\n", "line 1: cpus takes 1 to 4" },
 		{ "config turbo\n", "unknown word 'turbo'" },
 		{ "config pkmap 32\n", "line 1: pkmap takes 16" },
+		{ "config kernel linux-5.0\n", "line 1: kernel takes" },
 	};
 
 	(void)state;
@@ -245,13 +253,17 @@ static void config_apply(void **state)
 	struct hm_config cfg;
 
 	(void)state;
-	hm_seq_config_from_byte(2 | 4 | 8 | 16, &c);
+	hm_seq_config_from_byte(2 | 4 | 8 | 16 | 0x20, &c);
 	memset(&cfg, 0, sizeof(cfg));
 	hm_seq_config_apply(&c, &cfg);
 	assert_int_equal(cfg.nr_cpus, 3);
 	assert_false(cfg.pae);
 	assert_true(cfg.debug_highmem);
 	assert_int_equal(cfg.last_pkmap, HM_SEQ_SMALL_WINDOW);
+	assert_int_equal(cfg.kernel, HM_KERNEL_2_6_24);
+	assert_int_equal(hm_seq_config_byte(&c), 2 | 4 | 8 | 16 | 0x20);
+	/* linux-4.7 is the default: one byte for it */
+	c.kernel = HM_KERNEL_4_7;
 	assert_int_equal(hm_seq_config_byte(&c), 2 | 4 | 8 | 16);
 }
 

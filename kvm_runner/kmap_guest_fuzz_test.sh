@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# kmap_guest_fuzz_test.sh CLEAN BUG1 BUG7 NOIPI SEED... - the guest fuzz
+# kmap_guest_fuzz_test.sh CLEAN BUG1 BUG10 NOIPI SEED... - the guest fuzz
 # target (host/guest_fuzz.c) under QEMU's TCG: the correct guest runs the
 # seeds and 10 s of fuzzing with no difference (its exec/s printed, not
 # asserted: the host is shared); each guest with an injected bug of a TLB
@@ -12,7 +12,7 @@ set -u
 
 # Absolute: the fuzzer runs in a scratch folder (its crash files go there).
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
-clean=$(abs "$1") bug1=$(abs "$2") bug7=$(abs "$3") noipi=$(abs "$4")
+clean=$(abs "$1") bug1=$(abs "$2") bug10=$(abs "$3") noipi=$(abs "$4")
 shift 4
 tmp=${TEST_TMPDIR:-/tmp}/guest_fuzz.$$
 failures=0
@@ -43,7 +43,7 @@ grep -q '^backend: QEMU TCG' "$out" || fail "not on TCG"
 grep -E '^#[0-9]+[[:space:]]+DONE ' "$out" | tail -1
 grep '^kmap_guest_fuzz: ' "$out"
 
-for b in bug1 bug7 noipi; do
+for b in bug1 bug10 noipi; do
 	out=$tmp/$b.txt
 	seeds "$tmp/corpus_$b"
 	rm -f crash-*

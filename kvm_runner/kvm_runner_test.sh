@@ -8,7 +8,7 @@
 #   kvm_runner_test.sh RUNNER nokvm
 #   kvm_runner_test.sh RUNNER teeth_ack
 #   kvm_runner_test.sh RUNNER corpus|teeth|teeth_ipi FILE...
-#   kvm_runner_test.sh RUNNER teeth_stale FILE RUNNER_BUG7
+#   kvm_runner_test.sh RUNNER teeth_stale FILE RUNNER_BUG10
 #
 # Each guest part runs on every backend present: KVM where /dev/kvm is
 # usable, and QEMU's TCG, which tools/bootstrap installs (its absence is a
@@ -121,10 +121,10 @@ teeth_stale)
 	# A TLB that can be wrong.  $1: the seed for a guest core that frees
 	# PKMAP entries at the wrap without flushing (HM_INJECT_BUG=1, this
 	# runner); $2: a runner whose core clears a temporary map's PTE at
-	# kunmap_atomic without invlpg (HM_INJECT_BUG=7).  Where stale
+	# kunmap_atomic without invlpg (HM_INJECT_BUG=10).  Where stale
 	# translations are observable (TCG) the guest itself catches the next
 	# access going to the old frame; where they are not (PVM), a counter.
-	local seed=$1 runner7=$2 file=${TEST_TMPDIR:-/tmp}/unmap_noflush.txt
+	local seed=$1 runner10=$2 file=${TEST_TMPDIR:-/tmp}/unmap_noflush.txt
 	run 1 "$seed" || return
 	if grep -q '^stale translations observable: yes' "$out"; then
 		expect '^FAIL .*small_window_wraps.txt: stale translation at op #[0-9]+ [a-z_]+ 0x[0-9a-f]+ (0|0x[0-9a-f]+): (wrote|read) (0|0x[0-9a-f]+) (through|from) 0xffc[0-9a-f]+, whose PTE maps frame 0x380[0-9a-f]+ \(which holds (0|0x[0-9a-f]+) there\); the (write|read) reached frame 0x380[0-9a-f]+ \(mapped there by op #[0-9]+ kmap 0x380[0-9a-f]+ 0\): the TLB kept the old entry'
@@ -134,11 +134,11 @@ teeth_stale)
 	fi
 	printf 'config cpus 1 debug\nkmap_atomic 0x38100\nread 0\nkunmap_atomic 0\nkmap_atomic 0x38101\nread 0\nkunmap_atomic 0\n' >"$file"
 	local keep=$runner
-	runner=$runner7
+	runner=$runner10
 	run 1 "$file"
 	runner=$keep
 	if grep -q '^stale translations observable: yes' "$out"; then
-		expect '^FAIL .*unmap_noflush.txt: stale translation at op #3 kmap_atomic 0x38101 0: wrote 0x[0-9a-f]+ through 0xffffd[0-9a-f]{3}, whose PTE maps frame 0x38101 \(which holds 0 there\); the write reached frame 0x38100 \(mapped there by op #0 kmap_atomic 0x38100 0\): the TLB kept the old entry'
+		expect '^FAIL .*unmap_noflush.txt: stale translation at op #3 kmap_atomic 0x38101 0: wrote 0x[0-9a-f]+ through 0xff[0-9a-f]{6}, whose PTE maps frame 0x38101 \(which holds 0 there\); the write reached frame 0x38100 \(mapped there by op #0 kmap_atomic 0x38100 0\): the TLB kept the old entry'
 	else
 		expect '^FAIL .*unmap_noflush.txt: counter tlb_flush_one: guest 0, simulator 2$'
 		echo "note ($backend): no stale translation observable here: the flush counter catches the missing invlpg at kunmap_atomic"
@@ -193,6 +193,11 @@ boot)
 	expect '^1 passed, 0 failed$'
 	;;
 scenarios)
+	# Every kernel profile's page tables in the guest (6.1's fixmap
+	# takes two page tables, 2.6.24 ends lowmem at 896 MiB).
+	for k in linux-2.6.24 linux-6.1; do
+		run 0 --kernel $k all && expect '^14 passed, 0 failed$'
+	done
 	run 0 all && expect '^14 passed, 0 failed$'
 	if ! no_smp; then
 		# Counts that follow from the scenarios, never timings.
@@ -203,16 +208,31 @@ scenarios)
 	fi
 	;;
 corpus)
-	run 0 "$@" && expect '^[0-9]+ passed, 0 failed'
-	# Each sequence of N > 1 CPUs ran on N vCPUs (where the backend makes
-	# SMP guests) and says so.
-	no_smp || for f in "$@"; do
-		n=$(sed -n 's/^config cpus \([0-9]\).*/\1/p' "$f")
-		case $n in [234]) ;; *) continue ;; esac
-		grep -q '^config .*nopae' "$f" && continue
-		grep -F "PASS $f (" "$out" | grep -qE "ops on $n vCPUs" ||
-			fail "$f: not run on $n vCPUs"
-		echo "$f: $n vCPUs"
+	# Once per kernel profile: each seed runs in the VM of its kernel
+	# ("config ... kernel NAME", else linux-4.7) and is skipped in the
+	# others.
+	for k in linux-4.7 linux-2.6.24 linux-6.1; do
+		run 0 --kernel $k "$@" &&
+			expect '^[0-9]+ passed, 0 failed' || continue
+		echo "$k: $(grep -E '^[0-9]+ passed' "$out")"
+		# Each sequence of N > 1 CPUs ran on N vCPUs (where the
+		# backend makes SMP guests) and says so.
+		no_smp || for f in "$@"; do
+			fk=$(sed -n 's/^config .*kernel \(linux-[0-9.]*\).*/\1/p' "$f")
+			[ "${fk:-linux-4.7}" = $k ] || continue
+			if grep -qF "SKIP $f: its layout" "$out"; then
+				# 6.1's debug layout moves PKMAP_BASE: the
+				# VM's tables are the non-debug ones.
+				echo "note: $(grep -F "SKIP $f" "$out")"
+				continue
+			fi
+			n=$(sed -n 's/^config cpus \([0-9]\).*/\1/p' "$f")
+			case $n in [234]) ;; *) continue ;; esac
+			grep -q '^config .*nopae' "$f" && continue
+			grep -F "PASS $f (" "$out" | grep -qE "ops on $n vCPUs" ||
+				fail "$f: not run on $n vCPUs ($k)"
+			echo "$f: $n vCPUs ($k)"
+		done
 	done
 	;;
 faults)
@@ -263,8 +283,8 @@ smp)
 		return
 	fi
 	[ $status = 0 ] || fail "smp_shootdown: exit status $status"
-	expect '^smp: 2 vCPUs, one host thread each, in-kernel irqchip; xAPIC at FIX_APIC_BASE 0xffffe000; APIC IDs 0 1$'
-	expect '^  cpu 1 read 0x5a038000 through PKMAP entry 1 \(0xffc01000, frame 0x38000\); cpu 0 wrapped the window in 17 kmaps \(1 PKMAP flushes\); cpu 1 read 0x5a038010 \(frame 0x38010\)$'
+	expect '^smp: 2 vCPUs, one host thread each, in-kernel irqchip; xAPIC at FIX_APIC_BASE 0xffffc000; APIC IDs 0 1$'
+	expect '^  cpu 1 read 0x5a037bfe through PKMAP entry 1 \(0xffc01000, frame 0x37bfe\); cpu 0 wrapped the window in 17 kmaps \(1 PKMAP flushes\); cpu 1 read 0x5a037c0e \(frame 0x37c0e\)$'
 	expect '^  shootdowns 1; IPIs sent/acked: cpu 1 1/1$'
 	expect '^PASS smp_shootdown \(2 vCPUs'
 	run 0 --smp-cpus 3 smp_shootdown &&
@@ -281,7 +301,7 @@ bench)
 		expect '^guest TSC: ' &&
 		expect '^op +pages +iters +cycles/op +best/op +ns/op +x floor +insns' &&
 		expect '^floor +1 +4 +[0-9]+ +[0-9]+ +[0-9]+ +1\.00x +[0-9.]+ +1\.00x +1 +1 +0 +0 +0$' &&
-		expect '^kmap_atomic +1 +4 .* 1 +1 +0 +0 +0$' &&
+		expect '^kmap_atomic +1 +4 .* 2 +1 +0 +0 +0$' &&
 		expect '^kmap_atomic_debug +1 +4 .* 2 +1 +0 +0 +0$' &&
 		expect '^kmap_local +1 +4 .* 2 +1 +0 +0 +0$' &&
 		expect '^kmap_hit +1 +4 .* 0 +0 +0 +2 +0$' &&
@@ -292,7 +312,7 @@ bench)
 	grep -q FAILED "$out" && fail "an op failed"
 	;;
 input)
-	dir=${TEST_TMPDIR:-/tmp}/input.$$
+	dir=${TEST_TMPDIR:-/tmp}/input.$$.$backend
 	mkdir -p "$dir"
 	printf 'kmap 0x38005\nwrite 0 0xdeadbeef\nread 0\nkunmap 0x38005\n' >"$dir/good.txt"
 	printf 'kmap 0x38005\nkmapp 7\n' >"$dir/typo.txt"
@@ -305,6 +325,14 @@ input)
 	run 1 "$dir" && expect '^1 passed, 3 failed$'
 	run 1 no_such_scenario_or_file &&
 		expect '^FAIL no_such_scenario_or_file: not a scenario'
+	# A sequence runs on its kernel's page tables or not at all.
+	mkdir -p "$dir/k"
+	printf 'config cpus 1 kernel linux-6.1\nkmap_local_page 0x38005\nwrite 0 7\nread 0\nkunmap_local 0\n' >"$dir/k/six.txt"
+	run 0 "$dir/k/six.txt" &&
+		expect '^SKIP .*six.txt: a linux-6.1 sequence in a VM of linux-4.7: run kvm_runner --kernel linux-6.1$'
+	run 0 --kernel linux-6.1 "$dir/k/six.txt" &&
+		expect '^PASS .*six.txt \(4 ops'
+	run 2 --kernel linux-5.0 all && expect 'kvm_runner: --kernel: '
 	;;
 cleanup)
 	cleanup_on

@@ -28,16 +28,17 @@
  *   0x000000  nothing of ours: the firmware's when QEMU boots us (the
  *             BIOS data area, the VGA hole and the ROMs live here)
  *   0x100000  the guest image, linked at 0xC0100000 (at most 512 KiB)
- *   0x180000  PDPT, kernel page directory, pkmap and fixmap page tables
- *             (hm_x86_build_tables, HM_X86_TABLE_PAGES pages)
+ *   0x180000  the stale-read check's page table: one entry per vCPU at
+ *             HM_GUEST_SCRATCH_VIRT, a fresh view of a frame
+ *   0x181000  mem_map's page table (4 KiB pages, see below)
  *   0x184000  PML4 (compat mode only): one entry, pointing at the PDPT
  *   0x185000  boot page directory: identity map of the first 2 MiB, so
  *             the instructions after "set CR0.PG" can still be fetched
  *   0x186000  GDT               0x187000  IDT
  *   0x188000  stale-TLB probe frames A and B
- *   0x18A000  the stale-read check's page table: one entry per vCPU at
- *             HM_GUEST_SCRATCH_VIRT, a fresh view of a frame
- *   0x18B000  mem_map's page table (4 KiB pages, see below)
+ *   0x18A000  PDPT, kernel page directory, pkmap and fixmap page tables
+ *             (hm_x86_build_tables, up to HM_X86_TABLE_PAGES: 6.1's
+ *             fixmap takes two page tables)
  *   0x190000  the mailbox (struct hm_mailbox)
  *   0x1C0000  the stack, growing down from 0x200000
  *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, which is
@@ -57,15 +58,16 @@
 #define HM_GUEST_MEM_MAP_VIRT	0xFE000000	/* in the vmalloc gap */
 #define HM_GUEST_IMAGE_PHYS	0x100000
 #define HM_GUEST_IMAGE_MAX	0x080000
-#define HM_GUEST_TABLES_PHYS	0x180000
+#define HM_GUEST_TABLES_PHYS	0x18A000
+#define HM_GUEST_TABLES_MAX	6	/* pages, up to the mailbox */
 #define HM_GUEST_PML4_PHYS	0x184000
 #define HM_GUEST_BOOT_PD_PHYS	0x185000
 #define HM_GUEST_GDT_PHYS	0x186000
 #define HM_GUEST_IDT_PHYS	0x187000
 #define HM_GUEST_PROBE_A_PHYS	0x188000
 #define HM_GUEST_PROBE_B_PHYS	0x189000
-#define HM_GUEST_SCRATCH_PT_PHYS	0x18A000
-#define HM_GUEST_MEM_MAP_PT_PHYS	0x18B000
+#define HM_GUEST_SCRATCH_PT_PHYS	0x180000
+#define HM_GUEST_MEM_MAP_PT_PHYS	0x181000
 #define HM_GUEST_SCRATCH_VIRT	0xFE200000	/* + cpu * 4096 */
 #define HM_GUEST_MAILBOX_PHYS	0x190000
 #define HM_GUEST_MAILBOX_MAX	0x030000
@@ -123,7 +125,7 @@
 
 /* Boot flags (hm_mailbox.boot_flags), host to guest. */
 #define HM_MB_BOOT_VERBOSE	(1u << 2)	/* = HM_MB_VERBOSE */
-#define HM_MB_BOOT_SERIAL	0x100		/* QEMU: report through the
+#define HM_MB_BOOT_SERIAL	0x1000		/* QEMU: report through the
 						 * serial doorbell, not OUTs */
 
 /*
@@ -173,6 +175,10 @@ struct hm_kop_result {
 #define HM_MB_DEBUG_HIGHMEM	(1u << 1)	/* cfg.debug_highmem */
 #define HM_MB_VERBOSE		(1u << 2)	/* guest prints progress */
 #define HM_MB_SMALL_WINDOW	(1u << 3)	/* small_window */
+/* The kernel profile (enum hm_kernel), in sequence flags and in
+ * boot_flags (the one the VM's tables are built for). */
+#define HM_MB_KERNEL_SHIFT	8
+#define HM_MB_KERNEL_MASK	(3u << HM_MB_KERNEL_SHIFT)
 
 /* What the guest does when resumed (hm_mailbox.command). */
 enum hm_mb_command {
@@ -326,7 +332,8 @@ struct hm_mailbox {
 static inline uint32_t hm_mb_config_flags(const struct hm_seq_config *c)
 {
 	return (c->debug_highmem ? HM_MB_DEBUG_HIGHMEM : 0) |
-	       (c->small_window ? HM_MB_SMALL_WINDOW : 0);
+	       (c->small_window ? HM_MB_SMALL_WINDOW : 0) |
+	       ((uint32_t)c->kernel << HM_MB_KERNEL_SHIFT);
 }
 
 static inline struct hm_seq_config hm_mb_seq_config(uint32_t nr_cpus,
@@ -337,6 +344,8 @@ static inline struct hm_seq_config hm_mb_seq_config(uint32_t nr_cpus,
 		.pae = true,
 		.debug_highmem = (flags & HM_MB_DEBUG_HIGHMEM) != 0,
 		.small_window = (flags & HM_MB_SMALL_WINDOW) != 0,
+		.kernel = (enum hm_kernel)((flags & HM_MB_KERNEL_MASK) >>
+					   HM_MB_KERNEL_SHIFT),
 	};
 
 	return c;
@@ -365,6 +374,9 @@ _Static_assert(sizeof(((struct hm_mailbox *)0)->stats) ==
 _Static_assert(HM_GUEST_STACK_TOP == (HM_GUEST_FIRST_FREE_PFN << 12),
 	       "the guest's own frames end where the ops' frames start");
 _Static_assert(sizeof(struct hm_kop) == 12, "hm_kop layout");
+_Static_assert(HM_GUEST_TABLES_PHYS + HM_GUEST_TABLES_MAX * 0x1000 <=
+	       HM_GUEST_MAILBOX_PHYS, "the page tables end before the mailbox");
+_Static_assert(HM_KERNEL_NR <= 4, "enum hm_kernel fits HM_MB_KERNEL_MASK");
 _Static_assert(sizeof(struct hm_kop_result) == 8, "hm_kop_result layout");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,
 	       "hm_mailbox layout differs between host and guest");
@@ -380,6 +392,8 @@ _Static_assert(__builtin_offsetof(struct hm_mailbox, boot_flags) ==
 		       HM_MB_BOOT_FLAGS_OFFSET,
 	       "entry.S reads boot_flags here");
 _Static_assert(HM_MB_BOOT_VERBOSE == HM_MB_VERBOSE, "one verbose bit");
+_Static_assert(!(HM_MB_BOOT_SERIAL & (HM_MB_KERNEL_MASK | HM_MB_VERBOSE)),
+	       "boot_flags: the transport bit is a bit of its own");
 #endif /* !__ASSEMBLER__ */
 
 #endif /* HM_KVM_MAILBOX_H */

@@ -81,6 +81,10 @@ static inline struct hm_sim *sim_of(const struct hm_ctx *ctx)
 	return ctx->arch;
 }
 
+/* sim_ipi.c: wait, yielding, until @lock looks free; a BUG (and abort)
+ * if it is still held after SIM_SPIN_BOUND_MS, rather than spin for ever. */
+void sim_spin_wait(const hm_spinlock_t *lock);
+
 /* A test-and-set lock that yields while it waits: simulated CPUs are
  * threads, and there may be more of them than host cores.  Returns whether
  * it had to wait. */
@@ -90,8 +94,7 @@ static inline bool sim_spin_lock(hm_spinlock_t *lock)
 
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
 		waited = true;
-		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
-			sched_yield();
+		sim_spin_wait(lock);
 	}
 	return waited;
 }

@@ -29,11 +29,18 @@
  * itself if the CPU went idle meanwhile, else signals again - and after
  * cfg.wait_timeout_ms reports a BUG (a CPU that never takes interrupts:
  * its thread blocks the signal) and does the flush itself.
+ *
+ * Every function is __no_sanitize_coverage: like the MMU (sim_mmu.c), this
+ * is the machine, not the code under test; its paths (who was signalled,
+ * whether an acknowledgement came at once) follow the host's scheduling,
+ * which the fuzzers would take for new behaviour of the core.
  */
 #define _GNU_SOURCE		/* pthread_sigqueue */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "core/sim/sim.h"
@@ -61,6 +68,9 @@ static unsigned box_hint;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 static bool handler_ok;
 
+/* How long sim_spin_wait() spins on a held lock before reporting it. */
+#define SIM_SPIN_BOUND_MS	20000u
+
 /* Requests that came while this thread had the signal masked. */
 #define DEFER_MAX	16
 struct irq_state {
@@ -70,6 +80,7 @@ struct irq_state {
 };
 static __thread struct irq_state irq __attribute__((tls_model("initial-exec")));
 
+__no_sanitize_coverage
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -83,6 +94,7 @@ static uint64_t now_ns(void)
 /* Do every request in @t's inbox; @t's lock held.  @own: by the CPU's own
  * thread (its handler, or on leaving the CPU), else by an initiator for
  * an idle CPU. */
+__no_sanitize_coverage
 static void serve_locked(struct sim_tlb *t, bool own)
 {
 	struct hm_ctx *ctx = t->ctx;
@@ -105,6 +117,7 @@ static void serve_locked(struct sim_tlb *t, bool own)
 /* Serve the CPU behind @token if its context still lives.  Busy: another
  * thread serves it now, and an initiator that still misses its
  * acknowledgement will signal again. */
+__no_sanitize_coverage
 static void serve_token(uint32_t token)
 {
 	struct ipi_box *b = &boxes[token & (NR_BOXES - 1)];
@@ -121,6 +134,7 @@ static void serve_token(uint32_t token)
 	__atomic_store_n(&b->state, live, __ATOMIC_RELEASE);
 }
 
+__no_sanitize_coverage
 static void defer(uint32_t token)
 {
 	unsigned n = __atomic_load_n(&irq.nr_deferred, __ATOMIC_RELAXED);
@@ -135,6 +149,7 @@ static void defer(uint32_t token)
 	__atomic_store_n(&irq.nr_deferred, n + 1, __ATOMIC_RELAXED);
 }
 
+__no_sanitize_coverage
 static void ipi_handler(int sig, siginfo_t *si, void *uc)
 {
 	int saved_errno = errno;
@@ -150,6 +165,7 @@ static void ipi_handler(int sig, siginfo_t *si, void *uc)
 	errno = saved_errno;
 }
 
+__no_sanitize_coverage
 void sim_irq_disable(void)
 {
 	__atomic_store_n(&irq.off, irq.off + 1, __ATOMIC_RELAXED);
@@ -158,6 +174,7 @@ void sim_irq_disable(void)
 
 /* Unmask; at the outermost level, first serve what the handler deferred
  * (still masked, so the list only grows meanwhile). */
+__no_sanitize_coverage
 void sim_irq_enable(void)
 {
 	unsigned n;
@@ -191,6 +208,7 @@ void sim_irq_enable(void)
 
 /* ---- Slots, threads, CPUs -------------------------------------------------- */
 
+__no_sanitize_coverage
 static void install_handler(void)
 {
 	struct sigaction sa = { 0 };
@@ -203,6 +221,7 @@ static void install_handler(void)
 
 /* Give @t a slot of the table; none left: -1, and initiators serve the
  * CPU themselves, as if it were idle. */
+__no_sanitize_coverage
 static void claim_box(struct sim_tlb *t)
 {
 	unsigned start = __atomic_fetch_add(&box_hint, 1, __ATOMIC_RELAXED);
@@ -226,6 +245,7 @@ static void claim_box(struct sim_tlb *t)
 	}
 }
 
+__no_sanitize_coverage
 static void retire_box(struct sim_tlb *t)
 {
 	struct ipi_box *b;
@@ -249,6 +269,7 @@ static void retire_box(struct sim_tlb *t)
 	t->box = -1;
 }
 
+__no_sanitize_coverage
 void sim_ipi_init(struct hm_ctx *ctx)
 {
 	struct hm_sim *sim = sim_of(ctx);
@@ -265,12 +286,14 @@ void sim_ipi_init(struct hm_ctx *ctx)
 	}
 }
 
+__no_sanitize_coverage
 void sim_ipi_exit(struct hm_ctx *ctx)
 {
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
 		retire_box(&sim_of(ctx)->tlb[cpu]);
 }
 
+__no_sanitize_coverage
 void sim_cpu_bind(struct sim_tlb *t)
 {
 	sim_tlb_lock(t);
@@ -281,6 +304,7 @@ void sim_cpu_bind(struct sim_tlb *t)
 
 /* The thread leaves the CPU (or exits): what was sent to it, it serves
  * now; from now on initiators serve the CPU themselves. */
+__no_sanitize_coverage
 void sim_cpu_unbind(struct sim_tlb *t)
 {
 	sim_tlb_lock(t);
@@ -295,6 +319,7 @@ void sim_cpu_unbind(struct sim_tlb *t)
 
 /* Signal @t's thread; false if no thread runs it (or cannot be
  * signalled): then the caller serves it.  @t's lock held. */
+__no_sanitize_coverage
 static bool send_ipi(struct sim_tlb *t)
 {
 	union sigval v;
@@ -306,6 +331,7 @@ static bool send_ipi(struct sim_tlb *t)
 	return pthread_sigqueue(t->runner, IPI_SIGNAL, v) == 0;
 }
 
+__no_sanitize_coverage
 static __attribute__((noinline, cold)) void
 ipi_timeout_bug(struct hm_ctx *ctx, unsigned cpu, unsigned from,
 		unsigned ms)
@@ -317,6 +343,7 @@ ipi_timeout_bug(struct hm_ctx *ctx, unsigned cpu, unsigned from,
 
 /* Wait until @t has done request @want from CPU @me: look again each
  * millisecond, give up with a BUG after the context's wait timeout. */
+__no_sanitize_coverage
 static void wait_ack(struct hm_ctx *ctx, struct sim_tlb *t, unsigned me,
 		     uint32_t want)
 {
@@ -354,6 +381,7 @@ static void wait_ack(struct hm_ctx *ctx, struct sim_tlb *t, unsigned me,
  * wait for every signalled CPU to acknowledge: the caller is about to
  * reuse the entries.
  */
+__no_sanitize_coverage
 void sim_ipi_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end)
 {
@@ -396,4 +424,35 @@ void sim_ipi_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 	for (unsigned cpu = 0; cpu < n; cpu++)
 		if (sent[cpu])
 			wait_ack(ctx, &sim->tlb[cpu], me, want[cpu]);
+}
+
+/*
+ * The spin of sim_spin_lock() (sim.h): yield until the lock looks free.
+ * A lock still held after SIM_SPIN_BOUND_MS was never released (an unlock
+ * missing on some path, or a holder that died): report it as the kernel's
+ * lockup detector would, naming the lock, and abort, rather than spin
+ * until a test's timeout kills us without a word.  No context to report
+ * through here (the MMU's TLB locks have none), hence the BUG format
+ * written out.
+ */
+__no_sanitize_coverage
+void sim_spin_wait(const hm_spinlock_t *lock)
+{
+	uint64_t deadline = 0;
+
+	for (unsigned n = 1; __atomic_load_n(&lock->locked, __ATOMIC_RELAXED);
+	     n++) {
+		sched_yield();
+		if (n % 1024)
+			continue;
+		if (!deadline) {
+			deadline = now_ns() + SIM_SPIN_BOUND_MS * 1000000ull;
+		} else if (now_ns() >= deadline) {
+			fprintf(stderr, "kernel BUG at %s:%d in sim_spin_lock(): "
+				"lock %p still held after %u ms of spinning "
+				"(never released?)\n", __FILE__, __LINE__,
+				(const void *)lock, SIM_SPIN_BOUND_MS);
+			abort();
+		}
+	}
 }

@@ -8,6 +8,7 @@ static void record_bug(void *arg, const struct hm_bug *bug)
 {
 	struct bug_log *log = arg;
 
+	log->warns += bug->warn;
 	log->count++;
 	snprintf(log->func, sizeof(log->func), "%s", bug->func);
 	snprintf(log->msg, sizeof(log->msg), "%s", bug->msg);

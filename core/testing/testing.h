@@ -17,7 +17,8 @@
 
 /* Records every BUG() report instead of aborting. */
 struct bug_log {
-	int count;
+	int count;		/* BUGs and WARNs */
+	int warns;		/* of which WARNs (HM_REPORT_KERNEL) */
 	char func[64];		/* of the last report */
 	char msg[256];
 	char file[64];
@@ -52,6 +53,28 @@ uint64_t test_phys_entry(struct hm_ctx *ctx, hm_paddr_t pa, bool pae);
 hm_paddr_t test_pte_phys(struct hm_ctx *ctx, hm_vaddr_t vaddr);
 /* A store into the page table with no TLB flush, as a buggy kernel would. */
 void test_stray_pte_write(struct hm_ctx *ctx, hm_vaddr_t vaddr, uint64_t pte);
+
+/*
+ * The default profile, linux-4.7, worked out by hand from its headers
+ * (core/profile_test.c shows the arithmetic): KM_TYPE_NR of
+ * include/asm-generic/kmap_types.h, 20 (41 with __WITH_KM_FENCE, i.e.
+ * DEBUG_HIGHMEM on x86_32); FIX_KMAP_BEGIN 69 (FIX_HOLE, DBGP, EARLYCON,
+ * APIC, 64 IO-APICs, RO_IDT before it, arch/x86/include/asm/fixmap.h);
+ * __FIXADDR_TOP 0xfffff000; so cpu @c's slot @k is at
+ * 0xfffff000 - ((69 + k + 20 * c) << 12): cpu 0's first 0xfffba000.
+ * With 1 GiB and PAE, PKMAP_BASE 0xffc00000, VMALLOC_END 0xffbfe000 and
+ * MAXMEM = VMALLOC_END - PAGE_OFFSET - 128 MiB = 0x37bfe000: the first
+ * highmem frame is 0x37bfe ("891MB LOWMEM").  Without PAE PKMAP_BASE is
+ * 0xff800000 and the first highmem frame 0x377fe.
+ */
+#define KM_TYPE_NR_4_7		20
+#define KM_TYPE_NR_4_7_DEBUG	41
+#define FIX_KMAP_BEGIN_4_7	69u
+#define FIXADDR_TOP_X86		0xfffff000u
+#define SLOT_VA_4_7(cpu, k, slots)					\
+	(FIXADDR_TOP_X86 - ((FIX_KMAP_BEGIN_4_7 + (k) + (slots) * (cpu)) << 12))
+#define MAX_LOW_PFN_4_7_PAE	0x37bfeu
+#define MAX_LOW_PFN_4_7_NOPAE	0x377feu
 
 /* The first highmem pfn plus @i. */
 struct page *high_page(struct hm_ctx *ctx, uint64_t i);

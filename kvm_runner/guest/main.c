@@ -150,11 +150,17 @@ static void ctx_init(const struct hm_mailbox *mb)
 {
 	struct hm_ctx *ctx = &guest_ctx;
 	struct hm_config cfg;
+	const char *why;
 
 	hm_config_default(&cfg);
 	cfg.mem_bytes = (uint64_t)mb->mem_mib << 20;
 	cfg.wait_timeout_ms = 0;	/* one CPU: nobody could wake us */
-	hm_ctx_setup(ctx, &cfg, mb->first_free_pfn);
+	/* The kernel the host built the tables for. */
+	cfg.kernel = (enum hm_kernel)((mb->boot_flags & HM_MB_KERNEL_MASK) >>
+				      HM_MB_KERNEL_SHIFT);
+	why = hm_ctx_setup(ctx, &cfg, mb->first_free_pfn);
+	if (why)
+		guest_panic("%s: %s", hm_kernel_name(cfg.kernel), why);
 	/* mem_map sits above the core's memory, in 4 KiB pages of its own
 	 * (mailbox.h); the host marked the reserved frames. */
 	ctx->mem_map = (struct page *)HM_GUEST_MEM_MAP_VIRT;
@@ -261,14 +267,17 @@ void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 {
 	struct hm_ctx *ctx = &guest_ctx;
 	struct hm_seq_config sc = hm_mb_seq_config(nr_cpus, flags);
+	struct hm_config cfg = ctx->cfg;
+	const char *why;
 
 	if (!fresh)
 		hm_reset(ctx);
 	fresh = false;
-	hm_seq_config_apply(&sc, &ctx->cfg);
-	hm_layout_compute(&ctx->layout, true, nr_cpus,
-			  (uint64_t)ctx->max_low_pfn << PAGE_SHIFT,
-			  ctx->cfg.last_pkmap);
+	/* The same tables: the host has checked the layout fits them. */
+	hm_seq_config_apply(&sc, &cfg);
+	why = hm_ctx_reconfigure(ctx, &cfg);
+	if (why)
+		guest_panic("%s sequence: %s", hm_kernel_name(cfg.kernel), why);
 	guest_cpu = 0;
 	ctx->bug_fn = (flags & HM_MB_BUG_FATAL) ? 0 : bug_note;
 	MB->bug_count = 0;
@@ -332,8 +341,8 @@ void guest_main(void)
 	pdpt[0] = 0;
 	write_cr3(read_cr3());
 	idt_init(mb->paging_mode);
+	ctx_init(mb);		/* the layout, which the APIC's fixmap slot needs */
 	guest_smp_boot();
-	ctx_init(mb);
 	stale_tlb_probe(mb);
 	guest_stale_init();
 	if (mb->boot_flags & HM_MB_VERBOSE)

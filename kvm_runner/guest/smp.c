@@ -97,9 +97,11 @@ static void send_ipi(unsigned cpu, unsigned vector)
 static void apic_init(void)
 {
 	if (!hm_apic_va) {
-		hm_vaddr_t va = __fix_to_virt(FIX_APIC_BASE);
+		hm_vaddr_t va = __fix_to_virt(&guest_ctx.layout,
+					      guest_ctx.layout.fix_apic_base);
 		void *ptep = pte_offset((void *)GUEST_VA(MB->fixmap_pt_phys),
-					(va >> PAGE_SHIFT) & 511, true);
+					(long)FIXMAP_PT_INDEX(&guest_ctx.layout,
+							      va), true);
 
 		guest_set_pte(ptep, HM_APIC_PHYS | _PAGE_PRESENT | _PAGE_RW |
 			      _PAGE_PWT | _PAGE_PCD | _PAGE_ACCESSED |

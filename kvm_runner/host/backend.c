@@ -29,8 +29,10 @@ int backend__open(const struct run_opts *o, enum hm_backend b,
 			 tcg_machine__open(m, o->qemu, why, whysz) :
 			 kvm_machine__open(m, o->dev, why, whysz);
 
-	if (!rc)
+	if (!rc) {
 		(*m)->verbose = o->verbose;
+		(*m)->kernel = o->kernel;
+	}
 	return rc;
 }
 

@@ -80,15 +80,17 @@ static void check_tables(struct hm_machine *m, const struct job *job,
 			break;
 		}
 	}
-	for (unsigned i = 0; i < job->nr_cpus * KM_TYPE_NR; i++) {
-		uint64_t g = guest__fixmap_pte(m, i);
+	for (unsigned i = 0; i < job->nr_cpus * s->layout.km_max_nest; i++) {
+		unsigned cpu = i / s->layout.km_max_nest;
+		unsigned t = i % s->layout.km_max_nest;
+		uint64_t g = guest__fixmap_pte(m, &s->layout,
+					       kmap_fix_idx(&s->layout, cpu, t));
 
-		if (g != s->fix_pte[i]) {
+		if (g != s->fix_pte[cpu][t]) {
 			checker__fail(c, "PTE of cpu %u temporary slot %u: guest "
-				      "table %#llx, simulator %#llx",
-				      i / KM_TYPE_NR, i % KM_TYPE_NR,
+				      "table %#llx, simulator %#llx", cpu, t,
 				      (unsigned long long)g,
-				      (unsigned long long)s->fix_pte[i]);
+				      (unsigned long long)s->fix_pte[cpu][t]);
 			break;
 		}
 	}

@@ -45,6 +45,32 @@ static void extra_mappings(struct hm_machine *m)
 	memset(mem + HM_GUEST_SCRATCH_PT_PHYS, 0, 4096);
 }
 
+/* The kernel's tables for the machine's kernel profile, built by the
+ * same code the simulator uses, straight into guest memory. */
+static int build_tables(struct hm_machine *m, char *why, size_t whysz)
+{
+	struct hm_profile_layout pl;
+	struct hm_profile_params in = {
+		.pae = true, .mem_bytes = HM_GUEST_MEM_BYTES, .nr_cpus = 1,
+	};
+	const char *bad;
+
+	bad = hm_profile_layout(hm_kernel_profile_of(m->kernel), &in, &pl);
+	if (bad) {
+		snprintf(why, whysz, "%s: %s", hm_kernel_name(m->kernel), bad);
+		return -1;
+	}
+	m->layout = pl.l;
+	if (hm_x86_table_pages(&m->layout, true) > HM_GUEST_TABLES_MAX ||
+	    !hm_x86_build_tables(&m->layout, true, m->mem + HM_GUEST_TABLES_PHYS,
+				 HM_GUEST_TABLES_PHYS, &m->tables)) {
+		snprintf(why, whysz, "hm_x86_build_tables refused the layout "
+			 "of %s", hm_kernel_name(m->kernel));
+		return -1;
+	}
+	return 0;
+}
+
 static void mailbox_init(struct hm_machine *m, enum hm_paging_mode mode)
 {
 	struct hm_mailbox *mb = machine__mailbox(m);
@@ -59,7 +85,8 @@ static void mailbox_init(struct hm_machine *m, enum hm_paging_mode mode)
 	mb->fixmap_pt_phys = (uint32_t)m->tables.fixmap_pt_pa;
 	mb->mem_mib = (uint32_t)(HM_GUEST_MEM_BYTES >> 20);
 	mb->first_free_pfn = HM_GUEST_FIRST_FREE_PFN;
-	mb->boot_flags = m->boot_flags | (m->verbose ? HM_MB_BOOT_VERBOSE : 0);
+	mb->boot_flags = m->boot_flags | (m->verbose ? HM_MB_BOOT_VERBOSE : 0) |
+			 ((uint32_t)m->kernel << HM_MB_KERNEL_SHIFT);
 	mb->smp_nr_cpus = m->nr_vcpus > 1 ? m->nr_vcpus : 0;
 }
 
@@ -68,8 +95,6 @@ int guest__layout(struct hm_machine *m, enum hm_paging_mode mode, bool image,
 {
 	uint8_t *mem = m->mem;
 	struct page *mem_map = (struct page *)(mem + HM_GUEST_MEM_MAP_PHYS);
-	uint64_t lowmem = HM_GUEST_MEM_BYTES < MAXMEM ? HM_GUEST_MEM_BYTES :
-							 MAXMEM;
 	uint64_t *pdpt, *pml4, *boot_pd;
 
 	if (hm_guest_image_size > HM_GUEST_IMAGE_MAX) {
@@ -88,14 +113,8 @@ int guest__layout(struct hm_machine *m, enum hm_paging_mode mode, bool image,
 	for (uint64_t pfn = 0; pfn < HM_GUEST_FIRST_FREE_PFN; pfn++)
 		mem_map[pfn].flags = PG_reserved;
 
-	/* The kernel's tables, built by the same code the simulator uses,
-	 * straight into guest memory. */
-	hm_layout_compute(&m->layout, true, 1, lowmem, 0);
-	if (!hm_x86_build_tables(&m->layout, true, mem + HM_GUEST_TABLES_PHYS,
-				 HM_GUEST_TABLES_PHYS, &m->tables)) {
-		snprintf(why, whysz, "hm_x86_build_tables refused the layout");
+	if (build_tables(m, why, whysz))
 		return -1;
-	}
 	extra_mappings(m);
 	/* The boot identity map of the first 2 MiB (the guest drops it),
 	 * and for compat mode the PML4 whose one entry holds the PDPT. */
@@ -124,15 +143,38 @@ uint64_t guest__pkmap_pte(struct hm_machine *m, unsigned nr)
 	return e;
 }
 
-/* Slot @idx's PTE is kmap_pte - idx, kmap_pte being the entry of
- * __fix_to_virt(FIX_KMAP_BEGIN): the fixmap grows down. */
-uint64_t guest__fixmap_pte(struct hm_machine *m, unsigned idx)
+/* The fixmap's tables are consecutive from FIXMAP_PT_BASE up. */
+uint64_t guest__fixmap_pte(struct hm_machine *m, const struct hm_layout *l,
+			   unsigned idx)
 {
-	unsigned top = (__fix_to_virt(FIX_KMAP_BEGIN) >> PAGE_SHIFT) & 511;
 	uint64_t e;
 
-	memcpy(&e, m->mem + m->tables.fixmap_pt_pa + (top - idx) * 8ull, 8);
+	memcpy(&e, m->mem + m->tables.fixmap_pt_pa +
+	       FIXMAP_PT_INDEX(l, __fix_to_virt(l, idx)) * 8ull, 8);
 	return e;
+}
+
+bool guest__fits(const struct hm_machine *m, enum hm_kernel k,
+		 const struct hm_layout *l, char *why, size_t whysz)
+{
+	const struct hm_layout *t = &m->layout;
+
+	if (k != m->kernel)
+		snprintf(why, whysz, "a %s sequence in a VM of %s: run "
+			 "kvm_runner --kernel %s", hm_kernel_name(k),
+			 hm_kernel_name(m->kernel), hm_kernel_name(k));
+	else if (l->pkmap_base != t->pkmap_base ||
+		 l->high_memory != t->high_memory ||
+		 FIXMAP_PT_BASE(l) != FIXMAP_PT_BASE(t))
+		snprintf(why, whysz, "its layout (PKMAP_BASE %#x, lowmem to "
+			 "%#x, fixmap from %#x) needs other page tables than "
+			 "the VM's %s ones (%#x, %#x, %#x)", l->pkmap_base,
+			 l->high_memory, FIXMAP_PT_BASE(l),
+			 hm_kernel_name(m->kernel), t->pkmap_base,
+			 t->high_memory, FIXMAP_PT_BASE(t));
+	else
+		return true;
+	return false;
 }
 
 /* A file (QEMU's RAM): its data extents, which SEEK_DATA finds at once

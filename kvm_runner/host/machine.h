@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "core/layout.h"
+#include "core/profile.h"
 #include "core/x86_pgtable.h"
 #include "kvm_runner/mailbox.h"
 
@@ -86,7 +87,10 @@ struct hm_machine {
 	bool verbose;
 	unsigned boot_flags;		/* HM_MB_* boot flags (transport) */
 	struct hm_x86_tables tables;	/* host pointers into mem */
-	struct hm_layout layout;	/* of the tables, for 1 CPU */
+	/* The kernel profile the tables are built for (0: linux-4.7), set
+	 * before booting; its layout, for 1 CPU and without debug. */
+	enum hm_kernel kernel;
+	struct hm_layout layout;
 	char fallback_why[256];		/* why AUTO did not get legacy PAE */
 	double boot_ms;			/* the last boot, start to ready */
 };
@@ -109,10 +113,18 @@ static inline uint32_t machine__read32(struct hm_machine *m, uint64_t pa)
  * the image too with @image (KVM; QEMU loads it itself). */
 int guest__layout(struct hm_machine *m, enum hm_paging_mode mode,
 		  bool image, char *why, size_t whysz);
-/* The PTE of PKMAP entry @nr / of fixmap slot @idx, as the guest left it
- * (the core's PTEs carry A and D already: no MMU changes them). */
+/* The PTE of PKMAP entry @nr, as the guest left it (the core's PTEs carry
+ * A and D already: no MMU changes them). */
 uint64_t guest__pkmap_pte(struct hm_machine *m, unsigned nr);
-uint64_t guest__fixmap_pte(struct hm_machine *m, unsigned idx);
+/* The PTE of fixmap index @idx of layout @l (a sequence's, which must fit
+ * the machine's tables: guest__fits). */
+uint64_t guest__fixmap_pte(struct hm_machine *m, const struct hm_layout *l,
+			   unsigned idx);
+/* Do the machine's tables fit a sequence whose simulator layout is @l
+ * (same kernel, PKMAP_BASE, end of lowmem and fixmap tables)?  If not,
+ * why. */
+bool guest__fits(const struct hm_machine *m, enum hm_kernel k,
+		 const struct hm_layout *l, char *why, size_t whysz);
 /* Resident frames from @first below HM_GUEST_MEM_BYTES, into @pfns (at
  * most @max); the count, or (size_t)-1 if mincore() failed. */
 size_t guest__resident(struct hm_machine *m, uint64_t first, uint64_t *pfns,

@@ -29,7 +29,7 @@ static uint64_t now_ns(void)
 }
 
 static int add_scenario(const struct scenario *sc, struct job **jobs,
-			size_t *njobs)
+			size_t *njobs, enum hm_kernel kernel)
 {
 	struct job *j = realloc(*jobs, (*njobs + 1) * sizeof(**jobs));
 
@@ -40,23 +40,27 @@ static int add_scenario(const struct scenario *sc, struct job **jobs,
 	memset(j, 0, sizeof(*j));
 	j->nr_cpus = 1;
 	snprintf(j->name, sizeof(j->name), "%s", sc->name);
+	/* A scenario runs on the kernel of the run (--kernel). */
+	j->flags |= (uint32_t)kernel << HM_MB_KERNEL_SHIFT;
 	sc->build(j);
 	return 0;
 }
 
 /* One WHAT into jobs: 'all', a scenario, or files. */
-static int add_what(const char *what, struct job **jobs, size_t *njobs)
+static int add_what(const char *what, struct job **jobs, size_t *njobs,
+		    enum hm_kernel kernel)
 {
 	int e = 0;
 
 	if (!strcmp(what, "all")) {
 		for (size_t k = 0; k < hm_nr_scenarios && !e; k++)
-			e = add_scenario(&hm_scenarios[k], jobs, njobs);
+			e = add_scenario(&hm_scenarios[k], jobs, njobs, kernel);
 		return e;
 	}
 	for (size_t k = 0; k < hm_nr_scenarios; k++)
 		if (!strcmp(hm_scenarios[k].name, what))
-			return add_scenario(&hm_scenarios[k], jobs, njobs);
+			return add_scenario(&hm_scenarios[k], jobs, njobs,
+					    kernel);
 	return input__load(what, jobs, njobs);
 }
 
@@ -181,7 +185,7 @@ int main(int argc, char **argv)
 	for (int i = opt.first; i < argc || i == opt.first; i++) {
 		const char *what = i < argc ? argv[i] : "all";
 
-		if (add_what(what, &jobs, &njobs)) {
+		if (add_what(what, &jobs, &njobs, opt.run.kernel)) {
 			fprintf(stderr, "kvm_runner: %s: cannot read it\n", what);
 			return HM_EXIT_FAIL;
 		}

@@ -38,6 +38,10 @@ static void usage(FILE *f)
 "                    compat), legacy, or compat; TCG: always legacy PAE\n"
 "  --list            list the scenarios and exit\n"
 "  --smp-cpus N      vCPUs for smp_shootdown (2..4, default 2)\n"
+"  --kernel NAME     the kernel profile the guest's page tables are built\n"
+"                    for: linux-2.6.24, linux-4.7 (default) or linux-6.1;\n"
+"                    scenarios run on it, sequences of another kernel (or\n"
+"                    whose layout needs other tables) are skipped\n"
 "  --one-vcpu        run sequences of several CPUs on one vCPU that plays\n"
 "                    each CPU in turn (as where there is no SMP guest)\n"
 "  --bench           benchmark mode (KVM) instead of sequences: time each\n"
@@ -96,6 +100,7 @@ static const struct option longopts[] = {
 	{ "bench", no_argument, NULL, 'b' },
 	{ "bench-iterations", required_argument, NULL, 'i' },
 	{ "smp-cpus", required_argument, NULL, 's' },
+	{ "kernel", required_argument, NULL, 'k' },
 	{ "one-vcpu", no_argument, NULL, '1' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -136,6 +141,14 @@ static int one_option(int c, struct options *opt)
 	case 's':
 		v = number("smp-cpus", optarg, 2, HM_SMP_MAX_CPUS);
 		opt->smp_cpus = (unsigned)v;
+		break;
+	case 'k':
+		o->kernel = hm_kernel_by_name(optarg);
+		if (o->kernel == HM_KERNEL_NR) {
+			fprintf(stderr, "kvm_runner: --kernel: linux-2.6.24, "
+				"linux-4.7 or linux-6.1, not '%s'\n", optarg);
+			v = -1;
+		}
 		break;
 	case '1': o->one_vcpu = true; break;
 	case 'v': o->verbose = true; break;

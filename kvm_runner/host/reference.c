@@ -165,11 +165,11 @@ static void sim_finish(struct sim_run *s, const struct job *job)
 	s->cpu = hm_smp_processor_id(ctx);
 	for (unsigned nr = 0; nr < LAST_PKMAP_PAE; nr++)
 		s->pkmap_pte[nr] = hm_pkmap_pte(ctx, nr);
+	s->layout = *hm_layout(ctx);
 	for (unsigned cpu = 0; cpu < job->nr_cpus && cpu < HM_SMP_MAX_CPUS;
 	     cpu++)
-		for (unsigned t = 0; t < KM_TYPE_NR; t++)
-			s->fix_pte[cpu * KM_TYPE_NR + t] =
-				hm_kmap_atomic_pte(ctx, cpu, t);
+		for (unsigned t = 0; t < s->layout.km_max_nest; t++)
+			s->fix_pte[cpu][t] = hm_kmap_atomic_pte(ctx, cpu, t);
 }
 
 int reference__run(struct sim_run **out, const struct job *job,

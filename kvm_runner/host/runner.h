@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/profile.h"
 #include "kvm_runner/host/guest_image.h"
 #include "kvm_runner/mailbox.h"
 
@@ -44,6 +45,7 @@ struct run_opts {
 	enum hm_paging_mode mode;
 	bool one_vcpu;		/* several CPUs on one vCPU, playing each */
 	enum hm_backend backend;
+	enum hm_kernel kernel;	/* --kernel: the machines' profile */
 	bool quiet;		/* no PASS lines (the guest fuzz target) */
 	const char *dev;	/* the KVM device */
 	const char *qemu;	/* the QEMU binary */

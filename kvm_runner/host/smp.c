@@ -441,7 +441,7 @@ int smp__shootdown(const char *dev, unsigned nr_cpus, unsigned timeout_ms,
 	mb = machine__mailbox(&kvm.m);
 	printf("smp: %u vCPUs, one host thread each, in-kernel irqchip; "
 	       "xAPIC at FIX_APIC_BASE %#x; APIC IDs", nr_cpus,
-	       __fix_to_virt(FIX_APIC_BASE));
+	       __fix_to_virt(&kvm.m.layout, kvm.m.layout.fix_apic_base));
 	for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
 		printf(" %u", mb->smp_apic_id[cpu]);
 	printf("\n");

@@ -177,10 +177,19 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 		return HM_EXIT_INTERNAL;
 	}
 	rc = reference__run(&w.s, job, ++seq_no, why, sizeof(why));
-	if (rc)
+	if (rc) {
 		fprintf(stderr, "kvm_runner: simulator: %s\n", why);
-	if (!rc)
+	} else if (!guest__fits(w.m, hm_mb_seq_config(job->nr_cpus,
+						      job->flags).kernel,
+				&w.s->layout, why, sizeof(why))) {
+		/* The guest's tables are the machine's kernel's: a sequence
+		 * of another kernel, or whose layout moves PKMAP_BASE,
+		 * cannot run there. */
+		printf("SKIP %s: %s\n", job->name, why);
+		rc = HM_EXIT_SKIP;
+	} else {
 		rc = run_guest(&w, seq_no, t);
+	}
 	if (!rc && w.st.kind == HM_STOP_REPORT && w.st.port == HM_PORT_DONE) {
 		rc = compare(&w, t);
 	} else if (!rc) {

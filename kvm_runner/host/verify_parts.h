@@ -51,7 +51,8 @@ struct sim_run {
 	struct hm_stats stats;
 	uint32_t last_pkmap_nr, cpu;
 	uint64_t pkmap_pte[LAST_PKMAP_PAE];
-	uint64_t fix_pte[KM_TYPE_NR * HM_SMP_MAX_CPUS];
+	uint64_t fix_pte[HM_SMP_MAX_CPUS][HM_KM_SLOTS_MAX];
+	struct hm_layout layout;	/* the sequence's: kernel, CPUs, debug */
 	struct logged_write *log;	/* every tagged write */
 	size_t nlog, caplog;
 	uint8_t *op_cpu;		/* the CPU current at each op */
