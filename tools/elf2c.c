@@ -214,6 +214,9 @@ static void image(const char *bin, const char *elf, const char *include,
 	fprintf(f, "};\nconst unsigned int hm_guest_nsyms = "
 		"sizeof(hm_guest_syms) / sizeof(hm_guest_syms[0]);\n");
 	finish(f, out);
+	free(t.s);
+	free(e.p);
+	free(img.p);
 }
 
 /* ---- names ------------------------------------------------------------------ */
@@ -294,6 +297,7 @@ static void names(const char *prefix, const char *obj, const char **api,
 		}
 		if (ns.n == before)
 			die("%s: declares no hm_* function", api[h]);
+		free(hb.p);
 	}
 	qsort(ns.v, ns.n, sizeof(*ns.v), by_name);
 
@@ -306,6 +310,11 @@ static void names(const char *prefix, const char *obj, const char **api,
 			fprintf(f, "#define %s %s%s\n", ns.v[i], prefix,
 				ns.v[i]);
 	finish(f, out);
+	for (size_t i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+	free(ns.v);
+	free(t.s);
+	free(o.p);
 }
 
 /* ---- main ------------------------------------------------------------------- */
@@ -362,5 +371,6 @@ int main(int argc, char **argv)
 	} else {
 		usage();
 	}
+	free(api);
 	return 0;
 }
