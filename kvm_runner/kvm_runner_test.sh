@@ -323,6 +323,23 @@ input)
 	run 1 "$dir/typo.txt" && expect '^FAIL .*typo.txt: .*line 2'
 	run 1 "$dir/truncated.bin" && expect '^FAIL .*truncated.bin: '
 	run 1 "$dir" && expect '^1 passed, 3 failed$'
+	# A folder runs its sequences only: a README.md and a BUILD file
+	# beside a seed are not sequences (as parsed they would fail), a
+	# regressions/ folder's crash file without a suffix is one.
+	mkdir -p "$dir/seeds/regressions"
+	printf 'kmap 0x38006\nwrite 0 5\nread 0\nkunmap 0x38006\n' >"$dir/seeds/seed.txt"
+	printf '# seeds\n\nThe seed kmaps a page.\n' >"$dir/seeds/README.md"
+	printf 'exports_files(glob(["*.txt"]))\n' >"$dir/seeds/BUILD"
+	printf 'kmap_atomic 0x38007\nkunmap_atomic 0\n' >"$dir/seeds/regressions/crash-0123abcd"
+	run 0 "$dir/seeds" && expect '^PASS .*seeds/seed\.txt \(4 ops' &&
+		expect '^PASS .*seeds/regressions/crash-0123abcd \(2 ops' &&
+		expect '^2 passed, 0 failed$'
+	grep -qE 'README|BUILD' "$out" && fail "README.md or BUILD taken as a sequence"
+	mkdir -p "$dir/none/sub"
+	cp "$dir/seeds/README.md" "$dir/seeds/BUILD" "$dir/none/"
+	run 1 "$dir/none" &&
+		expect '^FAIL .*none: a folder with no op sequences in it or under it' &&
+		expect '^0 passed, 1 failed$'
 	run 1 no_such_scenario_or_file &&
 		expect '^FAIL no_such_scenario_or_file: not a scenario'
 	# A sequence runs on its kernel's page tables or not at all.
