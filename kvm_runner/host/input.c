@@ -111,7 +111,9 @@ static int load_dir(const char *path, struct job **jobs, size_t *njobs)
 		char sub[4096];
 		struct stat st;
 
-		snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name);
+		/* corpus/ as typed keeps its slash: no corpus//seed. */
+		snprintf(sub, sizeof(sub), "%s%s%s", path,
+			 ends_with(path, "/") ? "" : "/", names[i]->d_name);
 		if (!rc && stat(sub, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				rc = load_dir(sub, jobs, njobs);
