@@ -3,7 +3,8 @@
 """bench_checks.py - the counts of kmap_bench's JSON that follow from the
 code, not from timing; for kmap_bench_test.sh.
 
-  bench_checks.py guest  BENCH.json   the guest/ rows (when they ran)
+  bench_checks.py guest  BENCH.json   the guest/ rows, KVM (when they ran)
+  bench_checks.py guest_tcg BENCH.json  the guest_tcg/ rows, QEMU's TCG
   bench_checks.py stream BENCH.json   sim/kmap_stream over 4096 pages wraps
   bench_checks.py smp    SMP.json     IPIs of the stream rows, 1-8 CPUs
 
@@ -18,41 +19,50 @@ def load(path):
         return json.load(f)["benchmarks"]
 
 
-def check_guest(benchmarks):
+def check_guest(benchmarks, prefix="guest"):
     """The floor writes one PTE and invlpg it; a kmap_atomic pair two PTEs
     (set, and cleared at unmap as x86 does) and one invlpg;
     the stream runs whole periods of LAST_PKMAP maps, each with one wrap and
-    one real whole-TLB flush; every row has its cycles, ratio and
-    instruction count; with several vCPUs each wrap's flush is a shootdown
-    acked by the C - 1 others."""
-    rows = {b["name"]: b for b in benchmarks if b["name"].startswith("guest/")}
+    one real whole-TLB flush; every row has its cycles and ratio, and under
+    KVM its instruction count (single-stepped: TCG's rows have none); with
+    several vCPUs each wrap's flush is a shootdown acked by the C - 1
+    others."""
+    rows = {b["name"][len(prefix):]: b for b in benchmarks
+            if b["name"].startswith(prefix + "/")}
+    counted = ("cycles", "best_cycles", "ratio_to_floor") + (
+        ("insns",) if prefix == "guest" else ())
     bad = []
 
     def want(name, cond, what):
         if not cond:
-            bad.append(f"guest row {name}: {what}")
+            bad.append(f"{prefix} row {name}: {what}")
 
+    if not rows:
+        return [f"no {prefix}/ rows"]
     smp = {}
     for c in (2, 4):
-        name = f"guest/kmap_stream/pages:4096/cpus:{c}/manual_time"
+        name = f"/kmap_stream/pages:4096/cpus:{c}/manual_time"
         b = rows.get(name, {})
         if b.get("error_message", "").startswith("skipped: no SMP guest"):
-            print(f"note: {name} {b['error_message']}")
+            print(f"note: {prefix}{name} {b['error_message']}")
             del rows[name]
         else:
             smp[c] = b
     for name, b in rows.items():
         want(name, not b.get("error_occurred"), b.get("error_message", ""))
-        for c in ("cycles", "best_cycles", "ratio_to_floor", "insns"):
+        for c in counted:
             want(name, b.get(c, 0) > 0, f"no {c}")
-    f = rows["guest/floor/manual_time"]
+        if prefix != "guest":
+            want(name, "insns" not in b, "an instruction count (TCG has "
+                 "no single-step here)")
+    f = rows["/floor/manual_time"]
     want("floor", f["pte_writes"] == 1 and f["invlpg"] == 1, "1 PTE write, 1 invlpg")
     want("floor", abs(f["ratio_to_floor"] - 1) < 1e-9, "ratio 1")
-    a = rows["guest/kmap_atomic/pages:1/manual_time"]
+    a = rows["/kmap_atomic/pages:1/manual_time"]
     want("kmap_atomic", a["pte_writes"] == 2 and a["invlpg"] == 1, "2 PTE writes, 1 invlpg")
-    d = rows["guest/kmap_atomic_debug/pages:1/manual_time"]
+    d = rows["/kmap_atomic_debug/pages:1/manual_time"]
     want("kmap_atomic_debug", d["pte_writes"] == 2, "2 PTE writes")
-    s = rows["guest/kmap_stream/pages:4096/cpus:1/manual_time"]
+    s = rows["/kmap_stream/pages:4096/cpus:1/manual_time"]
     n = s["iterations"]
     want("kmap_stream", n % 512 == 0, "whole wrap periods")
     want("kmap_stream", round(s["wraps"] * n) == n // 512, "one wrap per 512 maps")
@@ -107,7 +117,9 @@ def check_smp(benchmarks):
     return bad
 
 
-CHECKS = {"guest": check_guest, "stream": check_stream, "smp": check_smp}
+CHECKS = {"guest": check_guest,
+          "guest_tcg": lambda b: check_guest(b, "guest_tcg"),
+          "stream": check_stream, "smp": check_smp}
 
 
 def main(argv):

@@ -9,8 +9,10 @@
 #   stream.tsv                        per-call costs (kmap_trace)
 #   stream, working_set, cpus .svg/.png, summary.txt  (report.py)
 # --quick: a shorter measurement per row (--benchmark_min_time=0.05).
-# About a minute on a 2-CPU machine (12 s of it the guest/ rows, where KVM
-# is usable); --quick, about 17 seconds.
+# Guest rows: guest/ under KVM where it is usable, guest_tcg/ under QEMU's
+# TCG (QEMU's costs, not a CPU's); the summary says which backend each
+# guest row came from.  About a minute on a 2-CPU machine; --quick, about
+# 20 seconds.
 set -euo pipefail
 
 out=
@@ -19,7 +21,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
 	--quick) bench_args+=(--benchmark_min_time=0.05); shift ;;
-	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
 	*) bench_args+=("$1"); shift ;;
 	esac
 done
@@ -46,7 +48,7 @@ kmap_bench=$(find_tool kmap_bench)
 kmap_trace=$(find_tool kmap_trace)
 report=$(find_tool report)
 
-echo "== kmap_bench (user space: core/ on the minimal backend, sim/ on the simulated MMU; guest/ rows)"
+echo "== kmap_bench (user space: core/ on the minimal backend, sim/ on the simulated MMU; guest/ rows under KVM, guest_tcg/ under QEMU's TCG)"
 "$kmap_bench" --benchmark_out="$out/kmap_bench.json" --benchmark_out_format=json \
 	${bench_args[@]+"${bench_args[@]}"} 2>&1 | tee "$out/kmap_bench.txt"
 

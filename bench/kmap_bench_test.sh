@@ -1,10 +1,12 @@
 #!/bin/bash
 # kmap_bench_test.sh - kmap_bench runs and prints one table with the rows and
 # counters it should; the threaded sim/ stream delivers its IPIs; the
-# guest/ rows run in a KVM guest where /dev/kvm is
-# usable and are skipped with the reason where it is not (and with a bad
-# --bench_kvm_dev); the JSON feeds report.py's plots and summary; callgrind
-# counts one tiny row.  Timings are printed, never checked.
+# guest/ rows run in a KVM guest where /dev/kvm is usable and are skipped
+# with the reason where it is not (and with a bad --bench_kvm_dev); the
+# guest_tcg/ rows run under QEMU's TCG, which tools/bootstrap installs (a
+# skip is a failure), labelled as QEMU's costs; the JSON feeds report.py's
+# plots and summary, which says which backend each guest row came from;
+# callgrind counts one tiny row.  Timings are printed, never checked.
 set -u
 bench=$1
 trace=$2
@@ -16,7 +18,7 @@ fail=0
 check() { grep -qE -- "$1" "$2" || { echo "FAIL: no '$1' in $2"; fail=1; }; }
 
 "$bench" --benchmark_min_time=0.001 \
-	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream(_smp)?/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug|_kernel_shape)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest/)' \
+	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream(_smp)?/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug|_kernel_shape)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest(_tcg)?/)' \
 	--benchmark_out="$tmp/bench.json" --benchmark_out_format=json \
 	>"$tmp/table.txt" 2>&1 || { echo "FAIL: kmap_bench exited $?"; cat "$tmp/table.txt"; exit 1; }
 cat "$tmp/table.txt"
@@ -60,6 +62,16 @@ else
 	"$checks" guest "$tmp/bench.json" || fail=1
 	guest_ran=1
 fi
+# The guest_tcg/ rows: the same ops under QEMU's TCG, on every machine
+# that ran tools/bootstrap; QEMU's costs, said so; the same counts, no
+# instruction counts (KVM's single-step).
+tcg_rows=$(echo "$guest_rows" | sed 's|guest/|guest_tcg/|g')
+check "^guest_tcg: QEMU TCG: .*QEMU's costs, not a CPU's" "$tmp/table.txt"
+check "^guest_tcg_clock: guest rdtsc at [0-9]+ kHz \(the host's TSC" "$tmp/table.txt"
+for row in $tcg_rows; do
+	check "^$row/manual_time +[0-9.]+ [mun]?s " "$tmp/table.txt"
+done
+"$checks" guest_tcg "$tmp/bench.json" || fail=1
 check "^perf: " "$tmp/table.txt"
 # Counters that follow from the code, not from timing: a kmap_atomic pair
 # writes two PTEs (x86 clears at unmap), the debug pair too; a stream over
@@ -101,11 +113,15 @@ done
 check "kmap_atomic \+ kunmap_atomic" "$tmp/plots/summary.txt"
 check "^The stream over 4096 pages against CPUs" "$tmp/plots/summary.txt"
 [ -s "$tmp/plots/cpus_sim_kmap_stream_smp.dat" ] || { echo "FAIL: the cpus plot has no sim/ threads series"; fail=1; }
+check "^In the guest under QEMU's TCG: QEMU's costs .* \(guest_tcg/ rows; kvm_runner" "$tmp/plots/summary.txt"
+check "^  target \(hardware virtualization\): .*this run [0-9.]+x: not a CPU's figure" "$tmp/plots/summary.txt"
 if [ $guest_ran = 1 ]; then
-	check "^In the guest \(kvm_runner" "$tmp/plots/summary.txt"
-	check "^  target \(hardware virtualization\): kmap_atomic pair within 1.30x" "$tmp/plots/summary.txt"
+	check "^In the guest under KVM \(guest/ rows; kvm_runner" "$tmp/plots/summary.txt"
+	check "^  target \(hardware virtualization\): kmap_atomic pair within 1.30x.*: (met|NOT met|not measurable)" "$tmp/plots/summary.txt"
+	check "^The guest rows side by side \(guest/ under KVM, guest_tcg/ under QEMU's TCG" "$tmp/plots/summary.txt"
+	check "^  kmap_atomic \+ kunmap_atomic +[0-9.]+ [mun]s +[0-9.]+ [mun]s +[0-9.]+x" "$tmp/plots/summary.txt"
 else
-	check "^guest: skipped" "$tmp/plots/summary.txt"
+	check "^guest \(KVM\): skipped" "$tmp/plots/summary.txt"
 fi
 
 # No usable KVM (a device that does not exist): every guest row skipped,
@@ -115,6 +131,13 @@ fi
 check "^guest: skipped: no usable KVM: /nonexistent/kvm: No such file" "$tmp/nokvm.txt"
 for row in $guest_rows; do
 	check "^$row/manual_time +ERROR OCCURRED: 'skipped: no usable KVM: /nonexistent/kvm" "$tmp/nokvm.txt"
+done
+# No usable QEMU: every guest_tcg/ row skipped, with the reason.
+"$bench" --benchmark_filter='^guest_tcg/' --bench_qemu=/nonexistent/qemu \
+	>"$tmp/noqemu.txt" 2>&1 || { echo "FAIL: kmap_bench --bench_qemu exited $?"; fail=1; }
+check "^guest_tcg: skipped: no usable QEMU: /nonexistent/qemu: No such file" "$tmp/noqemu.txt"
+for row in $tcg_rows; do
+	check "^$row/manual_time +ERROR OCCURRED: 'skipped: no usable QEMU: /nonexistent/qemu" "$tmp/noqemu.txt"
 done
 
 # callgrind: counts one tiny row, or (exit 77) says why it cannot here:

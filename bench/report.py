@@ -178,8 +178,10 @@ CPU_SERIES = (
     ("sim", "kmap_stream_smp",
      "sim/ C threads: each wrap signals C-1 parked threads", 4, "ns"),
     ("core", "kmap_stream", "core/ one thread playing C CPUs", 2, "ns"),
-    ("guest", "kmap_stream", "guest/ C vCPUs, IPIs by the local APIC", 5,
-     "best_cycles"),
+    ("guest", "kmap_stream", "guest/ C vCPUs under KVM, IPIs by the local "
+     "APIC", 5, "best_cycles"),
+    ("guest_tcg", "kmap_stream", "guest_tcg/ C vCPUs under QEMU TCG (the "
+     "cost of QEMU, not of a CPU)", 6, "best_cycles"),
 )
 
 
@@ -227,7 +229,9 @@ def plot_cpus(rows, out):
         lines.append(f"'{smp}' using 1:5 axes x1y2 with points ls 3 pt 6 ps 1.5 "
                      f"title \"... served by the target CPU's own thread, "
                      f"sim/ C threads (right axis)\"")
-    guest = "; guest/ by best cycles" if ("guest", "kmap_stream") in paths else ""
+    guest = ("; guest/, guest_tcg/ by best cycles"
+             if {("guest", "kmap_stream"), ("guest_tcg", "kmap_stream")}
+             & set(paths) else "")
     script = COMMON + f"""set title "kmap+kunmap over 4096 pages against the number of CPUs\\nnormalised: each series' cost over its own cpus:1 row (its value in the key){guest}" noenhanced
 set xlabel 'simulated CPUs{" (guest/: vCPUs)" if guest else ""}; the flush at each wrap (every 512 maps) reaches all'
 set key below vertical Left reverse height 1.5
@@ -268,20 +272,27 @@ def cpus_summary(rows):
     return out
 
 
+# The guest rows, by what follows the backend's prefix.
 GUEST_ROWS = (
-    ("floor: PTE write + invlpg + one load", "guest/floor"),
-    ("kmap_atomic + kunmap_atomic", "guest/kmap_atomic/pages:1"),
-    ("kmap_atomic pair, CONFIG_DEBUG_HIGHMEM", "guest/kmap_atomic_debug/pages:1"),
-    ("kmap_local_page + kunmap_local", "guest/kmap_local/pages:1"),
-    ("kmap + kunmap, hit", "guest/kmap_hit/pages:1"),
+    ("floor: PTE write + invlpg + one load", "floor"),
+    ("kmap_atomic + kunmap_atomic", "kmap_atomic/pages:1"),
+    ("kmap_atomic pair, CONFIG_DEBUG_HIGHMEM", "kmap_atomic_debug/pages:1"),
+    ("kmap_local_page + kunmap_local", "kmap_local/pages:1"),
+    ("kmap + kunmap, hit", "kmap_hit/pages:1"),
     ("kmap + kunmap, miss in a stream (4096 pages)",
-     "guest/kmap_stream/pages:4096/cpus:1"),
-    ("page_address, lowmem", "guest/page_address_lowmem"),
-    ("page_address, highmem (512 mapped)", "guest/page_address_high/pages:512"),
-    ("the stream, 2 vCPUs (shootdown by IPI)",
-     "guest/kmap_stream/pages:4096/cpus:2"),
-    ("the stream, 4 vCPUs (shootdown by IPI)",
-     "guest/kmap_stream/pages:4096/cpus:4"),
+     "kmap_stream/pages:4096/cpus:1"),
+    ("page_address, lowmem", "page_address_lowmem"),
+    ("page_address, highmem (512 mapped)", "page_address_high/pages:512"),
+    ("the stream, 2 vCPUs (shootdown by IPI)", "kmap_stream/pages:4096/cpus:2"),
+    ("the stream, 4 vCPUs (shootdown by IPI)", "kmap_stream/pages:4096/cpus:4"),
+)
+
+# The machines the guest rows come from: (prefix, what it is).  One fact,
+# one place: bench/guest.c names the rows and context keys the same way.
+GUEST_BACKENDS = (
+    ("guest", "KVM"),
+    ("guest_tcg", "QEMU's TCG: QEMU's costs (translated code, software TLB), "
+                  "not a CPU's"),
 )
 
 
@@ -289,39 +300,44 @@ def fmt_ns(ns):
     return f"{ns / 1e3:7.1f} us" if ns >= 1e4 else f"{ns:7.1f} ns"
 
 
-def guest_summary(rows, context):
-    """The guest/ rows: time, cycles and instructions, each against the
-    floor measured in the same run."""
-    have = [(w, n) for w, n in GUEST_ROWS if n in rows]
+def guest_summary(rows, context, prefix, backend):
+    """One backend's guest rows: time, cycles and instructions, each
+    against the floor measured in the same run."""
+    have = [(w, f"{prefix}/{n}") for w, n in GUEST_ROWS
+            if f"{prefix}/{n}" in rows]
     if not have:
         return []
-    note = context.get("guest", "")
-    out = [f"In the guest (kvm_runner: the core on real PAE page tables, "
-           f"rdtsc in the guest; {note}):",
+    note = context.get(prefix, "")
+    out = [f"In the guest under {backend} ({prefix}/ rows; kvm_runner: the "
+           f"core on real PAE page tables, rdtsc in the guest; {note}):",
            f"  {'operation':46s} {'time/op':>10s} {'best cycles':>12s} "
            f"{'x floor':>8s} {'insns':>7s} {'x floor':>8s} {'cycles/insn':>11s}"]
-    floor_insns = rows.get("guest/floor", {}).get("insns", 0)
+    floor_insns = rows.get(f"{prefix}/floor", {}).get("insns", 0)
     for what, name in have:
         r = rows[name]
         insns = r.get("insns", 0)
         ir = f"{insns / floor_insns:7.2f}x" if insns and floor_insns else f"{'-':>8s}"
         cpi = f"{r['best_cycles'] / insns:11.0f}" if insns else f"{'-':>11s}"
+        ins = f"{insns:7.1f}" if insns else f"{'-':>7s}"
         out.append(f"  {what:46s} {fmt_ns(r['ns']):>10s} "
                    f"{r.get('best_cycles', 0):12.0f} "
                    f"{r.get('ratio_to_floor', 0):7.2f}x "
-                   f"{insns:7.1f} {ir} {cpi}")
-    sweep = [(c, rows[f"guest/kmap_stream/pages:4096/cpus:{c}"])
+                   f"{ins} {ir} {cpi}")
+    sweep = [(c, rows[f"{prefix}/kmap_stream/pages:4096/cpus:{c}"])
              for c in (1, 2, 4)
-             if f"guest/kmap_stream/pages:4096/cpus:{c}" in rows]
+             if f"{prefix}/kmap_stream/pages:4096/cpus:{c}" in rows]
     if len(sweep) > 1:
         out.append("  the stream against vCPUs: " + "; ".join(
             f"{c}: {r.get('best_cycles', 0):.0f} best cycles/op, "
             f"{r.get('ipis', 0) * 1000:.2f} IPIs per 1000 ops"
             for c, r in sweep))
-    atomic = rows.get("guest/kmap_atomic/pages:1")
+    atomic = rows.get(f"{prefix}/kmap_atomic/pages:1")
     if atomic:
         ratio = atomic.get("ratio_to_floor", 0)
-        if note.startswith("emulated"):
+        if prefix != "guest":
+            verdict = ("not a CPU's figure: QEMU's translated code and "
+                       "software TLB")
+        elif note.startswith("emulated"):
             verdict = ("not measurable here: the guest is emulated, so the "
                        "ratio weighs instructions, not the TLB work")
         else:
@@ -331,7 +347,38 @@ def guest_summary(rows, context):
                    f"{verdict}")
     out.append("  (time/op: mean of every iteration; best cycles: the "
                "fastest ~1 ms chunk per op; x floor: over the floor's, "
-               "measured just before; insns: single-stepped)")
+               "measured just before; insns: single-stepped, KVM only)")
+    return out
+
+
+def tsc_khz(context, prefix):
+    """The guest TSC's kHz from the "PREFIX_clock" context line, or 0."""
+    m = re.search(r"at (\d+) kHz", context.get(f"{prefix}_clock", ""))
+    return int(m.group(1)) if m else 0
+
+
+def guest_side_by_side(rows, context):
+    """Both backends' guest rows, each op side by side, by the fastest
+    chunk (the mean moves with the shared host and, under TCG, with the
+    first run's translation): each machine's cost per op, not a CPU's."""
+    pairs = [(w, rows[f"guest/{n}"], rows[f"guest_tcg/{n}"])
+             for w, n in GUEST_ROWS
+             if f"guest/{n}" in rows and f"guest_tcg/{n}" in rows]
+    khz = (tsc_khz(context, "guest"), tsc_khz(context, "guest_tcg"))
+    if not pairs or not all(khz):
+        return []
+    out = ["The guest rows side by side (guest/ under KVM, guest_tcg/ under "
+           "QEMU's TCG; each op's fastest ~1 ms chunk, in ns by each guest "
+           "clock):",
+           f"  {'operation':46s} {'KVM':>10s} {'TCG':>10s} {'KVM/TCG':>8s} "
+           f"{'x floor KVM':>11s} {'x floor TCG':>11s}"]
+    for what, k, t in pairs:
+        kns = k.get("best_cycles", 0) * 1e6 / khz[0]
+        tns = t.get("best_cycles", 0) * 1e6 / khz[1]
+        ratio = f"{kns / tns:7.1f}x" if tns > 0 else f"{'-':>8s}"
+        out.append(f"  {what:46s} {fmt_ns(kns):>10s} {fmt_ns(tns):>10s} "
+                   f"{ratio} {k.get('ratio_to_floor', 0):10.2f}x "
+                   f"{t.get('ratio_to_floor', 0):10.2f}x")
     return out
 
 
@@ -372,10 +419,14 @@ def summary(rows, errors, context):
             out.append(f"  {name:34s} sim {s:8.1f} ns  core {c:8.1f} ns  "
                        f"{s / c:5.2f}x")
     out += cpus_summary(rows)
-    out += guest_summary(rows, context)
-    guest = sorted(e for n, e in errors.items() if n.startswith("guest/"))
-    if guest:
-        out.append(f"guest: {guest[0]}")
+    for prefix, backend in GUEST_BACKENDS:
+        out += guest_summary(rows, context, prefix, backend)
+    out += guest_side_by_side(rows, context)
+    for prefix, backend in GUEST_BACKENDS:
+        skipped = sorted(e for n, e in errors.items()
+                         if n.startswith(prefix + "/"))
+        if skipped:
+            out.append(f"{prefix} ({backend.split(':')[0]}): {skipped[0]}")
     if "perf" in context:
         out.append(f"perf: {context['perf']}")
     return "\n".join(out) + "\n"

@@ -93,22 +93,19 @@ if [ "$part" = nokvm ]; then
 	run 2 --timeout-ms banana boot && expect 'timeout-ms'
 	run 2 --backend=hvf boot && expect 'backend'
 	run 2 --backend=tcg --paging compat boot && expect 'TCG runs legacy PAE'
-	run 2 --backend=tcg --bench && expect 'runs on KVM only'
+	run 77 --backend=tcg --qemu /nonexistent/qemu --bench &&
+		expect '^SKIPPED: no usable QEMU: /nonexistent/qemu: No such file or directory'
 	run 2 --backend=tcg smp_shootdown && expect 'runs on KVM only'
-	run 77 --kvm-dev /nonexistent/kvm --bench &&
+	run 77 --backend=kvm --kvm-dev /nonexistent/kvm --bench &&
 		expect '^SKIPPED: no usable KVM: /nonexistent/kvm: No such file or directory'
+	run 77 --kvm-dev /nonexistent/kvm --qemu /nonexistent/qemu --bench &&
+		expect '^SKIPPED: no usable KVM \(/nonexistent/kvm: .*\) and no usable QEMU \(/nonexistent/qemu: '
 	run 2 --bench boot && expect 'runs no sequences'
 	run 2 --bench --bench-iterations 0 && expect 'bench-iterations'
 	run 0 --help && expect '^usage: kvm_runner'
 	[ $failures = 0 ] && echo "PASSED: nokvm"
 	exit $((failures != 0))
 fi
-
-# The benchmark mode and smp_shootdown are KVM's (bench_api.h, smp.c).
-kvm_only() {
-	case $part in bench) return 0 ;; esac
-	return 1
-}
 
 part_on() {
 case $part in
@@ -296,11 +293,24 @@ smp)
 bench)
 	# The benchmark mode, a few iterations of each op: every op's line
 	# with its counts, which follow from the code (never the timings).
-	run 0 --bench --bench-iterations 4 &&
-		expect '^guest: (emulated|hardware-assisted|no stale)' &&
-		expect '^guest TSC: ' &&
+	# Instruction counts are KVM's (single-step): "-" on TCG, whose
+	# times are labelled QEMU's.
+	if [ $backend = tcg ]; then
+		insns='-'; ratio='-'
+		run 0 --bench --bench-iterations 4 &&
+			expect "^backend: QEMU TCG .*QEMU's costs, not a CPU's$" &&
+			expect '^guest: QEMU TCG: ' &&
+			expect "^guest TSC: [0-9]+ kHz \(the host's" &&
+			expect 'insns: .*not counted on TCG'
+	else
+		insns='[0-9.]+'; ratio='1\.00x'
+		run 0 --bench --bench-iterations 4 &&
+			expect '^backend: KVM$' &&
+			expect '^guest: (emulated|hardware-assisted|no stale)'
+	fi
+	expect '^guest TSC: ' &&
 		expect '^op +pages +iters +cycles/op +best/op +ns/op +x floor +insns' &&
-		expect '^floor +1 +4 +[0-9]+ +[0-9]+ +[0-9]+ +1\.00x +[0-9.]+ +1\.00x +1 +1 +0 +0 +0$' &&
+		expect "^floor +1 +4 +[0-9]+ +[0-9]+ +[0-9]+ +1\.00x +$insns +$ratio +1 +1 +0 +0 +0\$" &&
 		expect '^kmap_atomic +1 +4 .* 2 +1 +0 +0 +0$' &&
 		expect '^kmap_atomic_debug +1 +4 .* 2 +1 +0 +0 +0$' &&
 		expect '^kmap_local +1 +4 .* 2 +1 +0 +0 +0$' &&
@@ -323,6 +333,23 @@ input)
 	run 1 "$dir/typo.txt" && expect '^FAIL .*typo.txt: .*line 2'
 	run 1 "$dir/truncated.bin" && expect '^FAIL .*truncated.bin: '
 	run 1 "$dir" && expect '^1 passed, 3 failed$'
+	# A folder runs its sequences only: a README.md and a BUILD file
+	# beside a seed are not sequences (as parsed they would fail), a
+	# regressions/ folder's crash file without a suffix is one.
+	mkdir -p "$dir/seeds/regressions"
+	printf 'kmap 0x38006\nwrite 0 5\nread 0\nkunmap 0x38006\n' >"$dir/seeds/seed.txt"
+	printf '# seeds\n\nThe seed kmaps a page.\n' >"$dir/seeds/README.md"
+	printf 'exports_files(glob(["*.txt"]))\n' >"$dir/seeds/BUILD"
+	printf 'kmap_atomic 0x38007\nkunmap_atomic 0\n' >"$dir/seeds/regressions/crash-0123abcd"
+	run 0 "$dir/seeds" && expect '^PASS .*seeds/seed\.txt \(4 ops' &&
+		expect '^PASS .*seeds/regressions/crash-0123abcd \(2 ops' &&
+		expect '^2 passed, 0 failed$'
+	grep -qE 'README|BUILD' "$out" && fail "README.md or BUILD taken as a sequence"
+	mkdir -p "$dir/none/sub"
+	cp "$dir/seeds/README.md" "$dir/seeds/BUILD" "$dir/none/"
+	run 1 "$dir/none" &&
+		expect '^FAIL .*none: a folder with no op sequences in it or under it' &&
+		expect '^0 passed, 1 failed$'
 	run 1 no_such_scenario_or_file &&
 		expect '^FAIL no_such_scenario_or_file: not a scenario'
 	# A sequence runs on its kernel's page tables or not at all.
@@ -403,10 +430,6 @@ case " $(echo $list) " in
 esac
 for backend in $list; do
 	echo "== $part on $backend"
-	if [ $backend = tcg ] && kvm_only; then
-		echo "note: $part is KVM's only (bench_api.h)"
-		continue
-	fi
 	: >"$out"
 	part_on "$@"
 	ran=$((ran + 1))

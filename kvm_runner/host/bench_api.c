@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_api.c - the benchmark mode: one VM, one HM_MB_CMD_BENCH command per
- * hm_bench_run().  See bench_api.h; the guest's side is guest/bench.c.
+ * bench_api.c - the benchmark mode: one machine (machine.h: KVM or QEMU's
+ * TCG), one HM_MB_CMD_BENCH command per hm_bench_run().  See bench_api.h;
+ * the guest's side is guest/bench.c.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kvm_runner/host/bench_api.h"
+#include "kvm_runner/host/bench_backend.h"
 #include "kvm_runner/host/kvm.h"
+#include "kvm_runner/host/tcg.h"
 
 struct hm_bench_vm {
-	struct kvm kvm;
+	struct hm_machine *m;
+	bool kvm;			/* KVM (else QEMU's TCG) */
 	enum hm_paging_mode mode;	/* the mode that booted */
 	struct hm_bench_info info;
 	unsigned nr_cpus;
-	struct smp_aps *aps;		/* cpus 1.. (host/smp.c), if any */
 };
 
 static const struct {
@@ -53,57 +54,31 @@ static double now_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* As kvm_runner's own start: legacy PAE if KVM runs it, else compat. */
+/* As kvm_runner's own start: legacy PAE where the backend runs it (TCG
+ * always; KVM with hardware virtualization), else compat mode.  Several
+ * vCPUs idle until an IPI (the machine's boot sees to it). */
 static int boot(struct hm_bench_vm *vm, enum hm_paging_mode want, char *why,
 		size_t whysz)
 {
-	int rc;
+	int rc = vm->m->ops->boot(vm->m, want, vm->nr_cpus, why, whysz);
 
-	smp__stop_aps(vm->aps, why, whysz);
-	vm->aps = NULL;
-	vm->kvm.m.nr_vcpus = vm->nr_cpus;
-	if (vm->nr_cpus > 1) {
-		/* Several vCPUs: compat mode (the IPI gate is a 64-bit one),
-		 * then the application processors, idling until an IPI. */
-		rc = kvm__boot(&vm->kvm, HM_PAGING_COMPAT, why, whysz);
-		if (!rc)
-			machine__mailbox(&vm->kvm.m)->smp_idle_halt = 1;
-		if (!rc)
-			rc = smp__start_aps(&vm->kvm, vm->nr_cpus, 5000,
-					    &vm->aps, why, whysz);
-		if (!rc)
-			vm->mode = vm->kvm.m.mode;
-		return rc;
-	}
-	rc = kvm__boot(&vm->kvm, want, why, whysz);
-
-	if (rc == HM_EXIT_FAIL && want == HM_PAGING_AUTO &&
-	    vm->kvm.m.mode == HM_PAGING_LEGACY_PAE)
-		rc = kvm__boot(&vm->kvm, HM_PAGING_COMPAT, why, whysz);
 	if (!rc)
-		vm->mode = vm->kvm.m.mode;
+		vm->mode = vm->m->mode;
 	return rc;
 }
 
-static void probe(struct hm_bench_vm *vm)
+/* What the guest's times mean on this machine, into @in->note. */
+static void note(struct hm_bench_vm *vm)
 {
 	struct hm_bench_info *in = &vm->info;
-	const struct hm_mailbox *mb = machine__mailbox(&vm->kvm.m);
 	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
-	int khz = -1;
 
-	snprintf(in->paging, sizeof(in->paging), "%s",
-		 x86__mode_name(vm->kvm.m.mode));
-	in->legacy_refused = vm->kvm.m.fallback_why[0] != '\0';
-	in->stale_tlb = mb->probe_second == HM_PROBE_A_MAGIC;
-	if (ioctl(vm->kvm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0)
-		khz = ioctl(vm->kvm.vcpu_fd, KVM_GET_TSC_KHZ, 0);
-	in->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
-	/* A TLB that never holds a stale translation, and a KVM that cannot
-	 * run legacy paging: the guest's instructions are emulated one by one
-	 * (this is what KVM's PVM backend does with 32-bit code). */
-	in->emulated = !in->stale_tlb && in->legacy_refused;
-	if (in->emulated)
+	if (!vm->kvm)
+		snprintf(in->note, sizeof(in->note), "QEMU TCG: every guest "
+			 "instruction translated by QEMU, each access through "
+			 "its software TLB: times are QEMU's costs, not a "
+			 "CPU's");
+	else if (in->emulated)
 		snprintf(in->note, sizeof(in->note), "emulated%s: absolute "
 			 "guest times measure the emulator; ratios to the floor "
 			 "count instructions", pvm ? " (PVM)" : "");
@@ -116,6 +91,26 @@ static void probe(struct hm_bench_vm *vm)
 			 "the guest's own TLB (stale translations observable)");
 }
 
+static void probe(struct hm_bench_vm *vm)
+{
+	struct hm_bench_info *in = &vm->info;
+	const struct hm_mailbox *mb = machine__mailbox(vm->m);
+
+	snprintf(in->backend, sizeof(in->backend), "%s", vm->m->ops->name);
+	snprintf(in->paging, sizeof(in->paging), "%s",
+		 x86__mode_name(vm->m->mode));
+	in->legacy_refused = vm->kvm && vm->m->fallback_why[0] != '\0';
+	in->stale_tlb = mb->probe_second == HM_PROBE_A_MAGIC;
+	in->tsc_khz = vm->kvm ? kvm_machine__tsc_khz(vm->m) :
+				tcg_machine__tsc_khz(vm->m);
+	in->counts_insns = vm->kvm;
+	/* A TLB that never holds a stale translation, and a KVM that cannot
+	 * run legacy paging: the guest's instructions are emulated one by one
+	 * (this is what KVM's PVM backend does with 32-bit code). */
+	in->emulated = !vm->kvm || (!in->stale_tlb && in->legacy_refused);
+	note(vm);
+}
+
 int hm_bench_open(struct hm_bench_vm **out, const char *dev,
 		  struct hm_bench_info *info, char *why, size_t whysz)
 {
@@ -126,11 +121,24 @@ int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
 		       unsigned nr_cpus, struct hm_bench_info *info, char *why,
 		       size_t whysz)
 {
+	return hm_bench_open_backend(out, "kvm", dev, nr_cpus, info, why,
+				     whysz);
+}
+
+int hm_bench_open_backend(struct hm_bench_vm **out, const char *backend,
+			  const char *path, unsigned nr_cpus,
+			  struct hm_bench_info *info, char *why, size_t whysz)
+{
 	struct hm_bench_vm *vm;
 	const struct hm_mailbox *mb;
+	bool kvm = !strcmp(backend, "kvm");
 	int rc;
 
 	*out = NULL;
+	if (!kvm && strcmp(backend, "tcg")) {
+		snprintf(why, whysz, "backend '%s': kvm or tcg", backend);
+		return HM_EXIT_USAGE;
+	}
 	if (nr_cpus < 1 || nr_cpus > HM_SMP_MAX_CPUS) {
 		snprintf(why, whysz, "%u vCPUs: 1 to %u", nr_cpus,
 			 HM_SMP_MAX_CPUS);
@@ -142,11 +150,16 @@ int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
 		return HM_EXIT_INTERNAL;
 	}
 	vm->nr_cpus = nr_cpus;
-	rc = kvm__open(&vm->kvm, dev ? dev : "/dev/kvm", why, whysz);
+	vm->kvm = kvm;
+	rc = kvm ? kvm_machine__open(&vm->m, path ? path : "/dev/kvm", why,
+				     whysz) :
+		   tcg_machine__open(&vm->m, path ? path : HM_TCG_QEMU, why,
+				     whysz);
 	if (!rc)
-		rc = boot(vm, HM_PAGING_AUTO, why, whysz);
+		rc = boot(vm, kvm ? HM_PAGING_AUTO : HM_PAGING_LEGACY_PAE, why,
+			  whysz);
 	if (!rc) {
-		mb = machine__mailbox(&vm->kvm.m);
+		mb = machine__mailbox(vm->m);
 		if (mb->probe_first != HM_PROBE_A_MAGIC) {
 			snprintf(why, whysz, "the guest's TLB probe read %#x "
 				 "through a fresh mapping, expected %#x",
@@ -155,8 +168,8 @@ int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
 		}
 	}
 	if (rc) {
-		smp__stop_aps(vm->aps, NULL, 0);
-		kvm__close(&vm->kvm);
+		if (vm->m)
+			vm->m->ops->close(vm->m);
 		free(vm);
 		return rc;
 	}
@@ -169,81 +182,61 @@ int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
 }
 
 /* Why the guest stopped, when it did not say "done". */
-static void stop_reason(struct hm_bench_vm *vm, const struct vcpu_event *ev,
-			unsigned timeout_ms, char *why, size_t whysz)
+static void stop_reason(const struct hm_stop *st, unsigned timeout_ms,
+			const struct hm_mailbox *mb, char *why, size_t whysz)
 {
-	const struct hm_mailbox *mb = machine__mailbox(&vm->kvm.m);
+	char sym[96] = "?";
 
-	if (ev->kind == EV_PORT && ev->port == HM_PORT_BUG)
+	if (st->kind == HM_STOP_REPORT && st->port == HM_PORT_BUG)
 		snprintf(why, whysz, "guest BUG: %.*s", HM_MB_MSG_LEN,
 			 mb->bug_msg);
-	else if (ev->kind == EV_PORT && ev->port == HM_PORT_PANIC)
+	else if (st->kind == HM_STOP_REPORT && st->port == HM_PORT_PANIC)
 		snprintf(why, whysz, "guest panic: %.*s", HM_MB_MSG_LEN,
 			 mb->panic_msg);
-	else if (ev->kind == EV_PORT && ev->port == HM_PORT_FAULT) {
-		uint32_t r[5];
-		char sym[96] = "?";
-
-		if (x86__get_regs(vm->kvm.vcpu_fd, r))
-			snprintf(why, whysz, "guest exception %u, CR2 %#x, "
-				 "EIP %#x <%s>", ev->value, r[2], r[3],
-				 x86__guest_symbol(r[3], sym, sizeof(sym)));
-		else
-			snprintf(why, whysz, "guest exception %u", ev->value);
-	} else if (ev->kind == EV_TIMEOUT)
+	else if (st->kind == HM_STOP_REPORT && st->port == HM_PORT_FAULT)
+		snprintf(why, whysz, "guest exception %u, CR2 %#x, EIP %#x "
+			 "<%s>", st->vec, st->cr2, st->eip,
+			 x86__guest_symbol(st->eip, sym, sizeof(sym)));
+	else if (st->kind == HM_STOP_REPORT)
+		snprintf(why, whysz, "the guest reported on port %#x (%u)",
+			 st->port, st->value);
+	else if (st->kind == HM_STOP_TIMEOUT)
 		snprintf(why, whysz, "the guest did not finish within %u ms",
 			 timeout_ms);
+	else if (st->kind == HM_STOP_SHUTDOWN)
+		snprintf(why, whysz, "the guest stopped: %s (triple fault)",
+			 st->what);
 	else
-		snprintf(why, whysz, "the guest stopped: %s",
-			 kvm__exit_name(ev->exit_reason));
+		snprintf(why, whysz, "the machine died: %s", st->what);
 }
 
-/* Resume the guest until it says done (or stops).  With @count, the
- * guest marks its timed loop and we single-step through it, counting
- * instructions.  0; 1 (with @why) done but KVM would not single-step; -1
- * (with @why) the guest did not finish. */
+/* Resume the guest until it says done (or stops).  With @count (KVM
+ * only), the guest marks its timed loop and we single-step through it,
+ * counting instructions.  0; 1 (with @why) done but KVM would not
+ * single-step; -1 (with @why) the guest did not finish. */
 static int resume(struct hm_bench_vm *vm, unsigned timeout_ms, uint64_t *count,
 		  char *why, size_t whysz)
 {
-	struct kvm_guest_debug dbg = { .control = 0 };
-	struct vcpu_event ev;
-	bool stepping = false, no_step = false;
-	int rc = -1;
+	struct hm_stop st;
+	bool no_step = false;
+	int rc = count ? kvm_machine__run_counting(vm->m, timeout_ms, count,
+						   &no_step, &st) :
+			 vm->m->ops->run(vm->m, timeout_ms, &st);
 
-	for (;;) {
-		if (vcpu__run(&vm->kvm, timeout_ms, &ev)) {
-			snprintf(why, whysz, "KVM_RUN failed");
-			break;
-		}
-		if (stepping && ev.kind == EV_OTHER &&
-		    ev.exit_reason == KVM_EXIT_DEBUG) {
-			(*count)++;
-			continue;
-		}
-		if (count && ev.kind == EV_PORT && ev.port == HM_PORT_MARK) {
-			stepping = ev.value == 0 && !no_step;
-			dbg.control = stepping ? KVM_GUESTDBG_ENABLE |
-						 KVM_GUESTDBG_SINGLESTEP : 0;
-			if (KVM_IOCTL(vm->kvm.vcpu_fd, KVM_SET_GUEST_DEBUG,
-				      &dbg, why, whysz) < 0) {
-				/* Let the guest finish, uncounted. */
-				no_step = true;
-				stepping = false;
-			}
-			continue;
-		}
-		if (ev.kind == EV_PORT && ev.port == HM_PORT_DONE &&
-		    !machine__mailbox(&vm->kvm.m)->outcome)
-			rc = no_step ? 1 : 0;
-		else
-			stop_reason(vm, &ev, timeout_ms, why, whysz);
-		break;
+	if (rc) {
+		snprintf(why, whysz, "running the guest failed (%s)",
+			 vm->m->ops->name);
+		return -1;
 	}
-	if (stepping) {
-		dbg.control = 0;
-		ioctl(vm->kvm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg);
+	if (st.kind == HM_STOP_REPORT && st.port == HM_PORT_DONE &&
+	    !machine__mailbox(vm->m)->outcome) {
+		if (no_step)
+			snprintf(why, whysz, "KVM would not single-step the "
+				 "guest");
+		return no_step ? 1 : 0;
 	}
-	return rc;
+	stop_reason(&st, timeout_ms, machine__mailbox(vm->m), why, whysz);
+	return -1;
 }
 
 /* One HM_MB_CMD_BENCH command. */
@@ -260,9 +253,14 @@ static int command(struct hm_bench_vm *vm, enum hm_bench_op op,
 		snprintf(why, whysz, "no benchmark op %d", (int)op);
 		return -1;
 	}
-	if (!vm->kvm.m.alive && boot(vm, vm->mode, why, whysz))
+	if (count && !vm->kvm) {
+		snprintf(why, whysz, "instruction counts need KVM's "
+			 "single-step: QEMU's TCG counts none here");
 		return -1;
-	mb = machine__mailbox(&vm->kvm.m);
+	}
+	if (!vm->m->alive && boot(vm, vm->mode, why, whysz))
+		return -1;
+	mb = machine__mailbox(vm->m);
 	mb->command = HM_MB_CMD_BENCH;
 	mb->bench_op = (uint32_t)op;
 	mb->bench_iters = iters;
@@ -280,9 +278,7 @@ static int command(struct hm_bench_vm *vm, enum hm_bench_op op,
 	timeout_ms = budget > 3600000 ? 3600000 : (unsigned)budget;
 	rc = resume(vm, timeout_ms, count, why, whysz);
 	if (rc < 0) {
-		smp__stop_aps(vm->aps, NULL, 0);
-		vm->aps = NULL;
-		kvm__teardown(&vm->kvm);	/* the next run boots anew */
+		vm->m->ops->teardown(vm->m);	/* the next run boots anew */
 		return -1;
 	}
 	mb->command = HM_MB_CMD_SEQUENCE;
@@ -304,7 +300,7 @@ int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
 		    whysz))
 		return -1;
 	t1 = now_s();
-	mb = machine__mailbox(&vm->kvm.m);
+	mb = machine__mailbox(vm->m);
 	r->iters = iters;
 	r->pages = pages;
 	r->cycles = mb->bench_cycles;
@@ -349,7 +345,6 @@ void hm_bench_close(struct hm_bench_vm *vm)
 {
 	if (!vm)
 		return;
-	smp__stop_aps(vm->aps, NULL, 0);
-	kvm__close(&vm->kvm);
+	vm->m->ops->close(vm->m);
 	free(vm);
 }

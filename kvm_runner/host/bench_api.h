@@ -16,7 +16,12 @@
  *	hm_bench_run(vm, HM_BENCH_KMAP_ATOMIC, 1000, 0, &r, why, sizeof(why));
  *	hm_bench_close(vm);
  *
- * Used by //bench (the guest/ rows of kmap_bench) and by kvm_runner --bench.
+ * On KVM (hm_bench_open) or QEMU's TCG (hm_bench_open_backend(.., "tcg",
+ * ..)): the same guest, the same command.  Under TCG the times are
+ * QEMU's: its translated code and software TLB, not a CPU's.
+ *
+ * Used by //bench (the guest/ and guest_tcg/ rows of kmap_bench) and by
+ * kvm_runner --bench.
  * Not thread-safe: one VM, one caller.
  */
 #ifndef HM_KVM_BENCH_API_H
@@ -32,12 +37,15 @@
 struct hm_bench_vm;
 
 struct hm_bench_info {
+	char backend[8];	/* "kvm" or "tcg" */
 	char paging[160];	/* the paging mode the guest runs in */
 	bool legacy_refused;	/* KVM would not run legacy PAE paging */
 	bool stale_tlb;		/* stale translations observable (a TLB) */
-	bool emulated;		/* the guest looks emulated (see note) */
-	uint32_t tsc_khz;	/* guest TSC frequency (KVM_GET_TSC_KHZ); 0
-				 * if KVM did not say */
+	bool emulated;		/* the guest is emulated (TCG; or KVM that
+				 * looks it: see note) */
+	bool counts_insns;	/* hm_bench_count_insns works (KVM) */
+	uint32_t tsc_khz;	/* guest TSC frequency (KVM_GET_TSC_KHZ; on
+				 * TCG the host's, measured); 0 if unknown */
 	unsigned nr_cpus;	/* vCPUs (hm_bench_open_cpus) */
 	/* One line for the output: what the guest's times mean here. */
 	char note[256];
@@ -55,7 +63,7 @@ struct hm_bench_result {
 	double seconds;		/* the same in seconds (tsc_khz), or, when
 				 * KVM gave no frequency, the host's wall
 				 * clock around the guest run */
-	double host_seconds;	/* the host's wall clock around KVM_RUN */
+	double host_seconds;	/* the host's wall clock around the run */
 	struct hm_stats stats;	/* the guest core's counts over them */
 };
 
@@ -91,7 +99,8 @@ int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
  *
  * Single-steps the guest (KVM_GUESTDBG_SINGLESTEP) through the timed
  * loop with @iters and with 2 * @iters iterations: the difference over
- * @iters.  An exit per instruction: keep @iters small.  0, or -1 with @why.
+ * @iters.  An exit per instruction: keep @iters small.  0, or -1 with @why
+ * (always on TCG, which has no single-step here: info.counts_insns).
  */
 int hm_bench_count_insns(struct hm_bench_vm *vm, enum hm_bench_op op,
 			 uint32_t iters, uint32_t pages, double *per_op,
@@ -110,6 +119,15 @@ int hm_bench_count_insns(struct hm_bench_vm *vm, enum hm_bench_op op,
 int hm_bench_open_cpus(struct hm_bench_vm **vm, const char *dev,
 		       unsigned nr_cpus, struct hm_bench_info *info, char *why,
 		       size_t whysz);
+
+/*
+ * hm_bench_open_backend - the same on @backend: "kvm" (@path the device,
+ * NULL for /dev/kvm) or "tcg" (@path the QEMU binary, NULL for
+ * HM_TCG_QEMU).  HM_EXIT_SKIP where that backend is not usable.
+ */
+int hm_bench_open_backend(struct hm_bench_vm **vm, const char *backend,
+			  const char *path, unsigned nr_cpus,
+			  struct hm_bench_info *info, char *why, size_t whysz);
 
 void hm_bench_close(struct hm_bench_vm *vm);
 

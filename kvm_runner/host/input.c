@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * input.c - op-sequence files (fuzz/ops.h: text or binary, told apart by
- * content) and folders of them, translated into mailbox ops.
+ * content) and folders of them (only their sequences: see is_sequence()),
+ * translated into mailbox ops.
  *
  * The ops and their arguments are carried as written: the interpreter
  * (ops_exec.c) gives PFN, MAP and SLOT the meaning fuzz/op_meaning.h
@@ -10,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,6 +79,27 @@ static int filter(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/* Which files of a folder are op sequences, by corpus/'s layout: NAME.txt
+ * (text form) and NAME.bin (binary form) anywhere, and in a regressions/
+ * folder every file, since a fuzzer's crash file keeps the name it was
+ * given (crash-SHA1).  README.md, BUILD.bazel, the .dict files and whatever
+ * else sits beside the seeds are not sequences and are not read. */
+static bool is_sequence(const char *dir, const char *name)
+{
+	const char *base = strrchr(dir, '/');
+
+	base = base ? base + 1 : dir;
+	return ends_with(name, ".txt") || ends_with(name, ".bin") ||
+	       (!strcmp(base, "regressions") && !ends_with(name, ".md"));
+}
+
 static int load_dir(const char *path, struct job **jobs, size_t *njobs)
 {
 	struct dirent **names;
@@ -87,22 +110,35 @@ static int load_dir(const char *path, struct job **jobs, size_t *njobs)
 	for (int i = 0; i < n; i++) {
 		char sub[4096];
 		struct stat st;
-		size_t len = strlen(names[i]->d_name);
 
-		snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name);
+		/* corpus/ as typed keeps its slash: no corpus//seed. */
+		snprintf(sub, sizeof(sub), "%s%s%s", path,
+			 ends_with(path, "/") ? "" : "/", names[i]->d_name);
 		if (!rc && stat(sub, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				rc = load_dir(sub, jobs, njobs);
-			/* Dictionaries sit beside the seeds. */
 			else if (S_ISREG(st.st_mode) &&
-				 !(len > 5 && !strcmp(names[i]->d_name + len - 5,
-						      ".dict")))
+				 is_sequence(path, names[i]->d_name))
 				rc = load_file(sub, jobs, njobs);
 		}
 		free(names[i]);
 	}
 	free(names);
 	return rc;
+}
+
+/* A named job that failed before it ran, with @why. */
+static int add_failed(const char *path, const char *why, struct job **jobs,
+		      size_t *njobs)
+{
+	struct job *job;
+
+	if (add_job(jobs, njobs, &job))
+		return -1;
+	snprintf(job->name, sizeof(job->name), "%.*s",
+		 (int)sizeof(job->name) - 1, path);
+	snprintf(job->error, sizeof(job->error), "%s", why);
+	return 0;
 }
 
 int input__load(const char *path, struct job **jobs, size_t *njobs)
@@ -119,18 +155,24 @@ int input__load(const char *path, struct job **jobs, size_t *njobs)
 			path = alt;
 	}
 	if (stat(path, &st) < 0) {
-		struct job *job;
+		char why[200];
 
-		if (add_job(jobs, njobs, &job))
-			return -1;
-		snprintf(job->name, sizeof(job->name), "%.*s",
-			 (int)sizeof(job->name) - 1, path);
-		snprintf(job->error, sizeof(job->error),
+		snprintf(why, sizeof(why),
 			 "not a scenario, and no such file or folder (%s); "
 			 "--list shows the scenarios", strerror(errno));
+		return add_failed(path, why, jobs, njobs);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		size_t before = *njobs;
+
+		if (load_dir(path, jobs, njobs))
+			return -1;
+		if (*njobs == before)
+			return add_failed(path,
+					  "a folder with no op sequences in "
+					  "it or under it (NAME.txt, NAME.bin, "
+					  "regressions/*)", jobs, njobs);
 		return 0;
 	}
-	if (S_ISDIR(st.st_mode))
-		return load_dir(path, jobs, njobs);
 	return load_file(path, jobs, njobs);
 }

@@ -7,8 +7,11 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
+#include "kvm_runner/host/bench_backend.h"
 #include "kvm_runner/host/kvm.h"
 
 static double now_ms(void)
@@ -112,32 +115,98 @@ static void to_stop(const struct vcpu_event *ev, int fd, struct hm_stop *st)
 	}
 }
 
-static int kvm_m_run(struct hm_machine *m, unsigned timeout_ms,
-		     struct hm_stop *st)
+/* The event @ev of the BSP's vcpu__run() as a stop. */
+static int event_to_stop(struct kvm *kvm, struct vcpu_event *ev,
+			 struct hm_stop *st)
 {
-	struct kvm *kvm = to_kvm(m);
-	struct vcpu_event ev;
-	int fd = kvm->vcpu_fd, rc;
+	int fd = kvm->vcpu_fd;
 
-	memset(st, 0, sizeof(*st));
-	rc = vcpu__run(kvm, timeout_ms, &ev);
-	if (rc)
-		return rc;
 	/* An application processor stopped: its event, its registers. */
-	if (ev.kind == EV_KICK) {
-		if (!smp__stopped(kvm->aps, &st->cpu, &ev, &fd, st->what,
+	if (ev->kind == EV_KICK) {
+		if (!smp__stopped(kvm->aps, &st->cpu, ev, &fd, st->what,
 				  sizeof(st->what))) {
 			fprintf(stderr, "kvm_runner: cpu 0 kicked, but no "
 				"application processor stopped\n");
 			return HM_EXIT_INTERNAL;
 		}
-		if (ev.kind == EV_ERROR) {
+		if (ev->kind == EV_ERROR) {
 			st->kind = HM_STOP_DIED;	/* what: smp__stopped's */
 			return 0;
 		}
 	}
-	to_stop(&ev, fd, st);
+	to_stop(ev, fd, st);
 	return 0;
+}
+
+static int kvm_m_run(struct hm_machine *m, unsigned timeout_ms,
+		     struct hm_stop *st)
+{
+	struct kvm *kvm = to_kvm(m);
+	struct vcpu_event ev;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = vcpu__run(kvm, timeout_ms, &ev);
+	if (rc)
+		return rc;
+	return event_to_stop(kvm, &ev, st);
+}
+
+/* The benchmark mode's parts (bench_backend.h). */
+uint32_t kvm_machine__tsc_khz(struct hm_machine *m)
+{
+	struct kvm *kvm = to_kvm(m);
+	int khz = -1;
+
+	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0)
+		khz = ioctl(kvm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	return khz > 0 ? (uint32_t)khz : 0;
+}
+
+static bool set_stepping(struct kvm *kvm, bool on)
+{
+	struct kvm_guest_debug dbg = {
+		.control = on ? KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP :
+				0,
+	};
+
+	return ioctl(kvm->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) == 0;
+}
+
+int kvm_machine__run_counting(struct hm_machine *m, unsigned timeout_ms,
+			      uint64_t *count, bool *no_step,
+			      struct hm_stop *st)
+{
+	struct kvm *kvm = to_kvm(m);
+	struct vcpu_event ev;
+	bool stepping = false;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	for (;;) {
+		rc = vcpu__run(kvm, timeout_ms, &ev);
+		if (rc)
+			break;
+		if (stepping && ev.kind == EV_OTHER &&
+		    ev.exit_reason == KVM_EXIT_DEBUG) {
+			(*count)++;
+			continue;
+		}
+		if (ev.kind == EV_PORT && ev.port == HM_PORT_MARK) {
+			stepping = ev.value == 0 && !*no_step;
+			if (!set_stepping(kvm, stepping)) {
+				/* Let the guest finish, uncounted. */
+				*no_step = true;
+				stepping = false;
+			}
+			continue;
+		}
+		rc = event_to_stop(kvm, &ev, st);
+		break;
+	}
+	if (stepping)
+		set_stepping(kvm, false);
+	return rc;
 }
 
 static void kvm_m_dump_regs(struct hm_machine *m, unsigned cpu, FILE *f)

@@ -151,11 +151,9 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (opt.run.backend == HM_BACKEND_TCG &&
-	    (opt.bench || (opt.first < argc &&
-			   !strcmp(argv[opt.first], "smp_shootdown")))) {
-		fprintf(stderr, "kvm_runner: %s runs on KVM only\n",
-			opt.bench ? "--bench" : "smp_shootdown");
+	if (opt.run.backend == HM_BACKEND_TCG && opt.first < argc &&
+	    !strcmp(argv[opt.first], "smp_shootdown")) {
+		fprintf(stderr, "kvm_runner: smp_shootdown runs on KVM only\n");
 		return HM_EXIT_USAGE;
 	}
 	if (opt.run.backend == HM_BACKEND_TCG &&
@@ -170,7 +168,7 @@ int main(int argc, char **argv)
 				"sequences ('%s')\n", argv[opt.first]);
 			return HM_EXIT_USAGE;
 		}
-		return bench_cli__run(opt.run.dev, opt.bench_iters);
+		return bench_cli__run(&opt.run, opt.bench_iters);
 	}
 	if (opt.first < argc && !strcmp(argv[opt.first], "smp_shootdown")) {
 		if (opt.first + 1 < argc) {

@@ -9,6 +9,7 @@
 
 #include "kvm_runner/host/machine.h"
 #include "kvm_runner/host/options.h"
+#include "kvm_runner/host/tcg.h"
 
 static void usage(FILE *f)
 {
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 "                    legacy PAE, else TCG where QEMU is installed, else\n"
 "                    KVM in compat mode)\n"
 "  --kvm-dev PATH    the KVM device (default /dev/kvm)\n"
-"  --qemu PATH       the QEMU binary (default /usr/libexec/qemu-system-i386)\n"
+"  --qemu PATH       the QEMU binary (default " HM_TCG_QEMU ")\n"
 "  --timeout-ms N    wall-clock watchdog per sequence (default 10000; a\n"
 "                    scenario that hangs on purpose: 300, or N if longer)\n"
 "  --paging MODE     KVM: auto (default: legacy PAE if KVM runs it, else\n"
@@ -44,7 +45,7 @@ static void usage(FILE *f)
 "                    whose layout needs other tables) are skipped\n"
 "  --one-vcpu        run sequences of several CPUs on one vCPU that plays\n"
 "                    each CPU in turn (as where there is no SMP guest)\n"
-"  --bench           benchmark mode (KVM) instead of sequences: time each\n"
+"  --bench           benchmark mode instead of sequences: time each\n"
 "                    op of the core in the guest with rdtsc, beside the\n"
 "                    floor (PTE write + invlpg + one load); no WHAT\n"
 "  --bench-iterations N  timed iterations per op (default: per op, about\n"
@@ -164,7 +165,7 @@ int options__parse(int argc, char **argv, struct options *opt)
 	memset(opt, 0, sizeof(*opt));
 	opt->run.timeout_ms = 10000;
 	opt->run.dev = "/dev/kvm";
-	opt->run.qemu = "/usr/libexec/qemu-system-i386";
+	opt->run.qemu = HM_TCG_QEMU;
 	opt->smp_cpus = 2;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		if (c == 'h') {

@@ -33,7 +33,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
+#include "kvm_runner/host/bench_backend.h"
 #include "kvm_runner/host/guest_image.h"
 #include "kvm_runner/host/qmp.h"
 #include "kvm_runner/host/tcg.h"
@@ -485,6 +487,30 @@ static const struct hm_machine_ops tcg_machine_ops = {
 	.teardown = tcg_teardown,
 	.close = tcg_close,
 };
+
+/* The benchmark mode's part (bench_backend.h).  QEMU's TCG answers the
+ * guest's rdtsc from the host's TSC (cpu_get_host_ticks()), so the guest's
+ * cycles are the host's: measure its rate against CLOCK_MONOTONIC over
+ * 20 ms, once. */
+uint32_t tcg_machine__tsc_khz(struct hm_machine *m)
+{
+	static uint32_t khz;
+	struct timespec t0, t1, nap = { 0, 20 * 1000 * 1000 };
+	uint64_t c0, c1;
+	double ns;
+
+	(void)m;
+	if (khz)
+		return khz;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = __rdtsc();
+	nanosleep(&nap, NULL);
+	c1 = __rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+	khz = ns > 0 ? (uint32_t)((c1 - c0) / ns * 1e6 + 0.5) : 0;
+	return khz;
+}
 
 int tcg_machine__open(struct hm_machine **out, const char *qemu, char *why,
 		      size_t whysz)

@@ -7,6 +7,10 @@
 
 #include "kvm_runner/host/machine.h"
 
+/* The QEMU binary kvm_runner runs by default (Debian's /usr/bin one is a
+ * shell wrapper). */
+#define HM_TCG_QEMU "/usr/libexec/qemu-system-i386"
+
 /* A TCG machine run by the QEMU binary @qemu, not booted; or HM_EXIT_SKIP
  * with @why where QEMU is missing or not runnable. */
 int tcg_machine__open(struct hm_machine **m, const char *qemu, char *why,
