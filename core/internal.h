@@ -300,6 +300,10 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *      another task mapped meanwhile gets a second entry
  *   9  kunmap_high() wakes one kunmap too early (count 2, not 1), and
  *      not when the entry really becomes free
+ *  11  kernel mode: an out-of-order kunmap_atomic/kunmap_local leaves the
+ *      top slot's PTE in place (it should clear it)
+ *  12  hm_switch_task() brings the incoming task back with migration
+ *      enabled: its migrate_disable count lost
  */
 #ifndef HM_INJECT_BUG
 #define HM_INJECT_BUG 0
