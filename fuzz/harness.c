@@ -432,7 +432,10 @@ static bool consequence(struct hm_harness *h, const char *what,
 	stale = mc->stale_pfn[n];
 	if (pte == want && (!stale || stale == want))
 		return false;		/* the mapping is whole */
-	if (!((stale && reached == stale) || reached == (pte ? pte : NO_FRAME)))
+	/* A stale TLB entry gives what the TLB held when the slot's PTE was
+	 * cleared unflushed, which a chain of such unmaps makes the model
+	 * unsure of: any frame, once the model says the TLB may be stale. */
+	if (!stale && reached != (pte ? pte : NO_FRAME))
 		return false;
 	h->corruptions++;
 	if (reached == NO_FRAME)
@@ -964,8 +967,11 @@ static void op_switch_task(struct hm_harness *h, uint32_t raw,
 	h->lives.n = k;
 	for (i = k = 0; i < h->n_parked; i++) {
 		if (h->parked_task[i] == next) {
-			h->live[h->lives.n] = h->parked[i];
-			h->live[h->lives.n++].cpu = (uint8_t)cpu;
+			struct hm_live *l = &h->live[h->lives.n++];
+
+			*l = h->parked[i];
+			if (l->global)	/* lowmem: no slot, the task's now */
+				l->cpu = (uint8_t)cpu;
 		} else {
 			h->parked_task[k] = h->parked_task[i];
 			h->parked[k++] = h->parked[i];
@@ -980,9 +986,19 @@ static void op_switch_task(struct hm_harness *h, uint32_t raw,
 		check_slot(h, (unsigned)n);
 		expect_unmapped(h, model_slot_addr(h->m, cpu, (unsigned)n));
 	}
-	for (i = 0; i < h->lives.n; i++)
-		if (h->live[i].kind != HM_LIVE_KMAP && h->live[i].cpu == cpu)
-			check_mapping(h, h->live[i].vaddr, h->live[i].pfn);
+	/* the incoming maps the model says are whole (kernel mode: a map an
+	 * out-of-order unmap cleared comes back cleared) */
+	for (i = 0; i < h->lives.n; i++) {
+		const struct hm_live *l = &h->live[i];
+		unsigned c, n;
+
+		if (l->kind == HM_LIVE_KMAP || l->cpu != cpu)
+			continue;
+		if (l->global || (model_slot_of(h->m, l->vaddr, &c, &n) &&
+				  c == cpu && h->m->c[cpu].slot_pte_pfn[n] ==
+				  l->pfn && !h->m->c[cpu].stale_pfn[n]))
+			check_mapping(h, l->vaddr, l->pfn);
+	}
 }
 
 static void op_reset(struct hm_harness *h)

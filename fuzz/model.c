@@ -501,7 +501,10 @@ static void pop(struct model *m, uint32_t vaddr)
 	unsigned cpu, n, top = (unsigned)--c->depth;
 
 	c->kind[top] = SLOT_FREE;
-	c->stale_pfn[top] = c->slot_pte_pfn[top];
+	/* the TLB keeps what it holds until a flush: a stale entry from an
+	 * earlier out-of-order unmap stays the one it gives */
+	if (!c->stale_pfn[top])
+		c->stale_pfn[top] = c->slot_pte_pfn[top];
 	c->slot_pte_pfn[top] = 0;	/* x86 clears at unmap */
 	if (model_slot_of(m, vaddr & ~0xFFFu, &cpu, &n) && cpu == m->cpu)
 		c->stale_pfn[n] = 0;
