@@ -430,7 +430,7 @@ static bool consequence(struct hm_harness *h, const char *what,
 		return false;
 	pte = mc->slot_pte_pfn[n];
 	stale = mc->stale_pfn[n];
-	if (pte == want && (!stale || stale == want))
+	if (pte == want && !stale)
 		return false;		/* the mapping is whole */
 	/* A stale TLB entry gives what the TLB held when the slot's PTE was
 	 * cleared unflushed, which a chain of such unmaps makes the model

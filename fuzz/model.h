@@ -59,7 +59,10 @@ struct model_cpu {
 	uint32_t slot_pte_pfn[MODEL_MAX_NEST];	/* 0: PTE clear */
 	/* Kernel mode: the frame this CPU's TLB may still give for the
 	 * slot, after an out-of-order unmap cleared its PTE but flushed
-	 * another address (0: none).  Gone at the next flush of the slot. */
+	 * another address (0: none).  Gone at the next flush of the slot.
+	 * Until then the slot's translation is not the model's to predict
+	 * (the TLB may have evicted the entry and walked a later PTE): the
+	 * frame is what the harness names in its report. */
 	uint32_t stale_pfn[MODEL_MAX_NEST];
 };
 
