@@ -861,6 +861,30 @@ static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 		return;
 	}
 	st->value = l->vaddr;
+	/* kernel mode: where the write goes is known before it is made (a
+	 * value a fuzzer repeats could land unseen in another frame) */
+	if (h->m->cfg.report == HM_REPORT_KERNEL) {
+		hm_paddr_t pa = 0;
+		bool hit;
+		uint32_t reached = hm_sim_translate(h->ctx, l->vaddr, &pa,
+						    &hit) == HM_OK ?
+				   (uint32_t)(pa >> 12) : NO_FRAME;
+
+		if (reached != l->pfn) {
+			if (!consequence(h, "a write", l->vaddr, l->pfn,
+					 reached))
+				oracle(h, "writing through %#x (%s of pfn %#x) "
+				       "reaches %#x", l->vaddr,
+				       live_name[l->kind], l->pfn, reached);
+			if (reached != NO_FRAME &&
+			    hm_sim_write(h->ctx, l->vaddr + off, &val, 4) ==
+			    HM_OK && (w = word_of(h, reached, true))) {
+				w->off = off;
+				w->val = val;
+			}
+			return;
+		}
+	}
 	if (hm_sim_write(h->ctx, l->vaddr + off, &val, 4) != HM_OK) {
 		if (consequence(h, "a write", l->vaddr, l->pfn, NO_FRAME))
 			return;
