@@ -303,6 +303,10 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
  *  10  debug kunmap_atomic()/kunmap_local() clear the PTE but do not
  *      flush it from the TLB (kvm_runner's teeth on a TLB that can be
  *      stale; not in the fuzzers' list)
+ *  11  kernel mode: an out-of-order kunmap_atomic/kunmap_local leaves the
+ *      top slot's PTE in place (it should clear it)
+ *  12  hm_switch_task() brings the incoming task back with migration
+ *      enabled: its migrate_disable count lost
  */
 #ifndef HM_INJECT_BUG
 #define HM_INJECT_BUG 0

@@ -315,7 +315,7 @@ kernel_unmap_out_of_order(struct hm_ctx *ctx, struct hm_percpu *c,
 			 "%#x", what, vaddr, cpu_of(ctx, c), slot_type(c, top),
 			 top->vaddr, vaddr);
 	c->stats.pte_writes++;
-	hm_arch_set_pte(ctx, top->vaddr, top->ptep, 0);
+	if (HM_INJECT_BUG != 11) hm_arch_set_pte(ctx, top->vaddr, top->ptep, 0);
 	c->stats.tlb_flush_one++;
 	hm_arch_flush_tlb_one(ctx, vaddr);
 	c->kmap_top = top - 1;

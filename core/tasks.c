@@ -41,8 +41,9 @@ static bool switch_ok(struct hm_ctx *ctx, const struct hm_percpu *c,
 		 BUG_ON_MSG(ctx, n->depth && n->cpu != (int)cpu,
 			    "task %u holds %d temporary maps of cpu %d: "
 			    "migration is disabled", next, n->depth, n->cpu) ||
-		 BUG_ON_MSG(ctx, depth && ctx->profile->kmap_scheme !=
-					     HM_KMAP_LOCAL,
+		 /* schedule() picking the running task switches nothing */
+		 BUG_ON_MSG(ctx, depth && next != ctx->current_task[cpu] &&
+			    ctx->profile->kmap_scheme != HM_KMAP_LOCAL,
 			    "task %u switched out holding %d temporary maps: "
 			    "%s does not save them (6.x's per-task kmap_local "
 			    "does)", ctx->current_task[cpu], depth,
@@ -84,7 +85,7 @@ static void sched_in(struct hm_ctx *ctx, struct hm_percpu *c,
 		s->kind = t->kind[i];
 	}
 	c->kmap_top = &c->slots[t->depth];
-	c->migrate_disabled = t->migrate_disabled;
+	c->migrate_disabled = HM_INJECT_BUG == 12 ? 0 : t->migrate_disabled;
 	t->depth = 0;
 	t->cpu = -1;
 	t->running = true;

@@ -46,10 +46,26 @@ struct hm_harness {
 
 	int bugs;
 	char bug_msg[256];
+	/* WARNs of kernel mode: this op's, and the one the model expects */
+	int warns;
+	char warn_msg[256];
+	const char *want_warn;
+	const char *warned[HM_SEQ_MAX_OPS];
+
+	/* kernel mode: the consequences seen (harness.h), and the last
+	 * out-of-order unmap, their likely cause */
+	int corruption_mode;		/* HM_FUZZ_CORRUPTION */
+	unsigned corruptions;
+	size_t ooo_op;
+	bool ooo_seen;
 
 	/* the mappings the sequence holds (op_meaning.h) */
 	struct hm_lives lives;
 	struct hm_live live[HM_SEQ_MAX_OPS];
+	/* the temporary maps of tasks switched out, with their task */
+	struct hm_live parked[HM_SEQ_MAX_OPS];
+	uint8_t parked_task[HM_SEQ_MAX_OPS];
+	uint32_t n_parked;
 	struct word words[WORDS];
 	uint32_t used_words[WORDS];
 	size_t n_words;
@@ -77,6 +93,9 @@ static void print_history(const struct hm_harness *h, FILE *f)
 		else if (st->bug)
 			fprintf(f, "%-36s # BUG as expected: %s\n", line,
 				h->why[i]);
+		else if (h->warned[i])
+			fprintf(f, "%-36s # WARN as expected: %s\n", line,
+				h->warned[i]);
 		else
 			fprintf(f, "%-36s # -> %#x\n", line, st->value);
 	}
@@ -108,6 +127,12 @@ static void record_bug(void *arg, const struct hm_bug *bug)
 {
 	struct hm_harness *h = arg;
 
+	if (bug->warn) {
+		h->warns++;
+		snprintf(h->warn_msg, sizeof(h->warn_msg), "%s:%u %s(): %s",
+			 bug->file, bug->line, bug->func, bug->msg);
+		return;
+	}
 	h->bugs++;
 	snprintf(h->bug_msg, sizeof(h->bug_msg), "%s:%u %s(): %s", bug->file,
 		 bug->line, bug->func, bug->msg);
@@ -153,8 +178,21 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 		abort();
 	}
 	model_init(h->m, &(struct hm_seq_config){ 1, true, false, false,
-						  HM_KERNEL_DEFAULT });
+						  HM_KERNEL_DEFAULT,
+						  HM_REPORT_STRICT });
 	h->mode = mode;
+	{
+		const char *e = getenv("HM_FUZZ_CORRUPTION");
+
+		h->corruption_mode = !e || !strcmp(e, "report") ? 0 :
+				     !strcmp(e, "abort") ? 1 :
+				     !strcmp(e, "quiet") ? 2 : -1;
+		if (h->corruption_mode < 0) {
+			fprintf(stderr, "harness: HM_FUZZ_CORRUPTION=%s: want "
+				"report, abort or quiet\n", e);
+			exit(2);
+		}
+	}
 	h->lives.v = h->live;
 	h->lives.max = HM_SEQ_MAX_OPS;
 	/* Every machine now, so the first input of a configuration runs the
@@ -162,6 +200,8 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 	for (unsigned key = 0; key < HM_SEQ_CONFIGS; key++) {
 		struct hm_seq_config c;
 
+		if (!hm_seq_config_valid(key))
+			continue;
 		hm_seq_config_from_byte((uint8_t)key, &c);
 		/* on cpu 0 from the start, as every input leaves it: the
 		 * first input must not be the one that binds the thread */
@@ -364,6 +404,65 @@ static void check_slot(struct hm_harness *h, unsigned slot)
 		       0ull);
 }
 
+#define NO_FRAME	0xFFFFFFFFu	/* a fault: no frame reached */
+
+/*
+ * Kernel mode: a @what through @vaddr, a mapping of pfn @want, reached
+ * frame @reached (NO_FRAME: it faulted).  When the model says this CPU's
+ * slot at @vaddr no longer maps @want alone (an out-of-order unmap cleared
+ * its PTE, or left a stale TLB entry a later map did not replace) and
+ * @reached is what that leaves (the stale frame, the PTE's frame, or a
+ * fault on a clear PTE), it is the consequence of the misuse, which the
+ * kernel would not have noticed: reported as the corruption it is, and
+ * true.  Anything else is the core's mistake (false: the caller's ORACLE).
+ */
+static bool consequence(struct hm_harness *h, const char *what,
+			uint32_t vaddr, uint32_t want, uint32_t reached)
+{
+	const struct model *m = h->m;
+	const struct model_cpu *mc = &m->c[m->cpu];
+	unsigned cpu, n;
+	uint32_t pte, stale;
+	char op[96], reach[32];
+
+	if (m->cfg.report != HM_REPORT_KERNEL ||
+	    !model_slot_of(m, vaddr & ~0xFFFu, &cpu, &n) || cpu != m->cpu)
+		return false;
+	pte = mc->slot_pte_pfn[n];
+	stale = mc->stale_pfn[n];
+	if (pte == want && !stale)
+		return false;		/* the mapping is whole */
+	/* A stale TLB entry gives what the TLB held when the slot's PTE was
+	 * cleared unflushed, which a chain of such unmaps makes the model
+	 * unsure of: any frame, once the model says the TLB may be stale. */
+	if (!stale && reached != (pte ? pte : NO_FRAME))
+		return false;
+	h->corruptions++;
+	if (reached == NO_FRAME)
+		snprintf(reach, sizeof(reach), "a fault");
+	else
+		snprintf(reach, sizeof(reach), "pfn %#x", reached);
+	if (h->corruption_mode == 1)
+		oracle(h, "CORRUPTION (kernel mode): %s through %#x reaches %s; "
+		       "frame expected %#x, frame reached %s (cpu %u slot %u: "
+		       "PTE of pfn %#x, TLB may hold pfn %#x)%s", what, vaddr,
+		       reach, want, reach, cpu, n, pte, stale,
+		       h->ooo_seen ? ", after an out-of-order unmap" : "");
+	if (h->corruption_mode == 0 && h->corruptions == 1) {
+		hm_op_format(&h->seq->op[h->cur], op, sizeof(op));
+		fprintf(stderr, "CORRUPTION (kernel mode): op %zu (%s) on cpu "
+			"%u: %s through %#x: frame expected %#x, frame reached "
+			"%s (slot %u: PTE of pfn %#x, TLB may hold pfn %#x)",
+			h->cur + 1, op, cpu, what, vaddr, want, reach, n, pte,
+			stale);
+		if (h->ooo_seen)
+			fprintf(stderr, "; the out-of-order unmap at op %zu "
+				"left it so", h->ooo_op + 1);
+		fprintf(stderr, "\n");
+	}
+	return true;
+}
+
 static uint32_t read_word(struct hm_harness *h, uint32_t vaddr)
 {
 	uint32_t v;
@@ -373,28 +472,41 @@ static uint32_t read_word(struct hm_harness *h, uint32_t vaddr)
 	return v;
 }
 
-/* @vaddr maps @pfn: through the TLB and the page tables, and the data. */
-static void check_mapping(struct hm_harness *h, uint32_t vaddr, uint32_t pfn)
+/* @vaddr maps @pfn: through the TLB and the page tables, and the data.
+ * False after a kernel-mode consequence (reported; nothing more to check
+ * through it). */
+static bool check_mapping(struct hm_harness *h, uint32_t vaddr, uint32_t pfn)
 {
 	hm_paddr_t pa = 0;
-	bool hit;
+	bool hit = false;
 	struct word *w;
+	int rc = hm_sim_translate(h->ctx, vaddr, &pa, &hit);
 
-	if (hm_sim_translate(h->ctx, vaddr, &pa, &hit) != HM_OK ||
-	    pa >> 12 != pfn)
+	if (rc != HM_OK || pa >> 12 != pfn) {
+		if (consequence(h, hit ? "a TLB hit" : "a page walk", vaddr,
+				pfn, rc == HM_OK ? (uint32_t)(pa >> 12) :
+				NO_FRAME))
+			return false;
 		oracle(h, "%#x translates to %#llx%s, not to pfn %#x", vaddr,
 		       (unsigned long long)pa, hit ? " (from the TLB)" : "",
 		       pfn);
+	}
 	/* a TLB hit says nothing of the page tables: walk them too (a miss
 	 * just walked them) */
-	if (hit && (hm_sim_walk(h->ctx, vaddr, &pa) != HM_OK || pa >> 12 != pfn))
+	if (hit && ((rc = hm_sim_walk(h->ctx, vaddr, &pa)) != HM_OK ||
+		    pa >> 12 != pfn)) {
+		if (consequence(h, "the page tables", vaddr, pfn,
+				rc == HM_OK ? (uint32_t)(pa >> 12) : NO_FRAME))
+			return false;
 		oracle(h, "the page tables map %#x to %#llx, not to pfn %#x",
 		       vaddr, (unsigned long long)pa, pfn);
+	}
 	w = word_of(h, pfn, false);
 	if (w && read_word(h, vaddr + w->off) != w->val)
 		oracle(h, "word %#x of pfn %#x reads %#x through %#x, %#x was "
 		       "written", w->off, pfn, read_word(h, vaddr + w->off),
 		       vaddr, w->val);
+	return true;
 }
 
 /* ---- Ops -------------------------------------------------------------------- */
@@ -454,19 +566,37 @@ static void after_pkmap_op(struct hm_harness *h, uint32_t pfn)
 		check_entry(h, (v - h->m->pkmap_base) >> 12);
 }
 
+/* Kernel mode: a misuse the kernel lets through (model_quirk_*): skipped
+ * by the legal targets, issued by the misuse target, which then expects
+ * the WARN if the kernel gives one.  True when skipped. */
+static bool quirk(struct hm_harness *h, const char *q, bool warns,
+		  struct hm_step *st)
+{
+	if (!q)
+		return false;
+	if (skip(h, q, st))
+		return true;
+	if (warns)
+		h->want_warn = q;
+	return false;
+}
+
 static void op_kmap(struct hm_harness *h, uint32_t pfn, struct hm_step *st)
 {
 	const char *why = model_check_kmap(h->m, pfn);
 	int before = h->bugs;
+	bool warns;
 	uint32_t got;
 
-	if (skip(h, why, st))
+	if (skip(h, why, st) ||
+	    quirk(h, model_quirk_kmap(h->m, pfn, &warns), warns, st))
 		return;
 	got = hm_op_call(h->ctx, HM_OP_KMAP, hm_pfn_to_page(h->ctx, pfn), 0, 0);
 	st->value = got;
 	if (!judged(h, why, before)) {
 		if (model_kmap_would_sleep(h->m, pfn) &&
-		    h->m->c[h->m->cpu].preempt_count == 0)
+		    (h->m->c[h->m->cpu].preempt_count == 0 ||
+		     h->m->cfg.report == HM_REPORT_KERNEL))
 			model_kmap_failed(h->m);
 		else
 			h->m->nr_freed = 0;
@@ -609,7 +739,7 @@ static void expect_unmapped(struct hm_harness *h, uint32_t vaddr)
 	unsigned cpu, n;
 
 	if (!model_slot_of(h->m, page, &cpu, &n) || cpu != h->m->cpu ||
-	    h->m->c[cpu].slot_pte_pfn[n])
+	    h->m->c[cpu].slot_pte_pfn[n] || h->m->c[cpu].stale_pfn[n])
 		return;
 	if (hm_sim_read(h->ctx, page, &v, sizeof(v)) == HM_OK)
 		oracle(h, "%#x still reads after its unmap cleared the slot: "
@@ -653,6 +783,8 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	unsigned type = 0;
 	const char *why;
 	int before = h->bugs;
+	bool ooo = false;
+	unsigned old_top = 0;
 
 	if (kind == HM_LIVE_TYPED) {
 		type = misuse ? arg & 0x7f : arg;
@@ -674,6 +806,18 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	      model_check_kunmap_atomic_type(h->m, vaddr, type);
 	if (skip(h, why, st))
 		return;
+	if (!why && kind != HM_LIVE_TYPED) {
+		bool warns;
+		const char *q = model_quirk_kunmap(h->m, vaddr,
+						   kind == HM_LIVE_LOCAL, &warns);
+
+		if (quirk(h, q, warns, st))
+			return;
+		if (q) {
+			ooo = true;
+			old_top = (unsigned)h->m->c[h->m->cpu].depth - 1;
+		}
+	}
 	st->value = vaddr;
 	hm_op_call(h->ctx, h->seq->op[h->cur].code, NULL, vaddr, type);
 	if (judged(h, why, before)) {
@@ -689,6 +833,11 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 		if (l)
 			hm_live_del(&h->lives, l);
 		expect_unmapped(h, vaddr);
+		if (ooo) {	/* the slot the kernel cleared instead */
+			h->ooo_seen = true;
+			h->ooo_op = h->cur;
+			check_slot(h, old_top);
+		}
 	}
 	after_temp_op(h, vaddr);
 }
@@ -711,20 +860,61 @@ static void op_write(struct hm_harness *h, uint32_t idx, uint32_t val,
 		no_mapping(h, st);
 		return;
 	}
-	if (hm_sim_write(h->ctx, l->vaddr + off, &val, 4) != HM_OK)
+	st->value = l->vaddr;
+	/* kernel mode: where the write goes is known before it is made (a
+	 * value a fuzzer repeats could land unseen in another frame) */
+	if (h->m->cfg.report == HM_REPORT_KERNEL) {
+		hm_paddr_t pa = 0;
+		bool hit;
+		uint32_t reached = hm_sim_translate(h->ctx, l->vaddr, &pa,
+						    &hit) == HM_OK ?
+				   (uint32_t)(pa >> 12) : NO_FRAME;
+
+		if (reached != l->pfn) {
+			if (!consequence(h, "a write", l->vaddr, l->pfn,
+					 reached))
+				oracle(h, "writing through %#x (%s of pfn %#x) "
+				       "reaches %#x", l->vaddr,
+				       live_name[l->kind], l->pfn, reached);
+			if (reached != NO_FRAME &&
+			    hm_sim_write(h->ctx, l->vaddr + off, &val, 4) ==
+			    HM_OK && (w = word_of(h, reached, true))) {
+				w->off = off;
+				w->val = val;
+			}
+			return;
+		}
+	}
+	if (hm_sim_write(h->ctx, l->vaddr + off, &val, 4) != HM_OK) {
+		if (consequence(h, "a write", l->vaddr, l->pfn, NO_FRAME))
+			return;
 		oracle(h, "writing through %#x (%s of pfn %#x) faulted",
 		       l->vaddr, live_name[l->kind], l->pfn);
+	}
+	/* it landed in the page's frame ... */
+	if (hm_sim_phys_read(h->ctx, ((hm_paddr_t)l->pfn << 12) + off, &got,
+			     4) != HM_OK || got != val) {
+		hm_paddr_t pa = 0;
+		bool hit;
+
+		/* kernel mode: in some other frame, which now holds it */
+		if (hm_sim_translate(h->ctx, l->vaddr, &pa, &hit) == HM_OK &&
+		    consequence(h, "a write", l->vaddr, l->pfn,
+				(uint32_t)(pa >> 12))) {
+			if ((w = word_of(h, (uint32_t)(pa >> 12), true))) {
+				w->off = off;
+				w->val = val;
+			}
+			return;
+		}
+		oracle(h, "wrote %#x through %#x but frame %#x holds %#x", val,
+		       l->vaddr, l->pfn, got);
+	}
 	w = word_of(h, l->pfn, true);
 	if (!w)
 		return;		/* table full: the word is not remembered */
 	w->off = off;
 	w->val = val;
-	st->value = l->vaddr;
-	/* it landed in the page's frame ... */
-	if (hm_sim_phys_read(h->ctx, ((hm_paddr_t)l->pfn << 12) + off, &got,
-			     4) != HM_OK || got != val)
-		oracle(h, "wrote %#x through %#x but frame %#x holds %#x", val,
-		       l->vaddr, l->pfn, got);
 	/* ... and every other mapping of the page sees it */
 	for (uint32_t i = 0; i < h->lives.n; i++)
 		if (h->live[i].pfn == l->pfn &&
@@ -742,8 +932,8 @@ static void op_read(struct hm_harness *h, uint32_t idx, struct hm_step *st)
 		no_mapping(h, st);
 		return;
 	}
-	check_mapping(h, l->vaddr, l->pfn);
-	st->value = read_word(h, l->vaddr + HM_OP_READ_OFFSET);
+	if (check_mapping(h, l->vaddr, l->pfn))
+		st->value = read_word(h, l->vaddr + HM_OP_READ_OFFSET);
 }
 
 static void op_cpu(struct hm_harness *h, uint32_t raw, struct hm_step *st)
@@ -762,12 +952,86 @@ static void op_cpu(struct hm_harness *h, uint32_t raw, struct hm_step *st)
 	check_cpu_id(h);
 }
 
+/*
+ * switch_task: the task's temporary maps go with it.  The harness parks
+ * this CPU's temporary maps (the outgoing task's) and brings the incoming
+ * task's back, then holds the slots, both tasks' counts and every map the
+ * switch touched to the model: the outgoing task's PTEs cleared and their
+ * reads faulting, the incoming task's back and reaching their frames.
+ */
+static void op_switch_task(struct hm_harness *h, uint32_t raw,
+			   struct hm_step *st)
+{
+	unsigned next = h->mode == HM_HARNESS_MISUSE ? raw % 20 :
+			raw % MODEL_MAX_TASKS;
+	const char *why = model_check_switch_task(h->m, next);
+	unsigned cpu = this_cpu(h), prev = h->m->current_task[cpu];
+	int before = h->bugs, out_depth = h->m->c[cpu].depth;
+	uint32_t i, k;
+
+	if (skip(h, why, st))
+		return;
+	hm_op_call(h->ctx, HM_OP_SWITCH_TASK, NULL, 0, next);
+	st->value = next;
+	if (!judged(h, why, before) || next == prev) {
+		check_cpu(h);
+		return;
+	}
+	model_switch_task(h->m, next);
+	for (i = k = 0; i < h->lives.n; i++) {
+		struct hm_live *l = &h->live[i];
+
+		if (l->kind != HM_LIVE_KMAP && l->cpu == cpu) {
+			h->parked_task[h->n_parked] = (uint8_t)prev;
+			h->parked[h->n_parked++] = *l;
+		} else {
+			h->live[k++] = *l;
+		}
+	}
+	h->lives.n = k;
+	for (i = k = 0; i < h->n_parked; i++) {
+		if (h->parked_task[i] == next) {
+			struct hm_live *l = &h->live[h->lives.n++];
+
+			*l = h->parked[i];
+			if (l->global)	/* lowmem: no slot, the task's now */
+				l->cpu = (uint8_t)cpu;
+		} else {
+			h->parked_task[k] = h->parked_task[i];
+			h->parked[k++] = h->parked[i];
+		}
+	}
+	h->n_parked = k;
+	if (hm_current_task(h->ctx, cpu) != next)
+		oracle(h, "cpu %u runs task %u, the model says %u", cpu,
+		       hm_current_task(h->ctx, cpu), next);
+	check_cpu(h);
+	for (int n = 0; n < out_depth || n < h->m->c[cpu].depth; n++) {
+		check_slot(h, (unsigned)n);
+		expect_unmapped(h, model_slot_addr(h->m, cpu, (unsigned)n));
+	}
+	/* the incoming maps the model says are whole (kernel mode: a map an
+	 * out-of-order unmap cleared comes back cleared) */
+	for (i = 0; i < h->lives.n; i++) {
+		const struct hm_live *l = &h->live[i];
+		unsigned c, n;
+
+		if (l->kind == HM_LIVE_KMAP || l->cpu != cpu)
+			continue;
+		if (l->global || (model_slot_of(h->m, l->vaddr, &c, &n) &&
+				  c == cpu && h->m->c[cpu].slot_pte_pfn[n] ==
+				  l->pfn && !h->m->c[cpu].stale_pfn[n]))
+			check_mapping(h, l->vaddr, l->pfn);
+	}
+}
+
 static void op_reset(struct hm_harness *h)
 {
 	hm_reset(h->ctx);
 	model_reset(h->m);
 	h->m->flushes = 0;	/* hm_reset clears the statistics too */
 	h->lives.n = 0;
+	h->n_parked = 0;
 	check_cpu_id(h);
 }
 
@@ -815,6 +1079,9 @@ static void step(struct hm_harness *h, const struct hm_op *op,
 		return;
 	}
 	h->bugs = 0;
+	h->warns = 0;
+	h->want_warn = NULL;
+	h->warned[h->cur] = NULL;
 	switch (op->code) {
 	case HM_OP_KMAP:
 		op_kmap(h, pfn, st);
@@ -864,7 +1131,18 @@ static void step(struct hm_harness *h, const struct hm_op *op,
 	case HM_OP_RESET:
 		op_reset(h);
 		break;
+	case HM_OP_SWITCH_TASK:
+		op_switch_task(h, op->a, st);
+		break;
 	}
+	/* a WARN exactly where the model expects one, as for BUGs */
+	if (h->warns != (h->want_warn != NULL)) {
+		if (h->want_warn)
+			oracle(h, "%d WARN(s) where the model expects one (%s)",
+			       h->warns, h->want_warn);
+		oracle(h, "unexpected WARN: %s", h->warn_msg);
+	}
+	h->warned[h->cur] = h->want_warn;
 	if (st->executed && h->bugs)
 		st->bug = true;
 	if (h->mode == HM_HARNESS_PAGE_ADDRESS)
@@ -890,6 +1168,9 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 		       hm_layout(h->ctx)->last_pkmap, hm_layout(h->ctx)->pkmap_base,
 		       h->m->last_pkmap, h->m->pkmap_base);
 	h->lives.n = 0;
+	h->n_parked = 0;
+	h->corruptions = 0;
+	h->ooo_seen = false;
 	forget_words(h);
 
 	for (h->cur = 0; h->cur < seq->n; h->cur++) {

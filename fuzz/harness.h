@@ -15,9 +15,20 @@
  * PFN from 0xFFFFFF00 up is passed as it is, past the end of memory: a
  * page outside mem_map.
  *
+ * switch_task TASK: modulo 16 in the legal targets, 20 in the misuse one
+ * (16-19 name no task); a task's temporary maps are parked with it while
+ * it does not run.
+ *
  * The legal targets issue only calls the model says are legal, and skip the
  * rest; the misuse target issues everything and requires a BUG report
  * exactly where the model predicts one, and no change of state after it.
+ * Kernel mode (config report kernel): the misuse the kernel lets through
+ * (model_quirk_*) is skipped by the legal targets; the misuse target
+ * issues it and requires exactly the WARNs the model predicts, and a read
+ * or write that then reaches another frame, as the model allows, is
+ * reported as "CORRUPTION (kernel mode): ..." with op, address, frame
+ * expected and frame reached (HM_FUZZ_CORRUPTION: report, the default, the
+ * first of each input on stderr; abort, a finding; quiet).
  * Any disagreement prints "ORACLE: ..." with the whole input decoded as a
  * text sequence (replayable, results in comments) and aborts.
  */

@@ -8,8 +8,8 @@
  *                                  a cut-off last op dropped)
  *   hm_ops check FILE...           parse each file (either form), say why not
  *
- * Files are told apart by content: a binary sequence's first byte is a
- * config byte (< 0x10), text starts with a letter, '#' or white space.
+ * Files are told apart by content: a binary sequence holds op codes below
+ * 0x10, never all printable; text is (seqfile.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,10 @@
  *
  * Oracle: the core reports a BUG exactly when the model says the call is
  * a misuse (never missed, never a false report), and a BUG leaves the
- * state as it was; legal calls are checked as in kmap_ops.
+ * state as it was; legal calls are checked as in kmap_ops.  In kernel
+ * mode (config report kernel) it requires the kernel's WARNs instead where
+ * the kernel only warns, and reports what an out-of-order unmap then does
+ * to later reads and writes as CORRUPTION (harness.h).
  *
  * Run: bazel run //fuzz:kmap_misuse (libFuzzer), //fuzz:kmap_misuse_afl (AFL++).
  */

@@ -184,12 +184,14 @@ void model_init(struct model *m, const struct hm_seq_config *cfg)
 {
 	memset(m, 0, sizeof(*m));
 	set_config(m, cfg);
+	model_reset(m);
 }
 
 void model_restart(struct model *m, const struct hm_seq_config *cfg)
 {
+	set_config(m, cfg);	/* the tasks running follow nr_cpus */
 	model_reset(m);
-	set_config(m, cfg);
+	m->cpu = 0;
 }
 
 void model_reset(struct model *m)
@@ -205,6 +207,13 @@ void model_reset(struct model *m)
 	}
 	m->used = 0;
 	memset(m->c, 0, sizeof(m->c));
+	memset(m->task, 0, sizeof(m->task));
+	for (unsigned t = 0; t < MODEL_MAX_TASKS; t++) {
+		m->task[t].cpu = -1;
+		m->task[t].running = t < m->cfg.nr_cpus;
+	}
+	for (unsigned c = 0; c < MODEL_MAX_CPUS; c++)
+		m->current_task[c] = c;
 	m->last_nr = 0;
 	m->nr_freed = 0;
 	m->cpu = cpu;
@@ -262,11 +271,17 @@ bool model_kmap_would_sleep(const struct model *m, uint32_t pfn)
 	return true;
 }
 
+static bool kernel_mode(const struct model *m)
+{
+	return m->cfg.report == HM_REPORT_KERNEL;
+}
+
 const char *model_check_kmap(const struct model *m, uint32_t pfn)
 {
 	if (model_no_page(pfn))
 		return "kmap of a page outside mem_map";
-	if (ccur(m)->preempt_count > 0)
+	/* kernel mode: might_sleep() warns, and kmap goes on */
+	if (ccur(m)->preempt_count > 0 && !kernel_mode(m))
 		return "kmap may sleep: preemption is off";
 	if (model_kmap_would_sleep(m, pfn))
 		return "kmap would sleep: every entry in use";
@@ -420,8 +435,47 @@ uint32_t model_kmap_atomic(struct model *m, uint32_t pfn)
 	return map_slot(m, (unsigned)c->depth++, pfn, SLOT_ATOMIC);
 }
 
+const char *model_quirk_kmap(const struct model *m, uint32_t pfn,
+			     bool *warns)
+{
+	*warns = true;
+	if (!kernel_mode(m) || model_no_page(pfn) || ccur(m)->preempt_count <= 0)
+		return NULL;
+	return "kmap in atomic context: might_sleep() warns, kmap goes on";
+}
+
+/* Kernel mode: an unmap of a window address other than the top, whose map
+ * is of @kind: x86 (4.7's __kunmap_atomic, 6.1's kunmap_local_indexed)
+ * takes the index from the stack, not from the address: it clears the
+ * top slot's PTE, flushes the address passed, and pops. */
+static bool out_of_order(const struct model *m, uint32_t vaddr,
+			 enum model_slot kind)
+{
+	const struct model_cpu *c = ccur(m);
+
+	return kernel_mode(m) && model_in_window(m, vaddr) && c->depth > 0 &&
+	       c->kind[c->depth - 1] == kind &&
+	       vaddr != model_slot_addr(m, m->cpu, (unsigned)c->depth - 1);
+}
+
+const char *model_quirk_kunmap(const struct model *m, uint32_t vaddr,
+			       bool local, bool *warns)
+{
+	vaddr &= ~0xFFFu;
+	/* WARN_ON_ONCE in 6.1; in 4.x only the DEBUG_HIGHMEM build checks */
+	*warns = m->cfg.kernel == HM_KERNEL_6_1 || m->cfg.debug_highmem;
+	if (!local && (ccur(m)->preempt_count <= 0 ||
+		       ccur(m)->pagefault_disabled <= 0))
+		return NULL;	/* a BUG before anything else */
+	if (!out_of_order(m, vaddr, local ? SLOT_LOCAL : SLOT_ATOMIC))
+		return NULL;
+	return "unmap out of order: the top slot is cleared, the address "
+	       "passed flushed";
+}
+
 /* The checks kunmap_atomic and kunmap_local share for a window address:
- * it must be the top of this CPU's stack, mapped by @kind. */
+ * it must be the top of this CPU's stack, mapped by @kind (kernel mode:
+ * or any window address while the top is of @kind). */
 static const char *check_pop(const struct model *m, uint32_t vaddr,
 			     enum model_slot kind)
 {
@@ -429,11 +483,31 @@ static const char *check_pop(const struct model *m, uint32_t vaddr,
 
 	if (c->depth == 0)
 		return "no temporary map on this cpu";
+	if (out_of_order(m, vaddr, kind))
+		return NULL;
 	if (vaddr != model_slot_addr(m, m->cpu, (unsigned)c->depth - 1))
 		return "unmap out of order";
 	if (c->kind[c->depth - 1] != kind)
 		return "unmap of a slot of the other kind";
 	return NULL;
+}
+
+/* The pop of kunmap_atomic / kunmap_local of window address @vaddr: the
+ * top slot's PTE cleared, @vaddr flushed from this CPU's TLB (the top's
+ * own address, unless out of order in kernel mode). */
+static void pop(struct model *m, uint32_t vaddr)
+{
+	struct model_cpu *c = cur(m);
+	unsigned cpu, n, top = (unsigned)--c->depth;
+
+	c->kind[top] = SLOT_FREE;
+	/* the TLB keeps what it holds until a flush: a stale entry from an
+	 * earlier out-of-order unmap stays the one it gives */
+	if (!c->stale_pfn[top])
+		c->stale_pfn[top] = c->slot_pte_pfn[top];
+	c->slot_pte_pfn[top] = 0;	/* x86 clears at unmap */
+	if (model_slot_of(m, vaddr & ~0xFFFu, &cpu, &n) && cpu == m->cpu)
+		c->stale_pfn[n] = 0;
 }
 
 /* A kunmap_atomic of an address outside the window: a lowmem one, undoing
@@ -465,13 +539,10 @@ void model_kunmap_atomic(struct model *m, uint32_t vaddr)
 	struct model_cpu *c = cur(m);
 
 	m->nr_freed = 0;
-	if (model_in_window(m, vaddr & ~0xFFFu)) {
-		c->depth--;
-		c->kind[c->depth] = SLOT_FREE;
-		c->slot_pte_pfn[c->depth] = 0;	/* x86 clears at unmap */
-	} else {
+	if (model_in_window(m, vaddr & ~0xFFFu))
+		pop(m, vaddr);
+	else
 		c->lowmem_atomic--;
-	}
 	c->preempt_count--;
 	c->pagefault_disabled--;
 }
@@ -545,6 +616,7 @@ void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
 
 		c->kind[slot] = SLOT_FREE;
 		c->slot_pte_pfn[slot] = 0;	/* kpte_clear_flush */
+		c->stale_pfn[slot] = 0;
 	} else {
 		c->lowmem_atomic--;
 	}
@@ -587,9 +659,7 @@ void model_kunmap_local(struct model *m, uint32_t vaddr)
 	m->nr_freed = 0;
 	if (!model_in_window(m, vaddr & ~0xFFFu))
 		return;
-	c->depth--;
-	c->kind[c->depth] = SLOT_FREE;
-	c->slot_pte_pfn[c->depth] = 0;	/* always cleared */
+	pop(m, vaddr);			/* always cleared */
 	c->migrate_disabled--;
 }
 
@@ -610,4 +680,65 @@ void model_cpu(struct model *m, unsigned cpu)
 {
 	m->nr_freed = 0;
 	m->cpu = cpu;
+}
+
+/* ---- Tasks (6.x's per-task kmap_local) ---------------------------------- */
+
+/* schedule() on this CPU, picking @next (kernel/sched/core.c and
+ * mm/highmem.c's __kmap_local_sched_out/in, 6.1). */
+const char *model_check_switch_task(const struct model *m, unsigned next)
+{
+	const struct model_cpu *c = ccur(m);
+	const struct model_task *t;
+
+	if (next >= MODEL_MAX_TASKS)
+		return "no such task";
+	t = &m->task[next];
+	if (c->preempt_count > 0)
+		return "scheduling while atomic";
+	if (t->running && m->current_task[m->cpu] != next)
+		return "the task runs on another cpu";
+	if (t->depth && t->cpu != (int)m->cpu)
+		return "the task holds another cpu's temporary maps "
+		       "(migration is disabled)";
+	/* Only 6.x saves a task's temporary maps; no switch, no saving */
+	if (next != m->current_task[m->cpu] && c->depth &&
+	    m->cfg.kernel != HM_KERNEL_6_1)
+		return "switched out holding temporary maps this kernel "
+		       "does not save";
+	return NULL;
+}
+
+void model_switch_task(struct model *m, unsigned next)
+{
+	struct model_cpu *c = cur(m);
+	unsigned prev = m->current_task[m->cpu];
+	struct model_task *out = &m->task[prev], *in = &m->task[next];
+
+	m->nr_freed = 0;
+	if (next == prev)
+		return;
+	/* sched_out: each PTE saved, cleared and its address flushed */
+	for (int i = 0; i < c->depth; i++) {
+		out->kind[i] = c->kind[i];
+		out->pte_pfn[i] = c->slot_pte_pfn[i];
+		c->kind[i] = SLOT_FREE;
+		c->slot_pte_pfn[i] = 0;
+		c->stale_pfn[i] = 0;
+	}
+	out->depth = c->depth;
+	out->cpu = c->depth ? (int)m->cpu : -1;
+	out->migrate_disabled = c->migrate_disabled;
+	out->running = false;
+	/* sched_in: set again, no flush (x86: they were flushed going out) */
+	for (int i = 0; i < in->depth; i++) {
+		c->kind[i] = in->kind[i];
+		c->slot_pte_pfn[i] = in->pte_pfn[i];
+	}
+	c->depth = in->depth;
+	c->migrate_disabled = in->migrate_disabled;
+	in->depth = 0;
+	in->cpu = -1;
+	in->running = true;
+	m->current_task[m->cpu] = next;
 }

@@ -57,6 +57,24 @@ struct model_cpu {
 	int depth;				/* the slot stack */
 	uint8_t kind[MODEL_MAX_NEST];		/* enum model_slot */
 	uint32_t slot_pte_pfn[MODEL_MAX_NEST];	/* 0: PTE clear */
+	/* Kernel mode: the frame this CPU's TLB may still give for the
+	 * slot, after an out-of-order unmap cleared its PTE but flushed
+	 * another address (0: none).  Gone at the next flush of the slot.
+	 * Until then the slot's translation is not the model's to predict
+	 * (the TLB may have evicted the entry and walked a later PTE): the
+	 * frame is what the harness names in its report. */
+	uint32_t stale_pfn[MODEL_MAX_NEST];
+};
+
+#define MODEL_MAX_TASKS		16	/* HM_MAX_TASKS of highmem.h */
+
+/* 6.x's per-task kmap_local: what a task that is not running holds. */
+struct model_task {
+	bool running;
+	int cpu;				/* of its maps; -1: none */
+	int depth, migrate_disabled;
+	uint8_t kind[MODEL_MAX_NEST];
+	uint32_t pte_pfn[MODEL_MAX_NEST];	/* saved PTEs */
 };
 
 struct model {
@@ -71,6 +89,8 @@ struct model {
 	uint16_t nr_of[MODEL_MEM_PAGES];/* entry + 1 of a mapped page, or 0 */
 	unsigned cpu;
 	struct model_cpu c[MODEL_MAX_CPUS];
+	unsigned current_task[MODEL_MAX_CPUS];
+	struct model_task task[MODEL_MAX_TASKS];
 	uint64_t flushes;		/* flush_all_zero_pkmaps() runs */
 	/* entries freed by the last op's flush, for the harness to check */
 	unsigned nr_freed;
@@ -137,6 +157,23 @@ void model_flush_unused(struct model *m);
 void model_cpu(struct model *m, unsigned cpu);
 /* Forget every mapping, keep the current CPU. */
 void model_reset(struct model *m);
+
+/*
+ * Kernel mode (cfg.report): the calls that are a misuse the kernel lets
+ * through.  Each returns NULL for a call that is not one, else what it is,
+ * with *@warns saying whether the kernel WARNs (might_sleep always; an
+ * out-of-order unmap in 6.1, and in 4.x under DEBUG_HIGHMEM).  The legal
+ * targets skip them; the misuse target issues them, expects the WARN, and
+ * the model_kunmap_* / model_kmap apply what the kernel does.
+ */
+const char *model_quirk_kmap(const struct model *m, uint32_t pfn,
+			     bool *warns);
+const char *model_quirk_kunmap(const struct model *m, uint32_t vaddr,
+			       bool local, bool *warns);
+
+/* Tasks: task t starts as the current task of cpu t. */
+const char *model_check_switch_task(const struct model *m, unsigned next);
+void model_switch_task(struct model *m, unsigned next);
 
 /* Would kmap of @pfn (highmem, unmapped) have to sleep? */
 bool model_kmap_would_sleep(const struct model *m, uint32_t pfn);

@@ -33,6 +33,8 @@
  *    that km_type (hm_live_typed).
  *  - kunmap PFN: the newest user of that frame (hm_live_user); the legal
  *    targets may stand another page in for one that has none (harness.h).
+ *  - TASK (switch_task): the task to schedule in on this CPU
+ *    (hm_switch_task; task t starts as cpu t's current task).
  *
  * Freestanding (the i386 guest includes it): inline functions only.
  */
@@ -62,6 +64,9 @@ struct hm_seq_config {
 	/* The kernel profile; linux-4.7 is HM_KERNEL_DEFAULT, so each
 	 * kernel has one value. */
 	enum hm_kernel kernel;
+	/* What a misuse does (struct hm_config's report): strict, the
+	 * default, or what the kernel does. */
+	enum hm_report report;
 };
 
 /* The core's configuration for @c, over what @cfg already holds (from
@@ -75,6 +80,7 @@ static inline void hm_seq_config_apply(const struct hm_seq_config *c,
 	cfg->debug_highmem = c->debug_highmem;
 	cfg->last_pkmap = c->small_window ? HM_SEQ_SMALL_WINDOW : 0;
 	cfg->kernel = c->kernel;
+	cfg->report = c->report;
 }
 
 /* ---- PFN ------------------------------------------------------------------ */
@@ -244,7 +250,7 @@ static inline int hm_op_live_kind(uint32_t code)
  * The core call of op @code, its arguments resolved as above: @page for
  * the ops that take a PFN; @vaddr for the temporary unmaps (the mapping
  * SLOT or TYPE names; 0 when there is none, which the core reports); @type
- * for the typed ones.  Returns what the call returns, 0 for the calls that
+ * for the typed ones, and the TASK of switch_task.  Returns what the call returns, 0 for the calls that
  * return nothing.  The ops that are not core calls (write, read, cpu,
  * reset, the guest-only ones) are the runner's: they touch memory and CPUs
  * the runner's own way, at the places this header gives.
@@ -281,6 +287,9 @@ static inline hm_vaddr_t hm_op_call(struct hm_ctx *ctx, uint32_t code,
 		break;
 	case HM_OP_KMAP_HIGH_GET:
 		return hm_kmap_high_get(ctx, page);
+	case HM_OP_SWITCH_TASK:
+		hm_switch_task(ctx, type);
+		break;
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@ enum hm_op_arg {
 	HM_ARG_TYPE,	/* 1 byte: a km_type; KM_* names in the text form */
 	HM_ARG_VALUE,	/* 4 bytes: data */
 	HM_ARG_VADDR,	/* 4 bytes: a virtual address (guest-only ops) */
+	HM_ARG_TASK,	/* 1 byte: a task (core/highmem.h: HM_MAX_TASKS) */
 };
 
 /*
@@ -47,7 +48,8 @@ enum hm_op_arg {
 	X(CPU,			"cpu",			CPU,	NONE)	\
 	X(FLUSH_UNUSED,		"kmap_flush_unused",	NONE,	NONE)	\
 	X(KMAP_HIGH_GET,	"kmap_high_get",	PFN,	NONE)	\
-	X(RESET,		"reset",		NONE,	NONE)
+	X(RESET,		"reset",		NONE,	NONE)	\
+	X(SWITCH_TASK,		"switch_task",		TASK,	NONE)
 
 /*
  * The guest-only ops, right after the table: they exist to make the
@@ -108,6 +110,7 @@ static inline unsigned hm_op_arg_size(enum hm_op_arg a)
 	case HM_ARG_MAP:
 	case HM_ARG_CPU:
 	case HM_ARG_TYPE:
+	case HM_ARG_TASK:
 		return 1;
 	default:
 		return 0;

@@ -37,7 +37,8 @@ static bool fail(char *err, size_t errsz, const char *fmt, ...)
 #define CFG_SMALL	0x10u
 #define CFG_KERNEL	0x60u	/* CFG_KERNEL_SHIFT: index in cfg_kernel[] */
 #define CFG_KERNEL_SHIFT 5
-#define CFG_ALL		0x7fu
+#define CFG_REPORT	0x80u	/* HM_REPORT_KERNEL */
+#define CFG_ALL		0xffu
 
 /* The kernels a config byte names, by its bits 5-6. */
 static const enum hm_kernel cfg_kernel[] = {
@@ -59,7 +60,8 @@ uint8_t hm_seq_config_byte(const struct hm_seq_config *c)
 			 (c->pae ? 0 : CFG_NOPAE) |
 			 (c->debug_highmem ? CFG_DEBUG : 0) |
 			 (c->small_window ? CFG_SMALL : 0) |
-			 (kernel_bits(c->kernel) << CFG_KERNEL_SHIFT));
+			 (kernel_bits(c->kernel) << CFG_KERNEL_SHIFT) |
+			 (c->report == HM_REPORT_KERNEL ? CFG_REPORT : 0));
 }
 
 void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c)
@@ -71,6 +73,7 @@ void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c)
 	c->debug_highmem = (b & CFG_DEBUG) != 0;
 	c->small_window = (b & CFG_SMALL) != 0;
 	c->kernel = k < CFG_NR_KERNELS ? cfg_kernel[k] : HM_KERNEL_DEFAULT;
+	c->report = (b & CFG_REPORT) ? HM_REPORT_KERNEL : HM_REPORT_STRICT;
 }
 
 /* The decoder runs on every input before the core sees it, and its
@@ -286,12 +289,19 @@ static bool parse_config(const char *s, struct hm_seq_config *c,
 				return fail(err, errsz, "line %u: kernel takes "
 					    "linux-2.6.24, linux-4.7 or "
 					    "linux-6.1", line);
+		} else if (!strcmp(w, "report")) {
+			if (!(s = next_word(s, w, sizeof(w))) ||
+			    (strcmp(w, "strict") && strcmp(w, "kernel")))
+				return fail(err, errsz, "line %u: report takes "
+					    "strict or kernel", line);
+			c->report = w[0] == 'k' ? HM_REPORT_KERNEL :
+						  HM_REPORT_STRICT;
 		} else {
 			return fail(err, errsz,
 				    "line %u: config: unknown word '%s' (want "
 				    "cpus N, pae, nopae, debug, pkmap %u, "
-				    "kernel NAME)", line, w,
-				    HM_SEQ_SMALL_WINDOW);
+				    "kernel NAME, report strict|kernel)", line,
+				    w, HM_SEQ_SMALL_WINDOW);
 		}
 	}
 	return true;
@@ -402,9 +412,10 @@ void hm_seq_config_format(const struct hm_seq_config *c, char *buf,
 	if (c->kernel != HM_KERNEL_DEFAULT)
 		snprintf(kernel, sizeof(kernel), " kernel %s",
 			 hm_kernel_name(c->kernel));
-	snprintf(buf, size, "config cpus %u %s%s%s%s", c->nr_cpus,
+	snprintf(buf, size, "config cpus %u %s%s%s%s%s", c->nr_cpus,
 		 c->pae ? "pae" : "nopae", c->debug_highmem ? " debug" : "",
-		 window, kernel);
+		 window, kernel,
+		 c->report == HM_REPORT_KERNEL ? " report kernel" : "");
 }
 
 void hm_seq_print(const struct hm_seq *seq, void *file)

@@ -13,7 +13,9 @@
  *                bit 4 the small PKMAP window (HM_SEQ_SMALL_WINDOW
  *                entries, else LAST_PKMAP), bits 5-6 the kernel: 0
  *                linux-4.7 (the default), 1 linux-2.6.24, 2 linux-6.1
- *                (3: strict decoding refuses it, lenient reads 0)
+ *                (3: strict decoding refuses it, lenient reads 0),
+ *                bit 7 the reporting mode: 0 strict (the default), 1
+ *                kernel (struct hm_config's report)
  *   op:          code (1 byte), then its arguments (op_table.h: the
  *                codes and argument kinds; hm_op_arg_size())
  *
@@ -22,12 +24,15 @@
  *
  *   config cpus 2 nopae debug     # optional, first; default: cpus 1, PAE
  *                                 # (and "pkmap 16": a 16-entry window,
- *                                 # "kernel linux-6.1": another profile)
+ *                                 # "kernel linux-6.1": another profile,
+ *                                 # "report kernel": do what the kernel
+ *                                 # does, a WARN where it warns)
  *   kmap 0x38005                  # pfn
  *   write 0 0xdeadbeef            # through live mapping 0 (oldest first)
  *   kmap_atomic_type 0x38006 KM_USER0
  *   kunmap_atomic 0               # the most recent temporary map (+N: older)
  *   cpu 1
+ *   switch_task 5                 # schedule task 5 in on this cpu
  *
  * Decoding binary is lenient by default (an unknown code is taken modulo
  * the number of codes, a truncated last op dropped) so every byte string is
@@ -77,8 +82,14 @@ void hm_op_format(const struct hm_op *op, char *buf, size_t size);
 /* Print the whole sequence as text, config line first. */
 void hm_seq_print(const struct hm_seq *seq, void *file /* FILE * */);
 
-/* The config byte: every byte below HM_SEQ_CONFIGS is one configuration. */
-#define HM_SEQ_CONFIGS	96
+/* The config byte: every byte below HM_SEQ_CONFIGS whose kernel bits are
+ * not 3 is one configuration (hm_seq_config_valid); strict mode first,
+ * then, from 0x80, kernel mode. */
+#define HM_SEQ_CONFIGS	224
+static inline bool hm_seq_config_valid(unsigned b)
+{
+	return b < HM_SEQ_CONFIGS && (b & 0x60u) != 0x60u;
+}
 uint8_t hm_seq_config_byte(const struct hm_seq_config *c);
 void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c);
 /* The config line, without newline, into @buf. */

@@ -23,7 +23,7 @@ static char err[256];
 
 static const char every_op[] =
 	"# every op once\n"
-	"config cpus 3 nopae debug pkmap 16 kernel linux-6.1\n"
+	"config cpus 3 nopae debug pkmap 16 kernel linux-6.1 report kernel\n"
 	"kmap 0x38005\n"
 	"kunmap 229381\n"
 	"kmap_atomic 0x38006\n"
@@ -38,7 +38,8 @@ static const char every_op[] =
 	"cpu 2\n"
 	"kmap_flush_unused\n"
 	"kmap_high_get 0x38005\n"
-	"reset\n";
+	"reset\n"
+	"switch_task 5\n";
 
 static void assert_same_seq(const struct hm_seq *x, const struct hm_seq *y)
 {
@@ -48,6 +49,7 @@ static void assert_same_seq(const struct hm_seq *x, const struct hm_seq *y)
 	assert_int_equal(x->config.debug_highmem, y->config.debug_highmem);
 	assert_int_equal(x->config.small_window, y->config.small_window);
 	assert_int_equal(x->config.kernel, y->config.kernel);
+	assert_int_equal(x->config.report, y->config.report);
 	for (size_t i = 0; i < x->n; i++) {
 		assert_int_equal(x->op[i].code, y->op[i].code);
 		assert_int_equal(x->op[i].a, y->op[i].a);
@@ -70,6 +72,8 @@ static void text_round_trip(void **state)
 	assert_false(a.config.pae);
 	assert_true(a.config.debug_highmem);
 	assert_int_equal(a.config.kernel, HM_KERNEL_6_1);
+	assert_int_equal(a.config.report, HM_REPORT_KERNEL);
+	assert_int_equal(a.op[HM_OP_SWITCH_TASK].a, 5);
 	assert_int_equal(a.op[1].a, 229381);
 	assert_int_equal(a.op[3].a, 2);
 	assert_int_equal(a.op[4].b, KM_USER0);
@@ -93,7 +97,7 @@ static void binary_round_trip(void **state)
 	(void)state;
 	assert_true(hm_seq_parse(every_op, &a, err, sizeof(err)));
 	len = hm_seq_encode(&a, buf, sizeof(buf));
-	assert_int_equal(buf[0], 2 | 4 | 8 | 16 | 2 << 5);	/* kernel 2: linux-6.1 */
+	assert_int_equal(buf[0], 2 | 4 | 8 | 16 | 2 << 5 | 0x80);	/* linux-6.1, report kernel */
 	assert_int_equal(buf[1], HM_OP_KMAP);
 	assert_int_equal(buf[2] | buf[3] << 8 | buf[4] << 16 | buf[5] << 24,
 			 0x38005);
@@ -136,7 +140,8 @@ static void strict_rejects(void **state)
 {
 	const uint8_t unknown[] = { 0, 200 };
 	const uint8_t truncated[] = { 0, HM_OP_KMAP, 1, 2 };
-	const uint8_t badconfig[] = { 0x80 };
+	const uint8_t badconfig[] = { 0xe0 };	/* kernel mode, kernel 3 */
+	const uint8_t kernelmode[] = { 0x80 };
 	const uint8_t badkernel[] = { 0x60 };	/* bits 5-6: 3, no kernel */
 
 	(void)state;
@@ -145,7 +150,9 @@ static void strict_rejects(void **state)
 	assert_false(hm_seq_decode(truncated, 4, true, &a, err, sizeof(err)));
 	assert_non_null(strstr(err, "truncated"));
 	assert_false(hm_seq_decode(badconfig, 1, true, &a, err, sizeof(err)));
-	assert_non_null(strstr(err, "config"));
+	assert_non_null(strstr(err, "config 0xe0"));
+	assert_true(hm_seq_decode(kernelmode, 1, true, &a, err, sizeof(err)));
+	assert_int_equal(a.config.report, HM_REPORT_KERNEL);
 	assert_false(hm_seq_decode(badkernel, 1, true, &a, err, sizeof(err)));
 	assert_non_null(strstr(err, "config 0x60"));
 	assert_true(hm_seq_decode(badkernel, 1, false, &a, err, sizeof(err)));
@@ -173,6 +180,9 @@ static void parse_rejects(void **state)
 		{ "config turbo\n", "unknown word 'turbo'" },
 		{ "config pkmap 32\n", "line 1: pkmap takes 16" },
 		{ "config kernel linux-5.0\n", "line 1: kernel takes" },
+		{ "config report loud\n", "line 1: report takes strict or kernel" },
+		{ "switch_task\n", "line 1: switch_task needs an argument" },
+		{ "switch_task 256\n", "switch_task: bad argument '256'" },
 	};
 
 	(void)state;
@@ -265,6 +275,16 @@ static void config_apply(void **state)
 	/* linux-4.7 is the default: one byte for it */
 	c.kernel = HM_KERNEL_4_7;
 	assert_int_equal(hm_seq_config_byte(&c), 2 | 4 | 8 | 16);
+	assert_int_equal(cfg.report, HM_REPORT_STRICT);
+	/* bit 7: the kernel's reporting mode */
+	hm_seq_config_from_byte(0x80 | 0x40, &c);
+	hm_seq_config_apply(&c, &cfg);
+	assert_int_equal(cfg.report, HM_REPORT_KERNEL);
+	assert_int_equal(cfg.kernel, HM_KERNEL_6_1);
+	assert_int_equal(hm_seq_config_byte(&c), 0x80 | 0x40);
+	assert_true(hm_seq_config_valid(0xc0));
+	assert_false(hm_seq_config_valid(0xe0));
+	assert_false(hm_seq_config_valid(0x60));
 }
 
 int main(void)

@@ -11,9 +11,8 @@
 
 bool hm_seq_is_text(const unsigned char *data, size_t size)
 {
-	/* A binary sequence starts with a config byte below 0x20 and holds
-	 * op codes below 0x10 and raw argument bytes: it is never all
-	 * printable.  (Its first byte alone would not do: 0x09, 0x0a and 0x0d
+	/* A binary sequence starts with a config byte and holds op codes
+	 * below 0x10 and raw argument bytes: it is never all printable.  (Its first byte alone would not do: 0x09, 0x0a and 0x0d
 	 * are config bytes as well as white space.) */
 	if (!size)
 		return false;
