@@ -217,9 +217,11 @@ corpus)
 		no_smp || for f in "$@"; do
 			fk=$(sed -n 's/^config .*kernel \(linux-[0-9.]*\).*/\1/p' "$f")
 			[ "${fk:-linux-4.7}" = $k ] || continue
-			if grep -qF "SKIP $f: its layout" "$out"; then
+			if grep -qE "^SKIP $f: (its layout|'report kernel'|op [0-9]+: switch_task)" "$out"; then
 				# 6.1's debug layout moves PKMAP_BASE: the
-				# VM's tables are the non-debug ones.
+				# VM's tables are the non-debug ones; kernel
+				# reports and task switches are not carried
+				# to the guest yet (input.c says so).
 				echo "note: $(grep -F "SKIP $f" "$out")"
 				continue
 			fi

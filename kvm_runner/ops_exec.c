@@ -95,9 +95,6 @@ static uint32_t core_op(struct hm_exec *x, const struct hm_kop *op,
 			if (kind < 0)	/* kunmap_atomic_type */
 				m = hm_live_typed(&x->lives, this_cpu(x), v);
 			break;
-		case HM_ARG_TASK:	/* hm_op_call() takes it as type */
-			type = v;
-			break;
 		default:
 			break;
 		}
