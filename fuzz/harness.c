@@ -583,13 +583,17 @@ static bool quirk(struct hm_harness *h, const char *q, bool warns,
 
 static void op_kmap(struct hm_harness *h, uint32_t pfn, struct hm_step *st)
 {
-	const char *why = model_check_kmap(h->m, pfn);
+	const char *why = model_check_kmap(h->m, pfn), *q;
 	int before = h->bugs;
-	bool warns;
+	bool warns = false;
 	uint32_t got;
 
-	if (skip(h, why, st) ||
-	    quirk(h, model_quirk_kmap(h->m, pfn, &warns), warns, st))
+	if (skip(h, why, st))
+		return;
+	/* Apart: an argument list would read @warns before the call sets
+	 * it, in whatever order the compiler likes (gcc's UBSan saw it). */
+	q = model_quirk_kmap(h->m, pfn, &warns);
+	if (quirk(h, q, warns, st))
 		return;
 	got = hm_op_call(h->ctx, HM_OP_KMAP, hm_pfn_to_page(h->ctx, pfn), 0, 0);
 	st->value = got;
