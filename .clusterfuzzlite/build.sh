@@ -83,7 +83,8 @@ done
 
 # hm_ops, to compile the text seeds: a build tool, so none of the flags.
 AFL_QUIET=1 $CC "${common[@]}" -O1 -o "$work/hm_ops" "$root/fuzz/hm_ops.c" \
-  "$root/fuzz/ops.c" "$root/fuzz/seqfile.c"
+  "$root/fuzz/ops.c" "$root/fuzz/seqfile.c" "$root/fuzz/triage.c" \
+  "$root/fuzz/triage_run.c"
 
 names=()
 for t in "$root"/fuzz/*_target.c; do

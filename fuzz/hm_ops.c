@@ -7,6 +7,9 @@
  *                                  fuzzers do (unknown codes taken modulo,
  *                                  a cut-off last op dropped)
  *   hm_ops check FILE...           parse each file (either form), say why not
+ *   hm_ops triage --target NAME_replay --out DIR FINDING...
+ *                                  dedupe findings by report, minimise
+ *                                  each into DIR as text (triage.c)
  *
  * Files are told apart by content: a binary sequence holds op codes below
  * 0x10, never all printable; text is (seqfile.c).
@@ -18,12 +21,15 @@
 
 #include "fuzz/ops.h"
 #include "fuzz/seqfile.h"
+#include "fuzz/triage.h"
 
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: hm_ops encode IN.txt OUT.bin\n"
 		   "       hm_ops decode IN.bin\n"
-		   "       hm_ops check FILE...\n");
+		   "       hm_ops check FILE...\n"
+		   "       hm_ops triage --target NAME_replay --out DIR "
+		   "[--timeout SECONDS] [--max-runs N] FINDING...\n");
 	return rc;
 }
 
@@ -43,6 +49,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(stdout, 0);
 
+	if (!strcmp(argv[1], "triage"))
+		return triage_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "encode") && argc == 4) {
 		static uint8_t buf[1 + HM_SEQ_MAX_OPS * 9];
 		size_t len;
