@@ -29,8 +29,8 @@ bool triage_run(const char *bin, const char *input, const char *workdir,
 		unsigned timeout_s, struct triage_result *res);
 
 /*
- * triage_signature - the first report line of @out (one containing
- * "ORACLE:", "BUG", "CORRUPTION", or a sanitizer's "ERROR:" or "runtime
+ * triage_signature - the first "ORACLE:" line of @out, else its first other
+ * report line ("BUG", "CORRUPTION", a sanitizer's "ERROR:", "runtime
  * error:"), with hex and decimal numbers replaced by "N", so the same bug
  * found from two inputs has one signature.  False if no line is one.
  */
