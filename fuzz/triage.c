@@ -161,7 +161,11 @@ static void out_name(struct triage *t, const char *sig, char *path, size_t size)
 	size_t o = 0;
 
 	for (const char *s = sig; *s && o + 1 < sizeof(slug) - 8; s++) {
-		if (isalnum((unsigned char)*s) && *s != 'N')
+		/* a lone N is a number normalise() replaced */
+		bool number = *s == 'N' && (s == sig || !isalnum((unsigned char)s[-1])) &&
+			      !isalnum((unsigned char)s[1]);
+
+		if (isalnum((unsigned char)*s) && !number)
 			slug[o++] = (char)tolower((unsigned char)*s);
 		else if (o && slug[o - 1] != '_')
 			slug[o++] = '_';
@@ -255,7 +259,7 @@ int triage_main(int argc, char **argv)
 {
 	static struct triage t = { .timeout_s = 30, .max_runs = 400 };
 	char err[256], bin[4096], path[4096];
-	int rc, kept = 0, dups = 0, clean = 0;
+	int rc, kept = 0, dups = 0, clean = 0, bad = 0;
 
 	rc = parse_args(&t, argc, argv);
 	if (rc)
@@ -304,7 +308,7 @@ int triage_main(int argc, char **argv)
 		struct finding *f = &t.f[i];
 
 		if (f->unreadable) {
-			continue;
+			bad++;
 		} else if (!f->res.failed) {
 			printf("not reproducible: %s\n", f->path);
 			clean++;
@@ -328,6 +332,7 @@ int triage_main(int argc, char **argv)
 	}
 	clean_workdir(&t);
 	printf("triage: %d finding(s): %d bug(s) kept, %d duplicate(s), "
-	       "%d not reproducible; %u replays\n", t.n, kept, dups, clean, t.runs);
+	       "%d not reproducible, %d unreadable; %u replays\n", t.n, kept,
+	       dups, clean, bad, t.runs);
 	return rc;
 }
