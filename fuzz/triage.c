@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,13 +207,10 @@ static void clean_workdir(struct triage *t)
 {
 	DIR *d = opendir(t->workdir);
 	struct dirent *e;
-	char p[256];
 
 	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(p, sizeof(p), "%s/%s", t->workdir, e->d_name);
-			unlink(p);
-		}
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
 	if (d)
 		closedir(d);
 	rmdir(t->workdir);
