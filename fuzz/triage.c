@@ -317,7 +317,9 @@ int triage_main(int argc, char **argv)
 			unsigned before = t.runs;
 
 			hm_seq_load_lenient(f->path, &seq, err, sizeof(err));
-			minimise(&t, f->res.sig);
+			/* each step of a hang costs the whole timeout */
+			if (!f->res.timed_out)
+				minimise(&t, f->res.sig);
 			if (write_regression(&t, f, f->nr_ops, path, sizeof(path))) {
 				rc = 1;
 				continue;

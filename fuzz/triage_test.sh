@@ -57,5 +57,6 @@ out=$("$hm_ops" triage --target "$t/hang.sh" --timeout 1 --max-runs 3 --out "$t/
   fail "triage of a hanging target exited $?"
 echo "$out"
 grep -q "timeout after 1 s" <<<"$out" || fail "no timeout reported"
+grep -q "(26 ops from 26, 0 runs)" <<<"$out" || fail "a hanging finding was minimised"
 (( SECONDS - start < 20 )) || fail "the hanging target took $((SECONDS - start)) s"
 echo "ok: one regression of $n ops from findings of $(ops "$crash1") and $(ops "$crash2") ops"
