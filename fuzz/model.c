@@ -551,7 +551,6 @@ const char *model_check_kmap_atomic_type(const struct model *m, uint32_t pfn,
 					 unsigned type)
 {
 	const struct model_cpu *c = ccur(m);
-
 	int slot = model_type_slot(m, type);
 
 	if (model_no_page(pfn))
