@@ -369,14 +369,6 @@ might_sleep_bug(struct hm_ctx *ctx, const char *what, const struct page *page)
 	return true;
 }
 
-
-/**
- * hm_kmap - map a page for long-term use
- * @page: the page, lowmem or highmem
- *
- * Return: its address (direct map for lowmem), or 0 after a BUG report.
- * Context: may sleep.
- */
 /* might_sleep(): kmap() may sleep, so atomic context is a bug (a WARN in
  * kernel mode).  Out of line, so the fast path keeps nothing live across a
  * call: the report, then (kernel mode, after the WARN) the map. */
@@ -388,6 +380,13 @@ kmap_in_atomic(struct hm_ctx *ctx, struct page *page, bool high)
 	return high ? kmap_high(ctx, page) : lowmem_page_address(ctx, page);
 }
 
+/**
+ * hm_kmap - map a page for long-term use
+ * @page: the page, lowmem or highmem
+ *
+ * Return: its address (direct map for lowmem), or 0 after a BUG report.
+ * Context: may sleep.
+ */
 hm_vaddr_t hm_kmap(struct hm_ctx *ctx, struct page *page)
 {
 	/* A highmem page of ours is valid: one compare says both. */
