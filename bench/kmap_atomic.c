@@ -46,10 +46,10 @@ static void kmap_atomic(bench_state *st, const void *arg)
 }
 
 #ifdef BENCH_CORE
-/* Does the shape map what the core maps?  The core maps page @y and then
- * another, leaving the other's PTE in slot 0 (its unmap is lazy); the shape
- * must then map @y at the core's address with the core's PTE, and clear
- * the PTE on unmap.  NULL when it does, else what went wrong. */
+/* Does the shape map what the core maps?  The core maps page @y, then
+ * another, in slot 0, each unmap clearing it; the shape must then map @y
+ * at the core's address with the core's PTE, and clear the PTE on unmap.
+ * NULL when it does, else what went wrong. */
 static const char *kernel_shape_agrees(struct fx *fx, struct hm_ks_cpu *ks,
 				       struct page *y)
 {

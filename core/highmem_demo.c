@@ -98,8 +98,9 @@ static int demo(struct hm_ctx *ctx)
 	       word);
 	hm_kunmap_atomic(ctx, a);
 	printf("kunmap_atomic              -> slot pte %s\n",
-	       hm_kmap_atomic_pte(ctx, 0, 0) ? "left in place (lazy; the next "
-	       "map of the slot replaces and flushes it)" : "cleared");
+	       hm_kmap_atomic_pte(ctx, 0, 0) ? "left in place (x86 clears it: "
+	       "a bug)" : "cleared, and its TLB entry flushed (x86's "
+	       "kpte_clear_flush)");
 	hm_kunmap(ctx, page);
 	printf("kunmap                     -> pkmap_count %d: still mapped, "
 	       "not reusable before the next flush\n", hm_pkmap_count(ctx, nr));

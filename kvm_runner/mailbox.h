@@ -200,7 +200,7 @@ enum hm_mb_command {
 enum hm_bench_op {
 	HM_BENCH_FLOOR,		/* write the PTE of kmap_atomic's slot, invlpg
 				 * it, one load: the least a map can cost */
-	HM_BENCH_KMAP_ATOMIC,	/* kmap_atomic + load + kunmap_atomic (lazy) */
+	HM_BENCH_KMAP_ATOMIC,	/* kmap_atomic + load + kunmap_atomic */
 	HM_BENCH_KMAP_ATOMIC_DEBUG,	/* the same, CONFIG_DEBUG_HIGHMEM */
 	HM_BENCH_KMAP_LOCAL,	/* kmap_local_page + load + kunmap_local */
 	HM_BENCH_KMAP_HIT,	/* kmap + load + kunmap, every page pinned by

@@ -9,8 +9,9 @@
  * and the value loaded (or the address returned) stored to a volatile
  * sink.  The floor is the least any map of a page can cost: write the PTE
  * of kmap_atomic's own slot (two 32-bit stores, high half first, as
- * native_set_pte), invlpg the address, load through it.  A lazy
- * kmap_atomic pair does exactly that plus its bookkeeping.
+ * native_set_pte), invlpg the address, load through it.  A kmap_atomic
+ * pair does that, clears the PTE and invlpgs it again at the unmap, and
+ * keeps its books.
  */
 #include "kvm_runner/guest/guest.h"
 
