@@ -163,7 +163,8 @@ struct hm_kop {
 
 struct hm_kop_result {
 	uint32_t value;		/* address returned, or value read */
-	uint32_t bugs;		/* BUG() reports during this op */
+	uint16_t bugs;		/* BUG() reports during this op */
+	uint16_t warns;		/* WARNs (report kernel) during this op */
 };
 
 #define HM_MB_MAGIC	0x4B4D4248u	/* "HBMK" */
@@ -175,6 +176,7 @@ struct hm_kop_result {
 #define HM_MB_DEBUG_HIGHMEM	(1u << 1)	/* cfg.debug_highmem */
 #define HM_MB_VERBOSE		(1u << 2)	/* guest prints progress */
 #define HM_MB_SMALL_WINDOW	(1u << 3)	/* small_window */
+#define HM_MB_REPORT_KERNEL	(1u << 4)	/* report: HM_REPORT_KERNEL */
 /* The kernel profile (enum hm_kernel), in sequence flags and in
  * boot_flags (the one the VM's tables are built for). */
 #define HM_MB_KERNEL_SHIFT	8
@@ -240,12 +242,14 @@ struct hm_mailbox {
 	/* Its results, guest to host. */
 	uint32_t ops_done;		/* ops started, so a fault's op is known */
 	uint32_t outcome;		/* 0 ran to the end */
-	uint32_t bug_count;
+	uint32_t bug_count;		/* reports: BUGs and WARNs */
 	uint32_t cpu;			/* the current cpu at the end */
 	uint32_t last_pkmap_nr;
 	uint32_t pad[2];		/* stats at the same offset in both */
 	hm_mb_u64 stats[HM_STATS_NR];	/* struct hm_stats: hm_mb_put_stats() */
-	char bug_msg[HM_MB_MSG_LEN];	/* the first BUG() of the sequence */
+	char bug_msg[HM_MB_MSG_LEN];	/* the first report of the sequence
+					 * (BUG or WARN), or the fatal BUG
+					 * that stopped it */
 	char panic_msg[HM_MB_MSG_LEN];
 
 	struct hm_kop ops[HM_MB_MAX_OPS];
@@ -333,6 +337,7 @@ static inline uint32_t hm_mb_config_flags(const struct hm_seq_config *c)
 {
 	return (c->debug_highmem ? HM_MB_DEBUG_HIGHMEM : 0) |
 	       (c->small_window ? HM_MB_SMALL_WINDOW : 0) |
+	       (c->report == HM_REPORT_KERNEL ? HM_MB_REPORT_KERNEL : 0) |
 	       ((uint32_t)c->kernel << HM_MB_KERNEL_SHIFT);
 }
 
@@ -346,6 +351,8 @@ static inline struct hm_seq_config hm_mb_seq_config(uint32_t nr_cpus,
 		.small_window = (flags & HM_MB_SMALL_WINDOW) != 0,
 		.kernel = (enum hm_kernel)((flags & HM_MB_KERNEL_MASK) >>
 					   HM_MB_KERNEL_SHIFT),
+		.report = (flags & HM_MB_REPORT_KERNEL) ? HM_REPORT_KERNEL :
+							  HM_REPORT_STRICT,
 	};
 
 	return c;
@@ -378,6 +385,12 @@ _Static_assert(HM_GUEST_TABLES_PHYS + HM_GUEST_TABLES_MAX * 0x1000 <=
 	       HM_GUEST_MAILBOX_PHYS, "the page tables end before the mailbox");
 _Static_assert(HM_KERNEL_NR <= 4, "enum hm_kernel fits HM_MB_KERNEL_MASK");
 _Static_assert(sizeof(struct hm_kop_result) == 8, "hm_kop_result layout");
+_Static_assert(!(HM_MB_REPORT_KERNEL &
+		 (HM_MB_BUG_FATAL | HM_MB_DEBUG_HIGHMEM | HM_MB_VERBOSE |
+		  HM_MB_SMALL_WINDOW | HM_MB_KERNEL_MASK)),
+	       "sequence flags: the reporting mode is a bit of its own");
+_Static_assert(HM_REPORT_STRICT == 0 && HM_REPORT_KERNEL == 1,
+	       "enum hm_report: two modes, one flag bit");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,
 	       "hm_mailbox layout differs between host and guest");
 _Static_assert(sizeof(struct hm_mailbox) <= HM_GUEST_MAILBOX_MAX,

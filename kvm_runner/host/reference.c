@@ -19,27 +19,99 @@ const char *const hm_outcome_names[] = {
 	[HM_EXEC_BUG] = "fatal BUG",
 };
 
+/* The same hook as the guest's (guest/main.c): BUGs and WARNs counted
+ * for their op, the sequence's message kept the same way. */
 static void sim_bug(void *arg, const struct hm_bug *bug)
 {
 	struct sim_run *s = arg;
 
-	s->x.bugs++;
-	if (s->bug_count++ == 0)
-		snprintf(s->bug_msg, sizeof(s->bug_msg),
-			 "kernel BUG at %s:%u in %s() on cpu %u: %s",
-			 bug->file, bug->line, bug->func, bug->cpu, bug->msg);
+	if (hm_exec_report(&s->x, bug, &s->bug_count))
+		snprintf(s->bug_msg, sizeof(s->bug_msg), HM_EXEC_REPORT_FMT,
+			 HM_EXEC_REPORT_ARGS(bug));
 }
 
+/*
+ * Where an access through @va goes: the frame the simulator's TLB gives
+ * (*@pfn, the one its access then reaches), and, where that is a
+ * translation the page tables no longer hold (kernel mode: an out-of-order
+ * unmap leaves the top slot in the TLB), the frame the PTE names now
+ * (*@alt, 0 if none).  Real hardware may use either: a TLB that kept the
+ * entry (QEMU's) the first, one that walks the tables (PVM) or evicted it
+ * the second.  The access is noted as such a "predicted stale" one.
+ */
+static void s_reach(struct sim_run *s, hm_vaddr_t va, bool write,
+		    uint32_t *pfn, uint32_t *alt)
+{
+	hm_paddr_t pt = 0, pw = 0;
+	bool from_tlb;
+	int walked = hm_sim_walk(s->ctx, va, &pw);
+
+	*pfn = *alt = 0;
+	if (hm_sim_translate(s->ctx, va, &pt, &from_tlb) != HM_OK)
+		return;
+	*pfn = (uint32_t)(pt >> 12);
+	if (walked == HM_OK && pw >> 12 == pt >> 12)
+		return;
+	*alt = walked == HM_OK ? (uint32_t)(pw >> 12) : 0;
+	if (s->nstale == s->capstale) {
+		size_t cap = s->capstale ? 2 * s->capstale : 16;
+		struct stale_access *p = realloc(s->stale, cap * sizeof(*p));
+
+		if (!p)
+			return;	/* a guest's stale access then fails */
+		s->stale = p;
+		s->capstale = cap;
+	}
+	s->stale[s->nstale++] = (struct stale_access){
+		s->cur_op, va, *pfn, *alt, write };
+}
+
+static void s_log(struct sim_run *s, uint32_t pfn, uint32_t off, uint32_t val,
+		  bool maybe)
+{
+	if (s->nlog == s->caplog) {
+		size_t cap = s->caplog ? 2 * s->caplog : 256;
+		struct logged_write *l = realloc(s->log, cap * sizeof(*l));
+
+		if (!l)
+			return;	/* the check then reports a stray write */
+		s->log = l;
+		s->caplog = cap;
+	}
+	s->log[s->nlog] = (struct logged_write){ pfn, off, val,
+						 (uint32_t)s->nlog, maybe };
+	s->nlog++;
+}
+
+/* A tagged write, logged with the frame it reached; a predicted stale one
+ * with both frames it may reach, each a "maybe". */
 static void s_write32(struct hm_exec *x, hm_vaddr_t va, uint32_t val)
 {
-	hm_sim_write(x->ctx, va, &val, 4);
+	struct sim_run *s = x->priv;
+	uint32_t pfn, alt;
+
+	s_reach(s, va, true, &pfn, &alt);
+	if (hm_sim_write(x->ctx, va, &val, 4) != HM_OK)
+		return;	/* the guest faults here: judged by how it ended */
+	s_log(s, pfn, va & 0xfff, val, alt != 0);
+	if (alt)
+		s_log(s, alt, va & 0xfff, val, true);
 }
 
+/* A read; a predicted stale one may read the PTE's frame instead. */
 static uint32_t s_read32(struct hm_exec *x, hm_vaddr_t va)
 {
-	uint32_t v = 0;
+	struct sim_run *s = x->priv;
+	uint32_t v = 0, pfn, alt;
 
+	s_reach(s, va, false, &pfn, &alt);
 	hm_sim_read(x->ctx, va, &v, 4);
+	if (alt && s->cur_op < s->nres) {
+		s->alt_read[s->cur_op] = 0;
+		hm_sim_phys_read(x->ctx, ((hm_paddr_t)alt << 12) + (va & 0xfff),
+				 &s->alt_read[s->cur_op], 4);
+		s->has_alt_read[s->cur_op] = 1;
+	}
 	return v;
 }
 
@@ -68,24 +140,6 @@ static void s_nothing(struct hm_exec *x)
 	(void)x;	/* the guest hangs or dies here; the outcome says so */
 }
 
-static void s_log(struct hm_exec *x, uint32_t pfn, uint32_t off, uint32_t val)
-{
-	struct sim_run *s = x->priv;
-
-	if (s->nlog == s->caplog) {
-		size_t cap = s->caplog ? 2 * s->caplog : 256;
-		struct logged_write *l = realloc(s->log, cap * sizeof(*l));
-
-		if (!l)
-			return;	/* the check then reports a stray write */
-		s->log = l;
-		s->caplog = cap;
-	}
-	s->log[s->nlog] = (struct logged_write){ pfn, off, val,
-						 (uint32_t)s->nlog };
-	s->nlog++;
-}
-
 static const struct hm_exec_ops sim_exec_ops = {
 	.write32 = s_write32,
 	.read32 = s_read32,
@@ -95,7 +149,6 @@ static const struct hm_exec_ops sim_exec_ops = {
 	.reset = s_reset,
 	.hang = s_nothing,
 	.triple = s_nothing,
-	.log_write = s_log,
 };
 
 /* The simulator configured as the guest's core will be. */
@@ -118,6 +171,7 @@ static struct hm_ctx *sim_create(const struct job *job, struct sim_run *s,
 	s->x.ops = &sim_exec_ops;
 	s->x.priv = s;
 	s->x.flags = job->flags;
+	s->x.ops_done = &s->cur_op;	/* which op an access belongs to */
 	return ctx;
 }
 
@@ -181,8 +235,11 @@ int reference__run(struct sim_run **out, const struct job *job,
 	if (s) {
 		s->res = calloc(job->n ? job->n : 1, sizeof(*s->res));
 		s->op_cpu = calloc(job->n ? job->n : 1, 1);
+		s->alt_read = calloc(job->n ? job->n : 1, sizeof(*s->alt_read));
+		s->has_alt_read = calloc(job->n ? job->n : 1, 1);
+		s->nres = job->n;
 	}
-	if (!s || !s->res || !s->op_cpu) {
+	if (!s || !s->res || !s->op_cpu || !s->alt_read || !s->has_alt_read) {
 		snprintf(why, whysz, "out of memory");
 		reference__free(s);
 		return HM_EXIT_INTERNAL;
@@ -208,5 +265,8 @@ void reference__free(struct sim_run *s)
 	free(s->log);
 	free(s->res);
 	free(s->op_cpu);
+	free(s->alt_read);
+	free(s->has_alt_read);
+	free(s->stale);
 	free(s);
 }

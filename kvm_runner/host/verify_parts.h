@@ -38,6 +38,16 @@ bool bug__same(const char *a, const char *b);
 /* reference.c: the simulator's run of a job. */
 struct logged_write {
 	uint32_t pfn, off, val, order;
+	bool maybe;	/* one of the two frames a stale access may reach */
+};
+
+/* An access the simulator made through a TLB entry its page tables no
+ * longer hold (kernel mode), which hardware may or may not use. */
+struct stale_access {
+	uint32_t op, vaddr;
+	uint32_t tlb_pfn;	/* the frame the simulator's TLB gave */
+	uint32_t pte_pfn;	/* the one the PTE names now (0: none) */
+	bool write;
 };
 
 struct sim_run {
@@ -55,6 +65,14 @@ struct sim_run {
 	struct hm_layout layout;	/* the sequence's: kernel, CPUs, debug */
 	struct logged_write *log;	/* every tagged write */
 	size_t nlog, caplog;
+	volatile uint32_t cur_op;	/* the op running (x.ops_done) */
+	uint32_t nres;
+	/* Predicted stale accesses (above), and for a read op that made one
+	 * what the PTE's frame held: the other value it may read. */
+	struct stale_access *stale;
+	size_t nstale, capstale;
+	uint32_t *alt_read;
+	uint8_t *has_alt_read;
 	uint8_t *op_cpu;		/* the CPU current at each op */
 	uint64_t flushes_by[HM_SMP_MAX_CPUS];	/* range flushes, by CPU */
 };
@@ -68,9 +86,12 @@ extern const char *const hm_outcome_names[];
 /* checks.c: a run that ended as predicted, compared. */
 void checks__results(struct hm_machine *m, const struct job *job,
 		     struct sim_run *s, struct checker *c);
-/* A stale translation the guest caught (HM_MB_BOOT_STALE_CHECK). */
-void checks__stale(struct hm_machine *m, const struct job *job,
-		   const struct sim_run *s, struct checker *c);
+/* A stale translation the guest caught (HM_MB_BOOT_STALE_CHECK): a
+ * failure, or, where the simulator went through the same stale TLB entry
+ * (kernel mode), the prediction: returns the guest's stale accesses then
+ * accepted. */
+uint32_t checks__stale(struct hm_machine *m, const struct job *job,
+		       const struct sim_run *s, struct checker *c);
 /* Memory; then every data frame is given back.  0 or HM_EXIT_INTERNAL. */
 int checks__memory(struct hm_machine *m, struct sim_run *s,
 		   struct checker *c);
