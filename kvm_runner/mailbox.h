@@ -31,14 +31,14 @@
  *   0x180000  the stale-read check's page table: one entry per vCPU at
  *             HM_GUEST_SCRATCH_VIRT, a fresh view of a frame
  *   0x181000  mem_map's page table (4 KiB pages, see below)
+ *   0x182000  stale-TLB probe frames A and B
  *   0x184000  PML4 (compat mode only): one entry, pointing at the PDPT
  *   0x185000  boot page directory: identity map of the first 2 MiB, so
  *             the instructions after "set CR0.PG" can still be fetched
  *   0x186000  GDT               0x187000  IDT
- *   0x188000  stale-TLB probe frames A and B
- *   0x18A000  PDPT, kernel page directory, pkmap and fixmap page tables
+ *   0x188000  PDPT, kernel page directory, pkmap and fixmap page tables
  *             (hm_x86_build_tables, up to HM_X86_TABLE_PAGES: 6.1's
- *             fixmap takes two page tables)
+ *             fixmap takes two page tables, three with DEBUG_KMAP_LOCAL)
  *   0x190000  the mailbox (struct hm_mailbox)
  *   0x1C0000  the stack, growing down from 0x200000
  *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, which is
@@ -58,14 +58,14 @@
 #define HM_GUEST_MEM_MAP_VIRT	0xFE000000	/* in the vmalloc gap */
 #define HM_GUEST_IMAGE_PHYS	0x100000
 #define HM_GUEST_IMAGE_MAX	0x080000
-#define HM_GUEST_TABLES_PHYS	0x18A000
-#define HM_GUEST_TABLES_MAX	6	/* pages, up to the mailbox */
+#define HM_GUEST_TABLES_PHYS	0x188000
+#define HM_GUEST_TABLES_MAX	8	/* pages, up to the mailbox */
 #define HM_GUEST_PML4_PHYS	0x184000
 #define HM_GUEST_BOOT_PD_PHYS	0x185000
 #define HM_GUEST_GDT_PHYS	0x186000
 #define HM_GUEST_IDT_PHYS	0x187000
-#define HM_GUEST_PROBE_A_PHYS	0x188000
-#define HM_GUEST_PROBE_B_PHYS	0x189000
+#define HM_GUEST_PROBE_A_PHYS	0x182000
+#define HM_GUEST_PROBE_B_PHYS	0x183000
 #define HM_GUEST_SCRATCH_PT_PHYS	0x180000
 #define HM_GUEST_MEM_MAP_PT_PHYS	0x181000
 #define HM_GUEST_SCRATCH_VIRT	0xFE200000	/* + cpu * 4096 */
@@ -125,6 +125,9 @@
 
 /* Boot flags (hm_mailbox.boot_flags), host to guest. */
 #define HM_MB_BOOT_VERBOSE	(1u << 2)	/* = HM_MB_VERBOSE */
+#define HM_MB_BOOT_DEBUG	(1u << 1)	/* = HM_MB_DEBUG_HIGHMEM: the
+						 * tables are the profile's
+						 * debug variant */
 #define HM_MB_BOOT_SERIAL	0x1000		/* QEMU: report through the
 						 * serial doorbell, not OUTs */
 
@@ -405,7 +408,9 @@ _Static_assert(__builtin_offsetof(struct hm_mailbox, boot_flags) ==
 		       HM_MB_BOOT_FLAGS_OFFSET,
 	       "entry.S reads boot_flags here");
 _Static_assert(HM_MB_BOOT_VERBOSE == HM_MB_VERBOSE, "one verbose bit");
-_Static_assert(!(HM_MB_BOOT_SERIAL & (HM_MB_KERNEL_MASK | HM_MB_VERBOSE)),
+_Static_assert(HM_MB_BOOT_DEBUG == HM_MB_DEBUG_HIGHMEM, "one debug bit");
+_Static_assert(!(HM_MB_BOOT_SERIAL & (HM_MB_KERNEL_MASK | HM_MB_VERBOSE |
+				     HM_MB_BOOT_DEBUG)),
 	       "boot_flags: the transport bit is a bit of its own");
 #endif /* !__ASSEMBLER__ */
 

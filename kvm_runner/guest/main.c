@@ -159,6 +159,7 @@ static void ctx_init(const struct hm_mailbox *mb)
 	/* The kernel the host built the tables for. */
 	cfg.kernel = (enum hm_kernel)((mb->boot_flags & HM_MB_KERNEL_MASK) >>
 				      HM_MB_KERNEL_SHIFT);
+	cfg.debug_highmem = (mb->boot_flags & HM_MB_BOOT_DEBUG) != 0;
 	why = hm_ctx_setup(ctx, &cfg, mb->first_free_pfn);
 	if (why)
 		guest_panic("%s: %s", hm_kernel_name(cfg.kernel), why);

@@ -167,6 +167,7 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 {
 	static uint32_t seq_no;
 	struct verification w = { .job = job, .o = o };
+	struct hm_seq_config sc;
 	char why[512];
 	int rc = refuse(job);
 
@@ -178,7 +179,12 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 	w.timeout_ms = !job->timeout_ms ? o->timeout_ms :
 		       o->timeout_set && o->timeout_ms > job->timeout_ms ?
 		       o->timeout_ms : job->timeout_ms;
-	w.m = vms__get(v, job->nr_cpus, &rc, why, sizeof(why));
+	/* The debug variant of the run's kernel gets its own VM where its
+	 * tables differ (another kernel's sequence is skipped below). */
+	sc = hm_mb_seq_config(job->nr_cpus, job->flags);
+	w.m = vms__get(v, job->nr_cpus, sc.debug_highmem &&
+		       sc.kernel == o->kernel && guest__debug_tables(sc.kernel),
+		       &rc, why, sizeof(why));
 	if (!w.m) {
 		printf("FAIL %s: could not %s the VM: %s\n", job->name,
 		       job->nr_cpus > 1 ? "start" : "restart", why);
@@ -187,9 +193,8 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 	rc = reference__run(&w.s, job, ++seq_no, why, sizeof(why));
 	if (rc) {
 		fprintf(stderr, "kvm_runner: simulator: %s\n", why);
-	} else if (!guest__fits(w.m, hm_mb_seq_config(job->nr_cpus,
-						      job->flags).kernel,
-				&w.s->layout, why, sizeof(why))) {
+	} else if (!guest__fits(w.m, sc.kernel, &w.s->layout, why,
+				sizeof(why))) {
 		/* The guest's tables are the machine's kernel's: a sequence
 		 * of another kernel, or whose layout moves PKMAP_BASE,
 		 * cannot run there. */
