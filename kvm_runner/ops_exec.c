@@ -168,6 +168,8 @@ int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 		value = core_op(x, op, i, bugs);
 		break;
 	}
+	if (x->faulted)
+		return HM_EXEC_FAULT;
 	res[i].value = value;
 	res[i].bugs = (uint16_t)(x->bugs - bugs);
 	res[i].warns = (uint16_t)(x->warns - warns);

@@ -74,6 +74,10 @@ struct hm_exec {
 	volatile uint32_t bugs, warns;
 	volatile uint32_t *ops_done;	/* where progress goes (may be NULL) */
 	uint32_t fault_vaddr;		/* HM_EXEC_FAULT: the address */
+	/* Set by a read32/write32 that found no translation (the host's;
+	 * the guest takes a page fault instead, kernel mode's stale slots
+	 * make it possible): the op stops the run at fault_vaddr. */
+	bool faulted;
 	/* The live mappings (op_meaning.h), and the temporary maps of the
 	 * tasks switched out; lives.n = parked.n = 0 forgets them. */
 	struct hm_lives lives;

@@ -177,17 +177,6 @@ static void frame_reached(struct hm_machine *m, const struct job *job,
 		snprintf(buf, n, "no frame we can name");
 }
 
-/* Did the simulator go through a stale TLB entry at op @op, page @vaddr? */
-static bool predicted_stale(const struct sim_run *s, uint32_t op,
-			    uint32_t vaddr)
-{
-	for (size_t i = 0; i < s->nstale; i++)
-		if (s->stale[i].op == op &&
-		    (s->stale[i].vaddr ^ vaddr) < 0x1000u)
-			return true;
-	return false;
-}
-
 /*
  * The guest checks each access of a sequence against a fresh mapping of
  * the frame the PTE names (guest/stale.c): a read that returned something
@@ -208,7 +197,7 @@ uint32_t checks__stale(struct hm_machine *m, const struct job *job,
 	if (!mb->stale_count)
 		return 0;
 	if (mb->stale_count <= s->nstale &&
-	    predicted_stale(s, mb->stale_op, mb->stale_vaddr))
+	    reference__stale_at(s, mb->stale_op, mb->stale_vaddr))
 		return mb->stale_count;
 	if (mb->stale_op < job->n)
 		kop__text(&job->ops[mb->stale_op], t, sizeof(t));

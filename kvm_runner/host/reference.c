@@ -91,8 +91,13 @@ static void s_write32(struct hm_exec *x, hm_vaddr_t va, uint32_t val)
 	uint32_t pfn, alt;
 
 	s_reach(s, va, true, &pfn, &alt);
-	if (hm_sim_write(x->ctx, va, &val, 4) != HM_OK)
-		return;	/* the guest faults here: judged by how it ended */
+	if (x->faulted)
+		return;
+	if (hm_sim_write(x->ctx, va, &val, 4) != HM_OK) {
+		x->faulted = true;	/* where the guest takes a #PF */
+		x->fault_vaddr = va;
+		return;
+	}
 	s_log(s, pfn, va & 0xfff, val, alt != 0);
 	if (alt)
 		s_log(s, alt, va & 0xfff, val, true);
@@ -105,7 +110,10 @@ static uint32_t s_read32(struct hm_exec *x, hm_vaddr_t va)
 	uint32_t v = 0, pfn, alt;
 
 	s_reach(s, va, false, &pfn, &alt);
-	hm_sim_read(x->ctx, va, &v, 4);
+	if (!x->faulted && hm_sim_read(x->ctx, va, &v, 4) != HM_OK) {
+		x->faulted = true;
+		x->fault_vaddr = va;
+	}
 	if (alt && s->cur_op < s->nres) {
 		s->alt_read[s->cur_op] = 0;
 		hm_sim_phys_read(x->ctx, ((hm_paddr_t)alt << 12) + (va & 0xfff),
@@ -254,6 +262,16 @@ int reference__run(struct sim_run **out, const struct job *job,
 	sim_finish(s, job);
 	*out = s;
 	return 0;
+}
+
+const struct stale_access *reference__stale_at(const struct sim_run *s,
+					       uint32_t op, uint32_t vaddr)
+{
+	for (size_t i = 0; i < s->nstale; i++)
+		if (s->stale[i].op == op &&
+		    (s->stale[i].vaddr ^ vaddr) < 0x1000u)
+			return &s->stale[i];
+	return NULL;
 }
 
 void reference__free(struct sim_run *s)

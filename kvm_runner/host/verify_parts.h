@@ -81,6 +81,10 @@ struct sim_run {
 int reference__run(struct sim_run **s, const struct job *job,
 		   uint32_t seq_no, char *why, size_t whysz);
 void reference__free(struct sim_run *s);
+/* The access op @op made through page @vaddr on a stale TLB entry of the
+ * simulator's, or NULL. */
+const struct stale_access *reference__stale_at(const struct sim_run *s,
+					       uint32_t op, uint32_t vaddr);
 extern const char *const hm_outcome_names[];
 
 /* checks.c: a run that ended as predicted, compared. */
