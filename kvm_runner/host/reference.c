@@ -103,22 +103,52 @@ static void s_write32(struct hm_exec *x, hm_vaddr_t va, uint32_t val)
 		s_log(s, alt, va & 0xfff, val, true);
 }
 
-/* A read; a predicted stale one may read the PTE's frame instead. */
+void logged__may_hold(const struct logged_write *w, size_t n, uint32_t pfn,
+		      uint32_t off, struct may_hold *ok)
+{
+	ok->n = 1;
+	ok->v[0] = 0;
+	ok->any = false;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].pfn != pfn || w[i].off != off)
+			continue;
+		if (!w[i].maybe)
+			ok->n = 0;
+		if (ok->n < HM_MAY_HOLD_MAX)
+			ok->v[ok->n++] = w[i].val;
+		else
+			ok->any = true;
+	}
+}
+
+/* A read.  Once a stale access happened, the guest's memory may differ
+ * from the simulator's where a "maybe" write went: the read may return
+ * whatever the word may hold, in the frame the simulator read or (a stale
+ * read) in the one the PTE names. */
 static uint32_t s_read32(struct hm_exec *x, hm_vaddr_t va)
 {
 	struct sim_run *s = x->priv;
 	uint32_t v = 0, pfn, alt;
+	struct may_hold *ok, other;
 
 	s_reach(s, va, false, &pfn, &alt);
 	if (!x->faulted && hm_sim_read(x->ctx, va, &v, 4) != HM_OK) {
 		x->faulted = true;
 		x->fault_vaddr = va;
 	}
-	if (alt && s->cur_op < s->nres) {
-		s->alt_read[s->cur_op] = 0;
-		hm_sim_phys_read(x->ctx, ((hm_paddr_t)alt << 12) + (va & 0xfff),
-				 &s->alt_read[s->cur_op], 4);
-		s->has_alt_read[s->cur_op] = 1;
+	if (!s->nstale || s->cur_op >= s->nres)
+		return v;
+	ok = &s->read_ok[s->cur_op];
+	logged__may_hold(s->log, s->nlog, pfn, va & 0xfff, ok);
+	if (!alt)
+		return v;
+	logged__may_hold(s->log, s->nlog, alt, va & 0xfff, &other);
+	ok->any |= other.any;
+	for (unsigned i = 0; i < other.n; i++) {
+		if (ok->n < HM_MAY_HOLD_MAX)
+			ok->v[ok->n++] = other.v[i];
+		else
+			ok->any = true;
 	}
 	return v;
 }
@@ -243,11 +273,10 @@ int reference__run(struct sim_run **out, const struct job *job,
 	if (s) {
 		s->res = calloc(job->n ? job->n : 1, sizeof(*s->res));
 		s->op_cpu = calloc(job->n ? job->n : 1, 1);
-		s->alt_read = calloc(job->n ? job->n : 1, sizeof(*s->alt_read));
-		s->has_alt_read = calloc(job->n ? job->n : 1, 1);
+		s->read_ok = calloc(job->n ? job->n : 1, sizeof(*s->read_ok));
 		s->nres = job->n;
 	}
-	if (!s || !s->res || !s->op_cpu || !s->alt_read || !s->has_alt_read) {
+	if (!s || !s->res || !s->op_cpu || !s->read_ok) {
 		snprintf(why, whysz, "out of memory");
 		reference__free(s);
 		return HM_EXIT_INTERNAL;
@@ -283,8 +312,7 @@ void reference__free(struct sim_run *s)
 	free(s->log);
 	free(s->res);
 	free(s->op_cpu);
-	free(s->alt_read);
-	free(s->has_alt_read);
+	free(s->read_ok);
 	free(s->stale);
 	free(s);
 }

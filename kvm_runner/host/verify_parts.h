@@ -41,6 +41,26 @@ struct logged_write {
 	bool maybe;	/* one of the two frames a stale access may reach */
 };
 
+/* What a word may hold after the writes of @w[0 .. @n - 1] to it (others
+ * skipped), in order: the last sure write's value (0 before any), or that
+ * of any "maybe" write after it.  Into @ok; false if there are too many
+ * to list (then anything goes). */
+#define HM_MAY_HOLD_MAX	8
+struct may_hold {
+	unsigned n;
+	bool any;
+	uint32_t v[HM_MAY_HOLD_MAX];
+};
+void logged__may_hold(const struct logged_write *w, size_t n, uint32_t pfn,
+		      uint32_t off, struct may_hold *ok);
+static inline bool may_hold__has(const struct may_hold *ok, uint32_t v)
+{
+	for (unsigned i = 0; i < ok->n; i++)
+		if (ok->v[i] == v)
+			return true;
+	return ok->any;
+}
+
 /* An access the simulator made through a TLB entry its page tables no
  * longer hold (kernel mode), which hardware may or may not use. */
 struct stale_access {
@@ -67,12 +87,13 @@ struct sim_run {
 	size_t nlog, caplog;
 	volatile uint32_t cur_op;	/* the op running (x.ops_done) */
 	uint32_t nres;
-	/* Predicted stale accesses (above), and for a read op that made one
-	 * what the PTE's frame held: the other value it may read. */
+	/* Predicted stale accesses (above); and once one happened, what each
+	 * read op may return (n 0: exactly the simulator's value): what the
+	 * word may hold in the frame the simulator reached, and, if stale, in
+	 * the one the PTE names. */
 	struct stale_access *stale;
 	size_t nstale, capstale;
-	uint32_t *alt_read;
-	uint8_t *has_alt_read;
+	struct may_hold *read_ok;
 	uint8_t *op_cpu;		/* the CPU current at each op */
 	uint64_t flushes_by[HM_SMP_MAX_CPUS];	/* range flushes, by CPU */
 };
