@@ -47,6 +47,7 @@ static void check_state(struct hm_machine *m, const struct sim_run *s,
 	static const unsigned counters[] = {
 		HM_STAT_pte_writes, HM_STAT_tlb_flush_one,
 		HM_STAT_tlb_flush_range, HM_STAT_tlb_flush_all,
+		HM_STAT_tlb_ipis,
 		HM_STAT_hash_steps, HM_STAT_pkmap_flushes,
 		HM_STAT_pkmap_sleeps, HM_STAT_pkmap_wakeups,
 	};
