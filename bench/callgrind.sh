@@ -83,12 +83,12 @@ for f in $(ls -v "$dir"/callgrind.out.* 2>/dev/null); do
 	core@*) core=$(callgrind_annotate --threshold=100 --inclusive=no "$f" 2>/dev/null |
 		awk -v n="$2" '/:nullcore_/ { gsub(",", "", $1); s += $1 } END { printf "%.1f", s / n }') ;;
 	esac
-	printf "%-48s %10.1f %12s\n" "$1" "$(echo "$3 $2" | awk '{ print $1 / $2 }')" "$core"
+	printf "%-52s %10.1f %12s\n" "$1" "$(echo "$3 $2" | awk '{ print $1 / $2 }')" "$core"
 done >"$dir/ir_per_op.txt"
 
 [ -s "$dir/ir_per_op.txt" ] || { echo "callgrind.sh: no row matched $filter" >&2; exit 1; }
 echo "instructions per operation (callgrind, $iterations iterations per row):"
-printf "%-48s %10s %12s\n" "row" "total/op" "in the core"
+printf "%-52s %10s %12s\n" "row" "total/op" "in the core"
 cat "$dir/ir_per_op.txt"
 echo "(total: the row's loop included, see loop/noop and the row's own code;"
 echo " in the core: the nullcore_* functions alone, for core@PROFILE/ rows)"
