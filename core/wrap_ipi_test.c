@@ -217,63 +217,47 @@ static void check_counts(struct machine *m, const struct hm_tlb_stats ts[])
 	assert_int_equal(s.tlb_flush_all, 0);
 }
 
-static void finish(struct machine *m)
+/* Runs the rounds @how, checks the counts and that CPU c's thread
+ * served @handled[c] of its three IPIs (the initiator the rest). */
+static void check_case(enum how how, const unsigned handled[NR_CPUS])
 {
-	hm_destroy(m->ctx);
-	pthread_cond_destroy(&m->cond);
-	pthread_mutex_destroy(&m->lock);
+	struct hm_tlb_stats ts[NR_CPUS];
+	struct machine m;
+
+	run(&m, how, ts);
+	check_counts(&m, ts);
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		assert_int_equal(ts[cpu].ipis_handled, handled[cpu]);
+		assert_int_equal(ts[cpu].ipis_idle, 3 - handled[cpu]);
+	}
+	hm_destroy(m.ctx);
+	pthread_cond_destroy(&m.cond);
+	pthread_mutex_destroy(&m.lock);
 }
 
 /* One thread: when a CPU wraps, no thread runs the others, so the
  * initiator does their flushes - counted as IPIs all the same. */
 static void one_thread_plays_each_cpu(void **state)
 {
-	struct hm_tlb_stats ts[NR_CPUS];
-	struct machine m;
-
 	(void)state;
-	run(&m, ONE_THREAD, ts);
-	check_counts(&m, ts);
-	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
-		assert_int_equal(ts[cpu].ipis_handled, 0);
-		assert_int_equal(ts[cpu].ipis_idle, 3);
-	}
-	finish(&m);
+	check_case(ONE_THREAD, (const unsigned[NR_CPUS]){ 0, 0, 0, 0 });
 }
 
 /* A thread on each CPU from the start: every IPI is a signal its
  * target's thread serves. */
 static void a_thread_per_cpu(void **state)
 {
-	struct hm_tlb_stats ts[NR_CPUS];
-	struct machine m;
-
 	(void)state;
-	run(&m, THREADS_FIRST, ts);
-	check_counts(&m, ts);
-	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
-		assert_int_equal(ts[cpu].ipis_handled, 3);
-		assert_int_equal(ts[cpu].ipis_idle, 0);
-	}
-	finish(&m);
+	check_case(THREADS_FIRST, (const unsigned[NR_CPUS]){ 3, 3, 3, 3 });
 }
 
 /* CPU c's thread starts at its turn: at CPU w's wrap, CPUs below w have
  * run and serve their IPI, those above have not and are served idle -
- * still online, still sent one.  CPU c: c idle, 3 - c handled. */
+ * still online, still sent one.  CPU c: 3 - c by its thread, c idle. */
 static void cpus_that_have_not_run_yet(void **state)
 {
-	struct hm_tlb_stats ts[NR_CPUS];
-	struct machine m;
-
 	(void)state;
-	run(&m, THREADS_LAZY, ts);
-	check_counts(&m, ts);
-	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
-		assert_int_equal(ts[cpu].ipis_handled, 3 - cpu);
-		assert_int_equal(ts[cpu].ipis_idle, cpu);
-	}
-	finish(&m);
+	check_case(THREADS_LAZY, (const unsigned[NR_CPUS]){ 3, 2, 1, 0 });
 }
 
 int main(void)
