@@ -80,7 +80,7 @@ void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 {
 	bool whole = hm_x86_flush_count(ctx, start, end);
 
-	hm_x86_flush_range_local(start, end, flush_one, flush_all, 0);
+	hm_x86_flush_range_local(ctx, start, end, flush_one, flush_all, 0);
 	if (guest_smp() && !HM_GUEST_INJECT_NO_IPI)
 		guest_smp_shootdown(start, end, whole);
 }
