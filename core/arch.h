@@ -53,8 +53,8 @@ void hm_arch_set_pte(struct hm_ctx *ctx, hm_vaddr_t vaddr, void *ptep,
 /* TLB: drop this CPU's translation of @vaddr (invlpg). */
 void hm_arch_flush_tlb_one(struct hm_ctx *ctx, hm_vaddr_t vaddr);
 /* TLB: drop [start, end) on every CPU and return only when all have done it.
- * x86 backends follow core/x86_flush.h (page by page up to
- * TLB_SINGLE_PAGE_FLUSH_CEILING, else whole) and count as it says. */
+ * x86 backends follow core/x86_flush.h (page by page or whole, as the
+ * context's kernel profile says) and count as it says. */
 void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end);
 

@@ -37,8 +37,10 @@
 #define LAST_PKMAP_NOPAE	1024
 #define LAST_PKMAP_MAX		LAST_PKMAP_NOPAE
 
-/* x86's tlb_single_page_flush_ceiling: flush_tlb_kernel_range() of more
- * pages than this flushes the whole TLB instead of page by page. */
+/* x86's tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c, 3.15 on; a
+ * sysfs tunable, this its default): flush_tlb_kernel_range() of more pages
+ * than this flushes the whole TLB instead of page by page.  The profiles
+ * that have it say so (core/profile.h); 2.6.x had no such path. */
 #define TLB_SINGLE_PAGE_FLUSH_CEILING	33
 
 /*

@@ -127,6 +127,11 @@ static void print_one(const struct hm_kernel_profile *p,
 			       cpu, cpu);
 	}
 	printf("unmap           %s\n", p->unmap_doc);
+	if (p->tlb_single_page_flush_ceiling)
+		printf("range flush     page by page up to %u pages: %s\n",
+		       p->tlb_single_page_flush_ceiling, p->flush_doc);
+	else
+		printf("range flush     always whole: %s\n", p->flush_doc);
 }
 
 static void print_list(void)

@@ -16,6 +16,7 @@ check "$out" "PKMAP_BASE      0xff000000"
 check "$out" "LDT_BASE_ADDR   0xff200000"
 check "$out" "FIX_KMAP_END    579"
 check "$out" "cpu 1 slot      0xfffab000"
+check "$out" "range flush     page by page up to 33 pages"
 
 out=$("$layout" 2>&1) || { echo "FAIL: default exited $?"; exit 1; }
 check "$out" "^linux-4.7:"
@@ -30,6 +31,7 @@ check "$out" "KM_TYPE_NR (per-CPU stack) 41 per CPU"
 out=$("$layout" --kernel linux-2.6.24 --nopae --mem 512M 2>&1) || { echo "FAIL: --nopae exited $?"; exit 1; }
 check "$out" "2-level paging, 512 MiB RAM"
 check "$out" "LAST_PKMAP 1024"
+check "$out" "range flush     always whole: flush_tlb_kernel_range(start, end) is flush_tlb_all()"
 
 out=$("$layout" --list 2>&1) || { echo "FAIL: --list exited $?"; exit 1; }
 check "$out" "^linux-2.6.24$"

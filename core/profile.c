@@ -14,6 +14,12 @@
 #define VMALLOC_OFFSET		(8u << 20)
 #define MAX_IO_APICS_32		64		/* apicdef.h, X86_32 */
 
+/* flush_tlb_kernel_range() from 3.15 on (4.7 and 6.1 alike). */
+static const char flush_doc_ceiling[] =
+	"flush_tlb_kernel_range(start, end) (arch/x86/mm/tlb.c): on every "
+	"CPU, invlpg page by page up to tlb_single_page_flush_ceiling pages, "
+	"else the whole TLB";
+
 /* ---- linux-2.6.24 ------------------------------------------------------ */
 
 static const struct hm_fixmap_entry fix_2_6_24[] = {
@@ -98,6 +104,15 @@ static const struct hm_kernel_profile linux_2_6_24 = {
 		"kpte_clear_flush (PTE cleared, that entry flushed); else "
 		"nothing (DEBUG_HIGHMEM: BUG_ON unless a lowmem address); "
 		"kmap_atomic BUG_ON(!pte_none) of the type's slot",
+	/* include/asm-x86/tlbflush_32.h: #define flush_tlb_kernel_range(start,
+	 * end) flush_tlb_all(); arch/x86/kernel/smp_32.c: flush_tlb_all() is
+	 * on_each_cpu(do_flush_tlb_all, ...), each CPU __flush_tlb_all()
+	 * (CR4.PGE toggled: global entries go too).  No single-page path. */
+	.tlb_single_page_flush_ceiling = 0,
+	.flush_doc =
+		"flush_tlb_kernel_range(start, end) is flush_tlb_all() "
+		"(tlbflush_32.h): on_each_cpu(do_flush_tlb_all), every CPU's "
+		"whole TLB, global entries too, whatever the range",
 	.pkmap_rule = HM_PKMAP_BELOW_FIXADDR_BOOT_START,
 	.vmalloc_start_rule = HM_VMALLOC_START_ROUNDED,
 	.maxmem_rule = HM_MAXMEM_BELOW_4G,
@@ -184,6 +199,11 @@ static const struct hm_kernel_profile linux_4_7 = {
 		"flushes kvaddr (kpte_clear_flush), then pops; DEBUG_HIGHMEM "
 		"WARNs when kvaddr is not the top slot; kmap_atomic_prot "
 		"BUG_ON(!pte_none)",
+	/* arch/x86/mm/tlb.c: flush_tlb_kernel_range() does
+	 * on_each_cpu(do_kernel_range_flush) page by page up to
+	 * tlb_single_page_flush_ceiling, else on_each_cpu(do_flush_tlb_all). */
+	.tlb_single_page_flush_ceiling = TLB_SINGLE_PAGE_FLUSH_CEILING,
+	.flush_doc = flush_doc_ceiling,
 	.pkmap_rule = HM_PKMAP_BELOW_FIXADDR_START,
 	.vmalloc_start_rule = HM_VMALLOC_START_OFFSET,
 	.maxmem_rule = HM_MAXMEM_BELOW_VMALLOC_END,
@@ -276,6 +296,11 @@ static const struct hm_kernel_profile linux_6_1 = {
 		"pop, migrate_enable; the map BUG_ON(!pte_none). kmap_atomic "
 		"is preempt_disable (migrate_disable on PREEMPT_RT) + "
 		"pagefault_disable + the same kmap_local path",
+	/* arch/x86/mm/tlb.c: flush_tlb_kernel_range() does
+	 * on_each_cpu(do_kernel_range_flush) page by page up to
+	 * tlb_single_page_flush_ceiling, else on_each_cpu(do_flush_tlb_all). */
+	.tlb_single_page_flush_ceiling = TLB_SINGLE_PAGE_FLUSH_CEILING,
+	.flush_doc = flush_doc_ceiling,
 	.pkmap_rule = HM_PKMAP_BELOW_LDT,
 	.vmalloc_start_rule = HM_VMALLOC_START_OFFSET,
 	.maxmem_rule = HM_MAXMEM_BELOW_VMALLOC_END,

@@ -138,6 +138,16 @@ struct hm_kernel_profile {
 	enum hm_unmap_pte unmap_pte;
 	const char *unmap_doc;	/* the unmap, in that kernel's words */
 
+	/* flush_tlb_kernel_range() (flush_all_zero_pkmaps' flush): a range
+	 * of up to this many pages is flushed page by page (invlpg) on every
+	 * CPU, a larger one whole (arch/x86/mm/tlb.c,
+	 * tlb_single_page_flush_ceiling: 33 from 3.15 on).  0: always whole,
+	 * flush_tlb_all() on every CPU (2.6.x's tlbflush_32.h:
+	 * #define flush_tlb_kernel_range(start, end) flush_tlb_all()).
+	 * core/x86_flush.h applies it on every x86 backend. */
+	unsigned tlb_single_page_flush_ceiling;
+	const char *flush_doc;	/* that flush, in that kernel's words */
+
 	/* Layout formulas. */
 	enum hm_pkmap_rule pkmap_rule;
 	enum hm_vmalloc_start_rule vmalloc_start_rule;

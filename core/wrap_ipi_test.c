@@ -22,7 +22,8 @@
  * last_pkmap_nr = 2c, so its first 15 - 2c kmaps take entries 2c+1..15,
  * and its kmap number 16 - 2c finds the scan back at entry 0: the wrap,
  * one flush_all_zero_pkmaps() (every entry of count 1 cleared; 16 pages,
- * not over the 33-page ceiling, so page by page, no whole-TLB flush).
+ * not over linux-4.7's 33-page ceiling, so page by page, no whole-TLB
+ * flush; 2.6.24 would flush whole: flush_policy_test).
  * Kmaps 17 - 2c..17 take entries 0..2c+1, the kept page 2c+2.  Four CPUs:
  * 4 range flushes, 4 x 3 = 12 IPIs, last_pkmap_nr 8 at the end.
  */

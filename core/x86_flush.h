@@ -3,29 +3,37 @@
  * x86_flush.h - x86's flush_tlb_kernel_range() policy, and how every x86
  * backend counts it, written once.
  *
- * arch/x86/mm/tlb.c: a range of up to tlb_single_page_flush_ceiling pages
- * (TLB_SINGLE_PAGE_FLUSH_CEILING, layout.h) is dropped page by page with
- * invlpg; a larger one flushes the whole TLB.  On every CPU.
+ * Whether a range goes page by page or whole is the kernel profile's
+ * (core/profile.h, tlb_single_page_flush_ceiling): from 3.15 on
+ * (arch/x86/mm/tlb.c, 4.7 and 6.1 here) a range of up to
+ * tlb_single_page_flush_ceiling pages is dropped page by page with invlpg
+ * and a larger one flushes the whole TLB; 2.6.24's tlbflush_32.h defines
+ * flush_tlb_kernel_range(start, end) as flush_tlb_all(), so every range
+ * flushes whole (ceiling 0).  On every CPU either way.
  */
 #ifndef HM_X86_FLUSH_H
 #define HM_X86_FLUSH_H
 
 #include "core/internal.h"
 
-/* Does flushing [start, end) take the whole TLB? */
-static inline bool hm_x86_flush_is_whole(hm_vaddr_t start, hm_vaddr_t end)
+/* Does flushing [start, end) take the whole TLB, under @ctx's kernel?
+ * (Ceiling 0: flush_tlb_all() whatever the range, an empty one too.) */
+static inline bool hm_x86_flush_is_whole(const struct hm_ctx *ctx,
+					 hm_vaddr_t start, hm_vaddr_t end)
 {
-	return ((uint64_t)end - start) >> PAGE_SHIFT >
-	       TLB_SINGLE_PAGE_FLUSH_CEILING;
+	unsigned ceiling = ctx->profile->tlb_single_page_flush_ceiling;
+
+	return !ceiling || ((uint64_t)end - start) >> PAGE_SHIFT > ceiling;
 }
 
 /* One CPU's part of the flush: @one for each page, or @all once. */
-static inline void hm_x86_flush_range_local(hm_vaddr_t start, hm_vaddr_t end,
+static inline void hm_x86_flush_range_local(const struct hm_ctx *ctx,
+					    hm_vaddr_t start, hm_vaddr_t end,
 					    void (*one)(void *arg,
 							hm_vaddr_t vaddr),
 					    void (*all)(void *arg), void *arg)
 {
-	if (hm_x86_flush_is_whole(start, end)) {
+	if (hm_x86_flush_is_whole(ctx, start, end)) {
 		all(arg);
 		return;
 	}
@@ -60,7 +68,7 @@ static inline bool hm_x86_flush_count(struct hm_ctx *ctx, hm_vaddr_t start,
 				      hm_vaddr_t end)
 {
 	struct hm_stats *s = &this_cpu(ctx)->stats;
-	bool whole = hm_x86_flush_is_whole(start, end);
+	bool whole = hm_x86_flush_is_whole(ctx, start, end);
 
 	s->tlb_ipis += hm_x86_flush_ipis(ctx);
 	if (whole)

@@ -343,7 +343,8 @@ static void check_page(struct hm_harness *h, uint32_t pfn)
 		       pfn, got, want);
 }
 
-/* The number of flushes, and after one, every entry it should have freed. */
+/* The number of flushes, how many whole-TLB flushes they made, and after
+ * one, every entry it should have freed. */
 static void check_flushes(struct hm_harness *h)
 {
 	struct hm_stats s;
@@ -353,6 +354,18 @@ static void check_flushes(struct hm_harness *h)
 		oracle(h, "flush_all_zero_pkmaps ran %llu times, the model "
 		       "says %llu", (unsigned long long)s.pkmap_flushes,
 		       (unsigned long long)h->m->flushes);
+	if (s.tlb_flush_range != h->m->range_flushes)
+		oracle(h, "flush_tlb_kernel_range ran %llu times, the model "
+		       "says %llu", (unsigned long long)s.tlb_flush_range,
+		       (unsigned long long)h->m->range_flushes);
+	if (s.tlb_flush_all !=
+	    h->m->range_flushes * model_flush_whole_cpus(h->m))
+		oracle(h, "%llu whole-TLB flushes, the model says %llu "
+		       "(%u per flush_tlb_kernel_range)",
+		       (unsigned long long)s.tlb_flush_all,
+		       (unsigned long long)(h->m->range_flushes *
+					    model_flush_whole_cpus(h->m)),
+		       model_flush_whole_cpus(h->m));
 	if (!h->m->nr_freed)
 		return;
 	/* The entries the model ever handed out; any other entry the core
@@ -1014,6 +1027,7 @@ static void op_reset(struct hm_harness *h)
 	hm_reset(h->ctx);
 	model_reset(h->m);
 	h->m->flushes = 0;	/* hm_reset clears the statistics too */
+	h->m->range_flushes = 0;
 	h->lives.n = 0;
 	h->parked.n = 0;
 	check_cpu_id(h);

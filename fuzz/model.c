@@ -178,6 +178,7 @@ static void set_config(struct model *m, const struct hm_seq_config *cfg)
 	m->pkmap_base = m->l.pkmap_base;
 	m->cpu = 0;
 	m->flushes = 0;
+	m->range_flushes = 0;
 }
 
 void model_init(struct model *m, const struct hm_seq_config *cfg)
@@ -247,9 +248,33 @@ uint32_t model_page_address(const struct model *m, uint32_t pfn)
 	return nr < 0 ? 0 : model_pkmap_addr(m, (unsigned)nr);
 }
 
+/*
+ * flush_all_zero_pkmaps() ends, if it freed an entry, with
+ * flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP)), sending
+ * an IPI to every other CPU; what each
+ * CPU's TLB then drops is the kernel's:
+ * - linux-2.6.24, include/asm-x86/tlbflush_32.h:
+ *   #define flush_tlb_kernel_range(start, end) flush_tlb_all()
+ *   - on_each_cpu(do_flush_tlb_all): every CPU whole, whatever the range;
+ * - linux-4.7 and 6.1, arch/x86/mm/tlb.c: on_each_cpu(do_flush_tlb_all)
+ *   when end - start > tlb_single_page_flush_ceiling (33) pages, else
+ *   invlpg page by page (a 16-entry window), no whole flush.
+ */
+#define MODEL_SINGLE_PAGE_FLUSH_CEILING	33
+
+unsigned model_flush_whole_cpus(const struct model *m)
+{
+	bool whole = m->cfg.kernel == HM_KERNEL_2_6_24 ||
+		     m->last_pkmap > MODEL_SINGLE_PAGE_FLUSH_CEILING;
+
+	return whole ? m->cfg.nr_cpus : 0;
+}
+
 /* Free every entry with count 1: what the flush at the wrap does. */
 static void flush_zero(struct model *m)
 {
+	bool need_flush = false;
+
 	m->flushes++;
 	/* entries from m->used up were never handed out: count 0 */
 	for (unsigned nr = 0; nr < m->used; nr++) {
@@ -258,7 +283,11 @@ static void flush_zero(struct model *m)
 		m->count[nr] = 0;
 		m->nr_of[m->pfn[nr]] = 0;
 		m->freed[m->nr_freed++] = (uint16_t)nr;
+		need_flush = true;
 	}
+	/* mm/highmem.c: the TLB flush only if an entry was freed */
+	if (need_flush)
+		m->range_flushes++;
 }
 
 bool model_kmap_would_sleep(const struct model *m, uint32_t pfn)

@@ -92,6 +92,8 @@ struct model {
 	unsigned current_task[MODEL_MAX_CPUS];
 	struct model_task task[MODEL_MAX_TASKS];
 	uint64_t flushes;		/* flush_all_zero_pkmaps() runs */
+	/* of which freed some entry, so called flush_tlb_kernel_range() */
+	uint64_t range_flushes;
 	/* entries freed by the last op's flush, for the harness to check */
 	unsigned nr_freed;
 	uint16_t freed[1024];
@@ -154,6 +156,10 @@ uint32_t model_kmap_local(struct model *m, uint32_t pfn);
 void model_kunmap_local(struct model *m, uint32_t vaddr);
 uint32_t model_page_address(const struct model *m, uint32_t pfn);
 void model_flush_unused(struct model *m);
+/* The CPUs whose whole TLB one flush_tlb_kernel_range() of
+ * flush_all_zero_pkmaps() flushes: all of them, or none where it goes page
+ * by page.  The same for every such flush of a configuration. */
+unsigned model_flush_whole_cpus(const struct model *m);
 void model_cpu(struct model *m, unsigned cpu);
 /* Forget every mapping, keep the current CPU. */
 void model_reset(struct model *m);

@@ -9,6 +9,7 @@
 #   kvm_runner_test.sh RUNNER teeth_ack
 #   kvm_runner_test.sh RUNNER corpus|teeth|teeth_ipi FILE...
 #   kvm_runner_test.sh RUNNER teeth_stale FILE RUNNER_BUG10
+#   kvm_runner_test.sh RUNNER teeth_whole FILE_2_6_24 FILE_4_7
 #   kvm_runner_test.sh RUNNER tasks_report RUNNER_NOPARK RUNNER_STRICT SEED
 #
 # Each guest part runs on every backend present: KVM where /dev/kvm is
@@ -187,6 +188,27 @@ teeth_stale)
 	else
 		expect '^FAIL .*unmap_noflush.txt: counter tlb_flush_one: guest 0, simulator 2$'
 		echo "note ($backend): no stale translation observable here: the flush counter catches the missing invlpg at kunmap_atomic"
+	fi
+	;;
+teeth_whole)
+	# A guest whose whole-TLB flush of the PKMAP window drops nothing
+	# (HM_GUEST_INJECT_NO_WHOLE).  $1: linux-2.6.24 in a 16-entry window,
+	# whose wraps are flush_tlb_all(); $2: linux-4.7 in the same window,
+	# whose wraps invlpg the 16 pages.  Where stale translations are
+	# observable (TCG), 2.6.24's reads after a wrap reach the old frames
+	# and 4.7's do not: the 2.6.24 guest flushes whole, the 4.7 one page
+	# by page.  Where they are not (PVM), both pass.
+	run 0 "$2" || return
+	expect '^PASS .*/small_window_wraps.txt \('
+	if grep -q '^stale translations observable: yes' "$out"; then
+		run 1 --kernel linux-2.6.24 "$1" || return
+		# cpu 1 reads entry 1 after the wrap that freed it: its TLB
+		# still has the frame entry 1 held before (0x38001)
+		expect '^FAIL .*linux_2_6_24_small_window_wraps.txt: stale translation at op #[0-9]+ read 0x1 0: read (0|0x[0-9a-f]+) from 0xffc01000, whose PTE maps frame 0x38065 \(which holds 0x[0-9a-f]+ there\); the read reached frame 0x38001 \(mapped there by op #0 kmap 0x38001 0\): the TLB kept the old entry'
+	else
+		run 0 --kernel linux-2.6.24 "$1" || return
+		expect '^PASS .*/linux_2_6_24_small_window_wraps.txt \('
+		echo "note ($backend): no stale translation observable here: the whole flush that drops nothing goes unseen"
 	fi
 	;;
 teeth_ipi)

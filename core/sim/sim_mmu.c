@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/sim/sim.h"
+#include "core/x86_flush.h"
 
 __no_sanitize_coverage
 static int phys_pte(const struct hm_sim *sim, uint64_t pa, bool pae,
@@ -199,20 +200,37 @@ void sim_tlb_flush_all(struct hm_ctx *ctx, unsigned cpu)
 	sim_tlb_unlock(t);
 }
 
-/* x86's flush_tlb_kernel_range() on one CPU: up to the ceiling, invlpg
- * page by page; beyond it, a whole flush. */
+/* x86's flush_tlb_kernel_range() on one CPU, page by page or whole as the
+ * context's kernel does it (core/x86_flush.h). */
+struct range_flush {
+	struct hm_ctx *ctx;
+	struct sim_tlb *t;
+};
+
+__no_sanitize_coverage
+static void range_flush_one(void *arg, hm_vaddr_t vaddr)
+{
+	struct range_flush *f = arg;
+
+	flush_one_locked(f->ctx, f->t, vaddr);
+}
+
+__no_sanitize_coverage
+static void range_flush_all(void *arg)
+{
+	struct range_flush *f = arg;
+
+	flush_all_locked(f->ctx, f->t);
+}
+
 __no_sanitize_coverage
 void sim_tlb_flush_range_locked(struct hm_ctx *ctx, struct sim_tlb *t,
 				hm_vaddr_t start, hm_vaddr_t end)
 {
-	uint64_t pages = ((uint64_t)end - start) >> PAGE_SHIFT;
+	struct range_flush f = { ctx, t };
 
-	if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
-		flush_all_locked(ctx, t);
-		return;
-	}
-	for (uint64_t va = start; va < end; va += PAGE_SIZE)
-		flush_one_locked(ctx, t, (hm_vaddr_t)va);
+	hm_x86_flush_range_local(ctx, start, end, range_flush_one,
+				 range_flush_all, &f);
 }
 
 __no_sanitize_coverage

@@ -79,8 +79,17 @@ void hm_arch_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 				    hm_vaddr_t end)
 {
 	bool whole = hm_x86_flush_count(ctx, start, end);
+	const struct hm_layout *l = &ctx->layout;
 
-	hm_x86_flush_range_local(start, end, flush_one, flush_all, 0);
+	if (HM_GUEST_INJECT_NO_WHOLE && whole && start >= PKMAP_BASE(l) &&
+	    end <= PKMAP_ADDR(l, LAST_PKMAP(l))) {
+		/* the deliberate bug: nothing dropped here, and the others
+		 * asked to invlpg an empty range */
+		if (guest_smp() && !HM_GUEST_INJECT_NO_IPI)
+			guest_smp_shootdown(start, start, false);
+		return;
+	}
+	hm_x86_flush_range_local(ctx, start, end, flush_one, flush_all, 0);
 	if (guest_smp() && !HM_GUEST_INJECT_NO_IPI)
 		guest_smp_shootdown(start, end, whole);
 }

@@ -69,6 +69,10 @@ extern unsigned guest_cpu;
  *   HM_GUEST_INJECT_NO_ACK  the shootdown IPI's handler flushes but never
  *                           acknowledges (entry.S): the initiator waits
  *                           until the host's watchdog
+ *   HM_GUEST_INJECT_NO_WHOLE a whole-TLB flush of the PKMAP window (a
+ *                           wrap's, where the profile flushes whole)
+ *                           drops nothing, on any vCPU; page-by-page
+ *                           flushes are untouched
  *   HM_GUEST_INJECT_STRICT  the guest's core ignores the sequence's
  *                           reporting mode (HM_MB_REPORT_KERNEL) and
  *                           runs strict: BUGs where the kernel WARNs
@@ -80,6 +84,9 @@ extern unsigned guest_cpu;
 #endif
 #ifndef HM_GUEST_INJECT_NO_ACK
 #define HM_GUEST_INJECT_NO_ACK 0
+#endif
+#ifndef HM_GUEST_INJECT_NO_WHOLE
+#define HM_GUEST_INJECT_NO_WHOLE 0
 #endif
 #ifndef HM_GUEST_INJECT_STRICT
 #define HM_GUEST_INJECT_STRICT 0
