@@ -12,7 +12,8 @@
  *               (-object memory-backend-file,mem-path=/proc/self/fd/N,
  *               share=on)
  *   the image   another memfd, booted by QEMU's multiboot loader (-kernel)
- *   doorbell    COM1 on one end of a socket pair (guest/report.c)
+ *   doorbell    COM1 on one end of a socket pair, guest to host; the host
+ *               answers in the mailbox (guest/report.c)
  *   QMP         the other socket pair: a triple fault (guest reset, the
  *               VM paused), and registers when the guest dies or hangs
  *   console     port 0xE9 (isa-debugcon) to our stderr
@@ -193,12 +194,19 @@ static void thaw(struct tcg *t)
 	t->frozen = false;
 }
 
-/* One byte on the doorbell: the guest goes on.  send(), so that a QEMU
- * that died gives an error, not SIGPIPE. */
+/* The guest goes on: resume_count moved on in the mailbox (mailbox.h),
+ * QEMU running again.  False if we have no QEMU; one that died under us
+ * shows as the doorbell's end closed (wait_byte). */
 static bool resume(struct tcg *t)
 {
+	struct hm_mailbox *mb = machine__mailbox(&t->m);
+
+	if (t->pid <= 0)
+		return false;
+	__atomic_store_n(&mb->resume_count, mb->resume_count + 1,
+			 __ATOMIC_RELEASE);
 	thaw(t);
-	return send(t->ser_fd, "G", 1, MSG_NOSIGNAL) == 1;
+	return true;
 }
 
 /* QEMU's exit, as text, once it has gone (or is killed now). */
@@ -292,7 +300,10 @@ static int first_contact(struct tcg *t, char *why, size_t whysz)
 	/* Idle application processors halt until an IPI (guest/smp.c); the
 	 * boot CPU starts them itself, by INIT and startup IPIs. */
 	machine__mailbox(m)->smp_idle_halt = m->nr_vcpus > 1;
-	if (!resume(t))
+	/* The hello is answered on the line (entry.S, paging off); every
+	 * later report through the mailbox.  send(), so that a QEMU that
+	 * died gives an error, not SIGPIPE. */
+	if (send(t->ser_fd, "G", 1, MSG_NOSIGNAL) != 1)
 		return HM_EXIT_INTERNAL;
 	rc = wait_byte(t, 10000, &b);
 	if (rc || b != HM_PORT_READY) {
