@@ -10,7 +10,8 @@
  *
  * Inputs the strict decoder refuses are not sequences: skipped, as the
  * runner would refuse the file.  Sequences of N CPUs run on N vCPUs, in a
- * machine booted the first time one comes.
+ * machine booted the first time one comes (all its vCPUs on one host
+ * thread: tcg.c's tcg_machine__one_thread says why).
  *
  *	bazel run //kvm_runner:kmap_guest_fuzz -- -max_total_time=60 DIR...
  *
@@ -54,6 +55,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	opts.dev = "/dev/kvm";
 	opts.qemu = qemu ? qemu : "/usr/libexec/qemu-system-i386";
 	opts.quiet = true;
+	opts.tcg_one_thread = true;
 	input_fd = memfd_create("hm-fuzz-input", MFD_CLOEXEC);
 	if (input_fd < 0 || backend__start(&opts, &vms.vm[1])) {
 		fprintf(stderr, "kmap_guest_fuzz: no TCG guest\n");

@@ -50,6 +50,7 @@ struct tcg {
 	pid_t pid;
 	int kernel_fd, ser_fd, qmp_fd;
 	struct qmp qmp;
+	bool one_thread;		/* vCPUs round-robin on one thread */
 	bool frozen;			/* SIGSTOPped while we verify */
 	bool regs_valid;		/* regs: read since the guest stopped */
 	struct qmp_regs regs;
@@ -120,7 +121,7 @@ static void exec_qemu(struct tcg *t, int ser, int qmp, unsigned nr_vcpus)
 	snprintf(smp, sizeof(smp), "%u", nr_vcpus);
 	snprintf(name, sizeof(name), "hm-kvm-runner-%d", (int)getppid());
 	snprintf(accel, sizeof(accel), "tcg,thread=%s",
-		 nr_vcpus > 1 ? "multi" : "single");
+		 nr_vcpus > 1 && !t->one_thread ? "multi" : "single");
 #define ARG(s) (argv[n++] = (char *)(s))
 	ARG(t->qemu); ARG("-name"); ARG(name);
 	/* microvm: no PCI, no ACPI, a small firmware: boots in half the
@@ -521,6 +522,22 @@ uint32_t tcg_machine__tsc_khz(struct hm_machine *m)
 	ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
 	khz = ns > 0 ? (uint32_t)((c1 - c0) / ns * 1e6 + 0.5) : 0;
 	return khz;
+}
+
+/*
+ * Several vCPUs run on one host thread, in turn, rather than a thread
+ * each (-accel tcg,thread=single).  Each still has its own TLB, and an
+ * IPI is still delivered by the emulated APICs: a missing shootdown still
+ * leaves the other vCPU reading through its stale entry.  A sequence's
+ * ops run one at a time anyway (guest/smp_ops.c), so what parallel
+ * threads add is a host thread wake-up at every hand-over between vCPUs
+ * and every IPI, each a wait for a core on a shared two-core host.  The
+ * guest fuzz target, which lives on those round trips, takes this; the
+ * runner and the benchmarks keep a thread per vCPU.
+ */
+void tcg_machine__one_thread(struct hm_machine *m)
+{
+	to_tcg(m)->one_thread = true;
 }
 
 int tcg_machine__open(struct hm_machine **out, const char *qemu, char *why,
