@@ -177,7 +177,7 @@ static int start_qemu(struct tcg *t, unsigned nr_vcpus, char *why,
 }
 
 /*
- * A guest that reported polls COM1 for the host's answer, and its vCPU
+ * A guest that reported polls the mailbox for the host's answer, and its vCPU
  * thread spins meanwhile: while we verify, and for as long as a machine
  * of another vCPU count runs the sequences (several QEMUs on two cores).
  * So QEMU is stopped between its report and our answer.
