@@ -15,7 +15,7 @@
  *				op();
  *		bench_items(st, bench_iterations(st));
  *	}
- *	bench_register("sim/kmap_hit", kmap_hit, NULL);
+ *	bench_register("sim@linux-4.7/kmap_hit", kmap_hit, NULL);
  *
  * bench_batch(st, 0) hands out every iteration at once, so the loop costs
  * a decrement and a branch per operation.  Benchmarks that must do untimed

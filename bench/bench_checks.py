@@ -3,20 +3,44 @@
 """bench_checks.py - the counts of kmap_bench's JSON that follow from the
 code, not from timing; for kmap_bench_test.sh.
 
-  bench_checks.py guest  BENCH.json   the guest/ rows, KVM (when they ran)
-  bench_checks.py guest_tcg BENCH.json  the guest_tcg/ rows, QEMU's TCG
-  bench_checks.py stream BENCH.json   sim/kmap_stream over 4096 pages wraps
+  bench_checks.py guest  BENCH.json   the guest@*/ rows, KVM (when they ran)
+  bench_checks.py guest_tcg BENCH.json  the guest_tcg@*/ rows, QEMU's TCG
+  bench_checks.py stream BENCH.json   sim@*/kmap_stream over 4096 pages wraps
   bench_checks.py smp    SMP.json     IPIs of the stream rows, 1-8 CPUs
+  bench_checks.py profiles BENCH.json PROFILE
+                                      every row but loop/noop names its
+                                      profile: core and sim rows PROFILE
+                                      (--bench_kernel), guest rows linux-4.7
 
+Rows are found by their name without the profile ("sim/kmap_hit/pages:1"
+for "sim@linux-4.7/kmap_hit/pages:1"): the counts are every profile's.
 Prints one FAIL line per broken expectation; exit status 1 if any.
 """
 import json
 import sys
 
+# The guest's page tables are the default profile's whatever --bench_kernel
+# says (bench/guest.c, GUEST_KERNEL).
+GUEST_PROFILE = "linux-4.7"
+
 
 def load(path):
     with open(path) as f:
         return json.load(f)["benchmarks"]
+
+
+def split_profile(name):
+    """"sim@linux-4.7/kmap_hit/pages:1" -> ("sim", "linux-4.7",
+    "/kmap_hit/pages:1"); loop/noop -> ("loop", None, "/noop")."""
+    head, sep, rest = name.partition("/")
+    backend, _, profile = head.partition("@")
+    return backend, profile or None, sep + rest
+
+
+def plain(name):
+    """The name without its profile: "sim/kmap_hit/pages:1"."""
+    backend, _, rest = split_profile(name)
+    return backend + rest
 
 
 def check_guest(benchmarks, prefix="guest"):
@@ -27,8 +51,8 @@ def check_guest(benchmarks, prefix="guest"):
     KVM its instruction count (single-stepped: TCG's rows have none); with
     several vCPUs each wrap's flush is a shootdown acked by the C - 1
     others."""
-    rows = {b["name"][len(prefix):]: b for b in benchmarks
-            if b["name"].startswith(prefix + "/")}
+    rows = {split_profile(b["name"])[2]: b for b in benchmarks
+            if split_profile(b["name"])[0] == prefix}
     counted = ("cycles", "best_cycles", "ratio_to_floor") + (
         ("insns",) if prefix == "guest" else ())
     bad = []
@@ -81,7 +105,7 @@ def check_stream(benchmarks):
     a loaded machine Google Benchmark may stop a row before 512 maps, and
     the table's rounded figure then shows no wrap."""
     name = "sim/kmap_stream/pages:4096/cpus:1"
-    rows = [b for b in benchmarks if b["name"] == name]
+    rows = [b for b in benchmarks if plain(b["name"]) == name]
     if not rows:
         return [f"{name}: missing"]
     b = rows[0]
@@ -95,7 +119,7 @@ def check_smp(benchmarks):
     """Each wrap's flush is an IPI to each of the C - 1 other CPUs; with a
     thread per CPU (kmap_stream_smp) their own threads serve every one,
     with one thread playing every CPU (kmap_stream) the initiator does."""
-    rows = {b["name"]: b for b in benchmarks}
+    rows = {plain(b["name"]): b for b in benchmarks}
     bad = []
     for c in (1, 2, 4, 8):
         for subject, by_thread in (("kmap_stream_smp", True), ("kmap_stream", False)):
@@ -117,13 +141,32 @@ def check_smp(benchmarks):
     return bad
 
 
+def check_profiles(benchmarks, profile):
+    """Each row of the core names the kernel profile it ran: the core and
+    sim rows @profile, the guest rows the guest's; loop/noop none."""
+    want = {"core": profile, "sim": profile, "guest": GUEST_PROFILE,
+            "guest_tcg": GUEST_PROFILE, "loop": None}
+    bad = []
+    if not benchmarks:
+        return ["no rows"]
+    for b in benchmarks:
+        backend, got, _ = split_profile(b["name"])
+        if backend not in want:
+            bad.append(f"{b['name']}: no backend of ours ({backend})")
+        elif got != want[backend]:
+            bad.append(f"{b['name']}: profile {got}, expected {want[backend]}")
+    return bad
+
+
 CHECKS = {"guest": check_guest,
           "guest_tcg": lambda b: check_guest(b, "guest_tcg"),
-          "stream": check_stream, "smp": check_smp}
+          "stream": check_stream, "smp": check_smp,
+          "profiles": check_profiles}
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in CHECKS:
+    nargs = 4 if len(argv) > 1 and argv[1] == "profiles" else 3
+    if len(argv) != nargs or argv[1] not in CHECKS:
         print(__doc__, file=sys.stderr)
         return 2
     try:
@@ -131,7 +174,7 @@ def main(argv):
     except (OSError, ValueError, KeyError) as e:
         print(f"FAIL: {argv[2]}: {e}")
         return 1
-    bad = CHECKS[argv[1]](benchmarks)
+    bad = CHECKS[argv[1]](benchmarks, *argv[3:])
     for m in bad:
         print("FAIL:", m)
     return 1 if bad else 0

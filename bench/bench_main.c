@@ -4,12 +4,13 @@
  *
  *   bazel run //bench:kmap_bench -- [Google Benchmark flags]
  *
- * Per subject, the core on the minimal backend ("core/...") then the core
- * with the simulated MMU ("sim/..."); the loop's own cost (loop/noop); the
- * in-guest rows ("guest/...", see guest.h; --bench_kvm_dev=PATH,
- * --bench_no_guest).  --bench_kernel=NAME runs the core and sim rows on
- * another kernel profile than linux-4.7; their names then say which
- * ("core@linux-6.1/...").
+ * Per subject, the core on the minimal backend ("core@PROFILE/...") then
+ * the core with the simulated MMU ("sim@PROFILE/..."); the loop's own cost
+ * (loop/noop: no core, no profile); the in-guest rows
+ * ("guest@linux-4.7/...", see guest.h; --bench_kvm_dev=PATH,
+ * --bench_no_guest).  Every row of the core names the kernel profile it
+ * runs: --bench_kernel=NAME runs the core and sim rows on another one
+ * than linux-4.7 ("core@linux-6.1/...").
  */
 #include "bench/bench.h"
 #include "bench/counters.h"

@@ -15,11 +15,11 @@
 # a dump holds the row's operations plus its loop (loop/noop: 2 or 3
 # instructions) and a constant of Google Benchmark's that N makes small.
 # Prints one line per row: instructions per iteration in all and, for the
-# core/ rows, in the core's own functions; then the ratios of the core's
-# rows the issue asks for.
+# core@PROFILE/ rows, in the core's own functions; then the ratios of the
+# core's rows the issue asks for.
 set -euo pipefail
 
-filter='^(core|sim|loop)/'
+filter='^((core|sim)@[^/]+|loop)/'
 iterations=20000
 out=
 while [ $# -gt 0 ]; do
@@ -70,7 +70,7 @@ valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
 }
 
 # Each dump: "desc: Trigger: Client Request: ROW iterations=N", "summary: IR".
-# For core/ rows, "in the core" adds up the self cost of the nullcore_*
+# For core@PROFILE/ rows, "in the core" adds up the self cost of the nullcore_*
 # functions only: the core and its inlined hooks, without the row's loop.
 for f in $(ls -v "$dir"/callgrind.out.* 2>/dev/null); do
 	line=$(awk '/^desc: Trigger: Client Request:/ { sub(/^desc: Trigger: Client Request: /, ""); row = $1; sub(/iterations=/, "", $2); n = $2 }
@@ -80,20 +80,21 @@ for f in $(ls -v "$dir"/callgrind.out.* 2>/dev/null); do
 	set -- $line
 	core=-
 	case $1 in
-	core/*) core=$(callgrind_annotate --threshold=100 --inclusive=no "$f" 2>/dev/null |
+	core@*) core=$(callgrind_annotate --threshold=100 --inclusive=no "$f" 2>/dev/null |
 		awk -v n="$2" '/:nullcore_/ { gsub(",", "", $1); s += $1 } END { printf "%.1f", s / n }') ;;
 	esac
-	printf "%-40s %10.1f %12s\n" "$1" "$(echo "$3 $2" | awk '{ print $1 / $2 }')" "$core"
+	printf "%-52s %10.1f %12s\n" "$1" "$(echo "$3 $2" | awk '{ print $1 / $2 }')" "$core"
 done >"$dir/ir_per_op.txt"
 
 [ -s "$dir/ir_per_op.txt" ] || { echo "callgrind.sh: no row matched $filter" >&2; exit 1; }
 echo "instructions per operation (callgrind, $iterations iterations per row):"
-printf "%-40s %10s %12s\n" "row" "total/op" "in the core"
+printf "%-52s %10s %12s\n" "row" "total/op" "in the core"
 cat "$dir/ir_per_op.txt"
 echo "(total: the row's loop included, see loop/noop and the row's own code;"
-echo " in the core: the nullcore_* functions alone, for core/ rows)"
-awk '{ ir[$1] = $3 != "-" ? $3 : $2 }
-     function show(what, row) { if (row in ir) printf "  %-48s %7.1f  %5.2fx  (%s)\n", what, ir[row], ir[row] / base, row }
+echo " in the core: the nullcore_* functions alone, for core@PROFILE/ rows)"
+# Rows by their name without the profile (one profile per run).
+awk '{ row = $1; sub(/@[^\/]*/, "", row); ir[row] = $3 != "-" ? $3 : $2; full[row] = $1 }
+     function show(what, row) { if (row in ir) printf "  %-48s %7.1f  %5.2fx  (%s)\n", what, ir[row], ir[row] / base, full[row] }
      END {
 	base = ir["core/kmap_atomic/pages:1"]
 	if (!base) exit

@@ -9,10 +9,11 @@
 #   stream.tsv                        per-call costs (kmap_trace)
 #   stream, working_set, cpus .svg/.png, summary.txt  (report.py)
 # --quick: a shorter measurement per row (--benchmark_min_time=0.05).
-# Guest rows: guest/ under KVM where it is usable, guest_tcg/ under QEMU's
-# TCG (QEMU's costs, not a CPU's); the summary says which backend each
-# guest row came from.  About a minute on a 2-CPU machine; --quick, about
-# 20 seconds.
+# Rows are named BACKEND@PROFILE/...: core and sim on --bench_kernel's
+# profile (linux-4.7 by default), guest@linux-4.7/ under KVM where it is
+# usable, guest_tcg@linux-4.7/ under QEMU's TCG (QEMU's costs, not a
+# CPU's); the summary says which backend each guest row came from.
+# About a minute on a 2-CPU machine; --quick, about 20 seconds.
 set -euo pipefail
 
 out=
@@ -48,7 +49,7 @@ kmap_bench=$(find_tool kmap_bench)
 kmap_trace=$(find_tool kmap_trace)
 report=$(find_tool report)
 
-echo "== kmap_bench (user space: core/ on the minimal backend, sim/ on the simulated MMU; guest/ rows under KVM, guest_tcg/ under QEMU's TCG)"
+echo "== kmap_bench (rows BACKEND@PROFILE/...; user space: core on the minimal backend, sim on the simulated MMU; guest rows under KVM, guest_tcg under QEMU's TCG)"
 "$kmap_bench" --benchmark_out="$out/kmap_bench.json" --benchmark_out_format=json \
 	${bench_args[@]+"${bench_args[@]}"} 2>&1 | tee "$out/kmap_bench.txt"
 

@@ -58,18 +58,14 @@ struct fx {
 	uint64_t by_thread_before, by_thread_sum;	/* fx_ipis_by_thread() */
 };
 
-/* "sim/kmap_hit": a row name with this build's prefix (static buffer),
- * and the kernel profile when it is not the default one, linux-4.7
- * ("sim@linux-6.1/kmap_hit"). */
+/* "sim@linux-4.7/kmap_hit": a row name with this build's prefix and the
+ * kernel profile its rows run (static buffer). */
 static inline const char *fx_name(const char *subject)
 {
 	static char buf[96];
 
-	if (bench_kernel != HM_KERNEL_DEFAULT)
-		snprintf(buf, sizeof(buf), "%s@%s/%s", BENCH_BACKEND,
-			 hm_kernel_name((enum hm_kernel)bench_kernel), subject);
-	else
-		snprintf(buf, sizeof(buf), "%s/%s", BENCH_BACKEND, subject);
+	snprintf(buf, sizeof(buf), "%s@%s/%s", BENCH_BACKEND,
+		 hm_kernel_name((enum hm_kernel)bench_kernel), subject);
 	return buf;
 }
 

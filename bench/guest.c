@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guest.c - the in-guest rows: guest/floor, guest/kmap_atomic/pages:1, ...
- * under KVM and the same rows as guest_tcg/... under QEMU's TCG, from the
+ * guest.c - the in-guest rows: guest@linux-4.7/floor,
+ * guest@linux-4.7/kmap_atomic/pages:1, ... under KVM and the same rows as
+ * guest_tcg@linux-4.7/... under QEMU's TCG, from the
  * results of guest.h's machines (kvm_runner's benchmark mode).  A TCG row
  * is QEMU's cost, not a CPU's: its own prefix and context lines say so.
  *
@@ -54,7 +55,12 @@ static const struct guest_row rows[] = {
 
 #define FLOOR_OPS 1000	/* the floor before each row: ~25 ms emulated */
 
-/* Per backend: the row prefix, which is also the context key. */
+/* The kernel profile of the guest's page tables: kvm_runner's benchmark
+ * mode builds the default one's (bench_api.h takes no profile), whatever
+ * --bench_kernel chose for the core and sim rows.  In every row's name. */
+#define GUEST_KERNEL	HM_KERNEL_DEFAULT
+
+/* Per backend: the row prefix (before "@PROFILE/"), also the context key. */
 static const char *const prefix[GUEST_NR_BACKENDS] = {
 	[GUEST_KVM] = "guest",
 	[GUEST_TCG] = "guest_tcg",
@@ -188,8 +194,9 @@ void guest_bench_register(void)
 
 			in->row = &rows[i];
 			in->b = (enum guest_backend)b;
-			snprintf(in->name, sizeof(in->name), "%s/%s",
-				 prefix[b], rows[i].name);
+			snprintf(in->name, sizeof(in->name), "%s@%s/%s",
+				 prefix[b], hm_kernel_name(GUEST_KERNEL),
+				 rows[i].name);
 			d = bench_register(in->name, guest_row, in);
 			bench_use_manual_time(d);
 		}

@@ -3,9 +3,9 @@
  * guest.h - the in-guest rows: the same operations run by the core inside
  * a vCPU on real PAE page tables (kvm_runner/), timed with rdtsc in the
  * guest, beside the floor (a bare PTE write + invlpg + one load) measured
- * in the same run.  Two machines, two sets of rows: "guest/..." under KVM
- * and "guest_tcg/..." under QEMU's TCG, whose times are QEMU's costs (its
- * translated code, its software TLB), not a CPU's.
+ * in the same run.  Two machines, two sets of rows: "guest@linux-4.7/..."
+ * under KVM and "guest_tcg@linux-4.7/..." under QEMU's TCG, whose times
+ * are QEMU's costs (its translated code, its software TLB), not a CPU's.
  *
  * guest.c turns results into rows; guest_vm.c drives kvm_runner's
  * benchmark mode (kvm_runner/host/bench_api.h) on either machine: it boots
@@ -33,10 +33,10 @@ enum guest_op {
 	GUEST_NR_OPS
 };
 
-/* The machine a row runs on; its rows' prefix is guest_backend_prefix. */
+/* The machine a row runs on, the prefix of its rows (guest.c). */
 enum guest_backend {
-	GUEST_KVM,		/* "guest/": KVM (/dev/kvm) */
-	GUEST_TCG,		/* "guest_tcg/": QEMU's TCG */
+	GUEST_KVM,		/* "guest@...": KVM (/dev/kvm) */
+	GUEST_TCG,		/* "guest_tcg@...": QEMU's TCG */
 	GUEST_NR_BACKENDS
 };
 

@@ -3,7 +3,7 @@
  * kernel_shape.c - the shape of the kernel's own kmap_atomic() and
  * kunmap_atomic(), written again in a few lines over the core's context
  * and arch hooks, so that one callgrind run can say how far the core's
- * fast path is from the kernel's (row core/kmap_atomic_kernel_shape).
+ * fast path is from the kernel's (row core@linux-4.7/kmap_atomic_kernel_shape).
  *
  * The shape is x86_32's kmap_atomic_prot() and __kunmap_atomic() of Linux
  * 4.x without CONFIG_DEBUG_HIGHMEM: disable preemption and page faults; a

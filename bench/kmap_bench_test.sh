@@ -1,12 +1,14 @@
 #!/bin/bash
 # kmap_bench_test.sh - kmap_bench runs and prints one table with the rows and
-# counters it should; the threaded sim/ stream delivers its IPIs; the
-# guest/ rows run in a KVM guest where /dev/kvm is usable and are skipped
-# with the reason where it is not (and with a bad --bench_kvm_dev); the
-# guest_tcg/ rows run under QEMU's TCG, which tools/bootstrap installs (a
-# skip is a failure), labelled as QEMU's costs; the JSON feeds report.py's
-# plots and summary, which says which backend each guest row came from;
-# callgrind counts one tiny row.  Timings are printed, never checked.
+# counters it should, each row of the core named after its kernel profile
+# (BACKEND@PROFILE/..., --bench_kernel's for core and sim); the threaded
+# sim stream delivers its IPIs; the guest rows run in a KVM guest where
+# /dev/kvm is usable and are skipped with the reason where it is not (and
+# with a bad --bench_kvm_dev); the guest_tcg rows run under QEMU's TCG,
+# which tools/bootstrap installs (a skip is a failure), labelled as QEMU's
+# costs; the JSON feeds report.py's plots and summary, which says which
+# backend each guest row came from; callgrind counts one tiny row.
+# Timings are printed, never checked.
 set -u
 bench=$1
 trace=$2
@@ -16,28 +18,30 @@ checks=$5	# bench_checks.py: the counts of the JSON that follow from the code
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 fail=0
 check() { grep -qE -- "$1" "$2" || { echo "FAIL: no '$1' in $2"; fail=1; }; }
+# The default profile, which the guest's page tables always follow.
+P=linux-4.7
 
 "$bench" --benchmark_min_time=0.001 \
-	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream(_smp)?/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug|_kernel_shape)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest(_tcg)?/)' \
+	--benchmark_filter='(kmap_hit/pages:(1|512)$|kmap_miss|kmap_stream(_smp)?/pages:(8|4096)/cpus:(1|2)$|kmap_atomic(_debug|_kernel_shape)?/pages:1$|kmap_local/pages:1$|page_address|loop/noop|guest(_tcg)?@)' \
 	--benchmark_out="$tmp/bench.json" --benchmark_out_format=json \
 	>"$tmp/table.txt" 2>&1 || { echo "FAIL: kmap_bench exited $?"; cat "$tmp/table.txt"; exit 1; }
 cat "$tmp/table.txt"
-for row in core/kmap_hit/pages:1 sim/kmap_hit/pages:512 core/kmap_miss/manual_time \
-	   sim/kmap_stream/pages:4096/cpus:2 sim/kmap_stream_smp/pages:4096/cpus:2 \
-	   core/kmap_atomic/pages:1 \
-	   sim/kmap_atomic_debug/pages:1 core/kmap_local/pages:1 \
-	   sim/page_address_lowmem core/page_address_high/pages:512 loop/noop; do
+for row in core@$P/kmap_hit/pages:1 sim@$P/kmap_hit/pages:512 core@$P/kmap_miss/manual_time \
+	   sim@$P/kmap_stream/pages:4096/cpus:2 sim@$P/kmap_stream_smp/pages:4096/cpus:2 \
+	   core@$P/kmap_atomic/pages:1 \
+	   sim@$P/kmap_atomic_debug/pages:1 core@$P/kmap_local/pages:1 \
+	   sim@$P/page_address_lowmem core@$P/page_address_high/pages:512 loop/noop; do
 	check "^$row " "$tmp/table.txt"
 done
 for counter in pte_writes invlpg flush_all tlb_flushed hash_steps wraps ipis ipis_by_thread items_per_second; do
 	check "^Benchmark .* $counter" "$tmp/table.txt"
 done
 # The guest rows: run (KVM usable) or skipped with the reason (not).
-guest_rows='guest/floor guest/kmap_atomic/pages:1 guest/kmap_atomic_debug/pages:1
-	guest/kmap_local/pages:1 guest/kmap_hit/pages:1
-	guest/kmap_stream/pages:4096/cpus:1 guest/page_address_lowmem
-	guest/page_address_high/pages:512
-	guest/kmap_stream/pages:4096/cpus:2 guest/kmap_stream/pages:4096/cpus:4'
+guest_rows=$(for r in floor kmap_atomic/pages:1 kmap_atomic_debug/pages:1 \
+	kmap_local/pages:1 kmap_hit/pages:1 kmap_stream/pages:4096/cpus:1 \
+	page_address_lowmem page_address_high/pages:512 \
+	kmap_stream/pages:4096/cpus:2 kmap_stream/pages:4096/cpus:4; do
+	echo "guest@$P/$r"; done)
 if grep -q '^guest: skipped' "$tmp/table.txt"; then
 	echo "note: guest rows skipped here: $(sed -n 's/^guest: //p' "$tmp/table.txt")"
 	for row in $guest_rows; do
@@ -62,10 +66,10 @@ else
 	"$checks" guest "$tmp/bench.json" || fail=1
 	guest_ran=1
 fi
-# The guest_tcg/ rows: the same ops under QEMU's TCG, on every machine
+# The guest_tcg rows: the same ops under QEMU's TCG, on every machine
 # that ran tools/bootstrap; QEMU's costs, said so; the same counts, no
 # instruction counts (KVM's single-step).
-tcg_rows=$(echo "$guest_rows" | sed 's|guest/|guest_tcg/|g')
+tcg_rows=$(echo "$guest_rows" | sed 's|^guest@|guest_tcg@|')
 check "^guest_tcg: QEMU TCG: .*QEMU's costs, not a CPU's" "$tmp/table.txt"
 check "^guest_tcg_clock: guest rdtsc at [0-9]+ kHz \(the host's TSC" "$tmp/table.txt"
 for row in $tcg_rows; do
@@ -76,27 +80,39 @@ check "^perf: " "$tmp/table.txt"
 # Counters that follow from the code, not from timing: a kmap_atomic pair
 # writes two PTEs (x86 clears at unmap), the debug pair too; a stream over
 # 4096 pages wraps once per 512 maps (1.95m per op).
-check "^core/kmap_atomic/pages:1 .* 2 +0 +0 *$|^core/kmap_atomic/pages:1 .*M/s +2 " "$tmp/table.txt"
-check "^core/kmap_atomic_debug/pages:1 .*M/s +2 " "$tmp/table.txt"
+check "^core@$P/kmap_atomic/pages:1 .* 2 +0 +0 *$|^core@$P/kmap_atomic/pages:1 .*M/s +2 " "$tmp/table.txt"
+check "^core@$P/kmap_atomic_debug/pages:1 .*M/s +2 " "$tmp/table.txt"
 # The kernel-shaped pair ran: it maps what the core maps, or the row says
 # why not instead of a time.
-check "^core/kmap_atomic_kernel_shape/pages:1 +[0-9.]+ ns " "$tmp/table.txt"
+check "^core@$P/kmap_atomic_kernel_shape/pages:1 +[0-9.]+ ns " "$tmp/table.txt"
 # (From the JSON: on a loaded machine Google Benchmark may stop a row
 # before 512 maps, and the table's rounded figure then shows no wrap.)
 "$checks" stream "$tmp/bench.json" || fail=1
+# Every row but loop/noop names its profile: the default one here.
+"$checks" profiles "$tmp/bench.json" $P || fail=1
+# --bench_kernel=linux-6.1: the core and sim rows say so, the guest's
+# (whose page tables stay linux-4.7's) still say theirs.
+"$bench" --benchmark_min_time=0.001 --bench_kernel=linux-6.1 --bench_no_guest \
+	--benchmark_filter='kmap_atomic/pages:1(/manual_time)?$|loop/noop' \
+	--benchmark_out="$tmp/k61.json" --benchmark_out_format=json \
+	>"$tmp/k61.txt" 2>&1 || { echo "FAIL: kmap_bench --bench_kernel exited $?"; cat "$tmp/k61.txt"; fail=1; }
+check "^core@linux-6.1/kmap_atomic/pages:1 +[0-9.]+ ns " "$tmp/k61.txt"
+check "^sim@linux-6.1/kmap_atomic/pages:1 +[0-9.]+ ns " "$tmp/k61.txt"
+check "^guest@$P/kmap_atomic/pages:1/manual_time " "$tmp/k61.txt"
+"$checks" profiles "$tmp/k61.json" linux-6.1 || fail=1
 
-# The stream with a thread per CPU (sim/kmap_stream_smp): each wrap's flush
-# is an IPI to each of the C - 1 other CPUs, and their own threads serve
-# every one; with one thread playing every CPU (sim/kmap_stream) the same
+# The stream with a thread per CPU (sim@$P/kmap_stream_smp): each wrap's
+# flush is an IPI to each of the C - 1 other CPUs, and their own threads
+# serve every one; with one thread playing every CPU (kmap_stream) the same
 # IPIs are counted but the initiator serves them all.  Fixed iterations
 # (4 wrap periods), so every row has wraps however loaded the machine.
 "$bench" --bench_iterations=2048 --bench_no_perf \
-	--benchmark_filter='^sim/kmap_stream(_smp)?/pages:4096/cpus:[1248]/iterations' \
+	--benchmark_filter="^sim@$P/kmap_stream(_smp)?/pages:4096/cpus:[1248]/iterations" \
 	--benchmark_out="$tmp/smp.json" --benchmark_out_format=json \
 	>"$tmp/smp.txt" 2>&1 || { echo "FAIL: kmap_bench (smp rows) exited $?"; cat "$tmp/smp.txt"; fail=1; }
 cat "$tmp/smp.txt"
 for c in 1 2 4 8; do
-	check "^sim/kmap_stream_smp/pages:4096/cpus:$c/iterations:2048 " "$tmp/smp.txt"
+	check "^sim@$P/kmap_stream_smp/pages:4096/cpus:$c/iterations:2048 " "$tmp/smp.txt"
 done
 "$checks" smp "$tmp/smp.json" || fail=1
 
@@ -113,12 +129,14 @@ done
 check "kmap_atomic \+ kunmap_atomic" "$tmp/plots/summary.txt"
 check "^The stream over 4096 pages against CPUs" "$tmp/plots/summary.txt"
 [ -s "$tmp/plots/cpus_sim_kmap_stream_smp.dat" ] || { echo "FAIL: the cpus plot has no sim/ threads series"; fail=1; }
-check "^In the guest under QEMU's TCG: QEMU's costs .* \(guest_tcg/ rows; kvm_runner" "$tmp/plots/summary.txt"
+check "^In the guest under QEMU's TCG: QEMU's costs .* \(guest_tcg@$P/ rows; kvm_runner" "$tmp/plots/summary.txt"
+check "^Ratios from this run \(time per operation; core@$P/ = " "$tmp/plots/summary.txt"
+check "^  kmap_atomic \+ kunmap_atomic +[0-9.]+ ns +1\.00x +\(core@$P/kmap_atomic/pages:1\)$" "$tmp/plots/summary.txt"
 check "^  target \(hardware virtualization\): .*this run [0-9.]+x: not a CPU's figure" "$tmp/plots/summary.txt"
 if [ $guest_ran = 1 ]; then
-	check "^In the guest under KVM \(guest/ rows; kvm_runner" "$tmp/plots/summary.txt"
+	check "^In the guest under KVM \(guest@$P/ rows; kvm_runner" "$tmp/plots/summary.txt"
 	check "^  target \(hardware virtualization\): kmap_atomic pair within 1.30x.*: (met|NOT met|not measurable)" "$tmp/plots/summary.txt"
-	check "^The guest rows side by side \(guest/ under KVM, guest_tcg/ under QEMU's TCG" "$tmp/plots/summary.txt"
+	check "^The guest rows side by side \(guest@$P/ under KVM, guest_tcg@$P/ under QEMU's TCG" "$tmp/plots/summary.txt"
 	check "^  kmap_atomic \+ kunmap_atomic +[0-9.]+ [mun]s +[0-9.]+ [mun]s +[0-9.]+x" "$tmp/plots/summary.txt"
 else
 	check "^guest \(KVM\): skipped" "$tmp/plots/summary.txt"
@@ -126,14 +144,14 @@ fi
 
 # No usable KVM (a device that does not exist): every guest row skipped,
 # with the reason, and said once in the header.
-"$bench" --benchmark_filter='^guest/' --bench_kvm_dev=/nonexistent/kvm \
+"$bench" --benchmark_filter='^guest@' --bench_kvm_dev=/nonexistent/kvm \
 	>"$tmp/nokvm.txt" 2>&1 || { echo "FAIL: kmap_bench --bench_kvm_dev exited $?"; fail=1; }
 check "^guest: skipped: no usable KVM: /nonexistent/kvm: No such file" "$tmp/nokvm.txt"
 for row in $guest_rows; do
 	check "^$row/manual_time +ERROR OCCURRED: 'skipped: no usable KVM: /nonexistent/kvm" "$tmp/nokvm.txt"
 done
-# No usable QEMU: every guest_tcg/ row skipped, with the reason.
-"$bench" --benchmark_filter='^guest_tcg/' --bench_qemu=/nonexistent/qemu \
+# No usable QEMU: every guest_tcg row skipped, with the reason.
+"$bench" --benchmark_filter='^guest_tcg@' --bench_qemu=/nonexistent/qemu \
 	>"$tmp/noqemu.txt" 2>&1 || { echo "FAIL: kmap_bench --bench_qemu exited $?"; fail=1; }
 check "^guest_tcg: skipped: no usable QEMU: /nonexistent/qemu: No such file" "$tmp/noqemu.txt"
 for row in $tcg_rows; do
@@ -143,7 +161,7 @@ done
 # callgrind: counts one tiny row, or (exit 77) says why it cannot here:
 # no valgrind, or a sanitizer build (--config=asan/tsan) valgrind cannot run.
 "$callgrind" --bench "$bench" --iterations 2000 \
-	--filter '^(core/kmap_atomic(_kernel_shape)?/pages:1|loop/noop)$' >"$tmp/callgrind.txt" 2>&1
+	--filter "^(core@$P/kmap_atomic(_kernel_shape)?/pages:1|loop/noop)\$" >"$tmp/callgrind.txt" 2>&1
 rc=$?
 cat "$tmp/callgrind.txt"
 if [ $rc = 77 ]; then
@@ -152,7 +170,7 @@ if [ $rc = 77 ]; then
 elif [ $rc != 0 ]; then
 	echo "FAIL: callgrind.sh exited $rc"; fail=1
 else
-	check "^core/kmap_atomic/pages:1 +[0-9]+\.[0-9]" "$tmp/callgrind.txt"
+	check "^core@$P/kmap_atomic/pages:1 +[0-9]+\.[0-9]" "$tmp/callgrind.txt"
 	check "^  the pair in the kernel's shape \(kernel_shape.c\) +[0-9]+\.[0-9]+ +[0-9.]+x" "$tmp/callgrind.txt"
 fi
 [ $fail = 0 ] && echo "ok"

@@ -26,16 +26,32 @@ import sys
 NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
+def split_profile(name):
+    """"core@linux-4.7/kmap_hit/pages:1" -> ("core/kmap_hit/pages:1", "core",
+    "linux-4.7"): every row of the core names its kernel profile after its
+    backend; loop/noop runs no core and has none (None)."""
+    head, sep, rest = name.partition("/")
+    backend, _, profile = head.partition("@")
+    return backend + sep + rest, backend, profile or None
+
+
 def load_rows(path):
-    """{row name: {"ns": time per op, counters...}}, or an "error" entry.
+    """{row name without its profile: {"ns": time per op, counters...}},
+    {the same: error}, the JSON's context, {backend: its rows' profile}.
 
     With --benchmark_repetitions the median aggregate is used if present,
-    else the mean of the repetitions."""
+    else the mean of the repetitions.  One run, one profile per backend
+    (--bench_kernel): rows of two would be compared as one, so refused."""
     with open(path) as f:
         doc = json.load(f)
     runs, medians, errors, context = {}, {}, {}, doc.get("context", {})
+    profiles = {}
     for b in doc.get("benchmarks", []):
-        name = re.sub(r"/manual_time$", "", b.get("run_name", b["name"]))
+        name, backend, profile = split_profile(
+            re.sub(r"/manual_time$", "", b.get("run_name", b["name"])))
+        if profile and profiles.setdefault(backend, profile) != profile:
+            raise ValueError(f"{path}: {backend} rows of {profile} and of "
+                             f"{profiles[backend]}: one profile per run")
         if b.get("error_occurred"):
             errors[name] = b.get("error_message", "error")
             continue
@@ -51,11 +67,12 @@ def load_rows(path):
         keys = set.intersection(*(set(r) for r in reps))
         rows[name] = {k: sum(r[k] for r in reps) / len(reps) for k in keys}
     rows.update(medians)
-    return rows, errors, context
+    return rows, errors, context, profiles
 
 
 def parse(name):
-    """"core/kmap_stream/pages:64/cpus:1" -> ("core", "kmap_stream", {...})"""
+    """"core/kmap_stream/pages:64/cpus:1" (a name of load_rows(), without
+    its profile) -> ("core", "kmap_stream", {...})"""
     parts = name.split("/")
     args = dict(p.split(":", 1) for p in parts[2:] if ":" in p)
     return parts[0], parts[1] if len(parts) > 1 else "", {
@@ -248,7 +265,7 @@ plot """ + ", \\\n     ".join(lines) + "\n"
     return gnuplot(script, out, "cpus", "900,640")
 
 
-def cpus_summary(rows):
+def cpus_summary(rows, label):
     """The user-space CPU sweep: one thread playing every CPU against a
     thread per CPU (real IPIs)."""
     one = {x: r for x, _, r in series(rows, "sim", "kmap_stream", "cpus",
@@ -257,7 +274,7 @@ def cpus_summary(rows):
                                        {"pages": 4096})}
     if not smp:
         return []
-    out = ["The stream over 4096 pages against CPUs (sim/): one thread "
+    out = [f"The stream over 4096 pages against CPUs ({label('sim')}/): one thread "
            "playing every CPU, against a thread per CPU (real IPIs):",
            f"  {'cpus':>4s} {'one thread':>11s} {'threads':>9s} "
            f"{'ratio':>6s} {'IPIs/1000 ops':>14s} {'by the target thread':>21s}"]
@@ -300,7 +317,7 @@ def fmt_ns(ns):
     return f"{ns / 1e3:7.1f} us" if ns >= 1e4 else f"{ns:7.1f} ns"
 
 
-def guest_summary(rows, context, prefix, backend):
+def guest_summary(rows, context, prefix, backend, label):
     """One backend's guest rows: time, cycles and instructions, each
     against the floor measured in the same run."""
     have = [(w, f"{prefix}/{n}") for w, n in GUEST_ROWS
@@ -308,7 +325,7 @@ def guest_summary(rows, context, prefix, backend):
     if not have:
         return []
     note = context.get(prefix, "")
-    out = [f"In the guest under {backend} ({prefix}/ rows; kvm_runner: the "
+    out = [f"In the guest under {backend} ({label(prefix)}/ rows; kvm_runner: the "
            f"core on real PAE page tables, rdtsc in the guest; {note}):",
            f"  {'operation':46s} {'time/op':>10s} {'best cycles':>12s} "
            f"{'x floor':>8s} {'insns':>7s} {'x floor':>8s} {'cycles/insn':>11s}"]
@@ -357,7 +374,7 @@ def tsc_khz(context, prefix):
     return int(m.group(1)) if m else 0
 
 
-def guest_side_by_side(rows, context):
+def guest_side_by_side(rows, context, label):
     """Both backends' guest rows, each op side by side, by the fastest
     chunk (the mean moves with the shared host and, under TCG, with the
     first run's translation): each machine's cost per op, not a CPU's."""
@@ -367,9 +384,9 @@ def guest_side_by_side(rows, context):
     khz = (tsc_khz(context, "guest"), tsc_khz(context, "guest_tcg"))
     if not pairs or not all(khz):
         return []
-    out = ["The guest rows side by side (guest/ under KVM, guest_tcg/ under "
-           "QEMU's TCG; each op's fastest ~1 ms chunk, in ns by each guest "
-           "clock):",
+    out = [f"The guest rows side by side ({label('guest')}/ under KVM, "
+           f"{label('guest_tcg')}/ under QEMU's TCG; each op's fastest ~1 ms "
+           "chunk, in ns by each guest clock):",
            f"  {'operation':46s} {'KVM':>10s} {'TCG':>10s} {'KVM/TCG':>8s} "
            f"{'x floor KVM':>11s} {'x floor TCG':>11s}"]
     for what, k, t in pairs:
@@ -382,15 +399,23 @@ def guest_side_by_side(rows, context):
     return out
 
 
-def summary(rows, errors, context):
+def summary(rows, errors, context, profiles):
     out = []
 
     def ns(name):
         return rows[name]["ns"] if name in rows else None
 
+    def label(backend):
+        """"core" -> "core@linux-4.7", as the rows are named."""
+        return f"{backend}@{profiles[backend]}" if backend in profiles else backend
+
+    def shown(name):
+        backend, _, rest = name.partition("/")
+        return f"{label(backend)}/{rest}"
+
     base = ns("core/kmap_atomic/pages:1")
-    out.append("Ratios from this run (time per operation; core/ = the core on "
-               "the minimal backend):")
+    out.append(f"Ratios from this run (time per operation; {label('core')}/ = "
+               "the core on the minimal backend):")
     for what, name in (
             ("kmap_atomic + kunmap_atomic", "core/kmap_atomic/pages:1"),
             ("kmap_atomic pair, CONFIG_DEBUG_HIGHMEM", "core/kmap_atomic_debug/pages:1"),
@@ -405,7 +430,7 @@ def summary(rows, errors, context):
         if t is None:
             continue
         ratio = f"{t / base:6.2f}x" if base else ""
-        out.append(f"  {what:50s} {t:8.1f} ns  {ratio}  ({name})")
+        out.append(f"  {what:50s} {t:8.1f} ns  {ratio}  ({shown(name)})")
     pairs = []
     for name in rows:
         b, s, args = parse(name)
@@ -413,15 +438,15 @@ def summary(rows, errors, context):
         if b == "sim" and twin in rows and rows[twin]["ns"] > 0:
             pairs.append((name[4:], rows[name]["ns"], rows[twin]["ns"]))
     if pairs:
-        out.append("What the simulated machine adds (sim/ over core/, same "
-                   "operation):")
+        out.append(f"What the simulated machine adds ({label('sim')}/ over "
+                   f"{label('core')}/, same operation):")
         for name, s, c in pairs:
             out.append(f"  {name:34s} sim {s:8.1f} ns  core {c:8.1f} ns  "
                        f"{s / c:5.2f}x")
-    out += cpus_summary(rows)
+    out += cpus_summary(rows, label)
     for prefix, backend in GUEST_BACKENDS:
-        out += guest_summary(rows, context, prefix, backend)
-    out += guest_side_by_side(rows, context)
+        out += guest_summary(rows, context, prefix, backend, label)
+    out += guest_side_by_side(rows, context, label)
     for prefix, backend in GUEST_BACKENDS:
         skipped = sorted(e for n, e in errors.items()
                          if n.startswith(prefix + "/"))
@@ -439,7 +464,11 @@ def main():
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    rows, errors, context = load_rows(a.json)
+    try:
+        rows, errors, context, profiles = load_rows(a.json)
+    except (OSError, ValueError) as e:
+        print(f"report.py: {e}", file=sys.stderr)
+        return 1
     if not shutil.which("gnuplot"):
         print("report.py: gnuplot not found (tools/bootstrap installs it)",
               file=sys.stderr)
@@ -449,7 +478,7 @@ def main():
         made += plot_stream(a.trace, a.out)
     made += plot_working_set(rows, a.out)
     made += plot_cpus(rows, a.out)
-    text = summary(rows, errors, context)
+    text = summary(rows, errors, context, profiles)
     with open(os.path.join(a.out, "summary.txt"), "w") as f:
         f.write(text)
     sys.stdout.write(text)

@@ -63,9 +63,9 @@ struct hm_harness {
 	struct hm_lives lives;
 	struct hm_live live[HM_SEQ_MAX_OPS];
 	/* the temporary maps of tasks switched out, with their task */
-	struct hm_live parked[HM_SEQ_MAX_OPS];
+	struct hm_parked parked;
+	struct hm_live parked_v[HM_SEQ_MAX_OPS];
 	uint8_t parked_task[HM_SEQ_MAX_OPS];
-	uint32_t n_parked;
 	struct word words[WORDS];
 	uint32_t used_words[WORDS];
 	size_t n_words;
@@ -195,6 +195,9 @@ struct hm_harness *hm_harness_new(enum hm_harness_mode mode)
 	}
 	h->lives.v = h->live;
 	h->lives.max = HM_SEQ_MAX_OPS;
+	h->parked.v = h->parked_v;
+	h->parked.task = h->parked_task;
+	h->parked.max = HM_SEQ_MAX_OPS;
 	/* Every machine now, so the first input of a configuration runs the
 	 * same code as the next (AFL++ counts the difference as instability). */
 	for (unsigned key = 0; key < HM_SEQ_CONFIGS; key++) {
@@ -971,7 +974,7 @@ static void op_switch_task(struct hm_harness *h, uint32_t raw,
 	const char *why = model_check_switch_task(h->m, next);
 	unsigned cpu = this_cpu(h), prev = h->m->current_task[cpu];
 	int before = h->bugs, out_depth = h->m->c[cpu].depth;
-	uint32_t i, k;
+	uint32_t i;
 
 	if (skip(h, why, st))
 		return;
@@ -982,30 +985,7 @@ static void op_switch_task(struct hm_harness *h, uint32_t raw,
 		return;
 	}
 	model_switch_task(h->m, next);
-	for (i = k = 0; i < h->lives.n; i++) {
-		struct hm_live *l = &h->live[i];
-
-		if (l->kind != HM_LIVE_KMAP && l->cpu == cpu) {
-			h->parked_task[h->n_parked] = (uint8_t)prev;
-			h->parked[h->n_parked++] = *l;
-		} else {
-			h->live[k++] = *l;
-		}
-	}
-	h->lives.n = k;
-	for (i = k = 0; i < h->n_parked; i++) {
-		if (h->parked_task[i] == next) {
-			struct hm_live *l = &h->live[h->lives.n++];
-
-			*l = h->parked[i];
-			if (l->global)	/* lowmem: no slot, the task's now */
-				l->cpu = (uint8_t)cpu;
-		} else {
-			h->parked_task[k] = h->parked_task[i];
-			h->parked[k++] = h->parked[i];
-		}
-	}
-	h->n_parked = k;
+	hm_live_switch_task(&h->lives, &h->parked, cpu, prev, next);
 	if (hm_current_task(h->ctx, cpu) != next)
 		oracle(h, "cpu %u runs task %u, the model says %u", cpu,
 		       hm_current_task(h->ctx, cpu), next);
@@ -1035,7 +1015,7 @@ static void op_reset(struct hm_harness *h)
 	model_reset(h->m);
 	h->m->flushes = 0;	/* hm_reset clears the statistics too */
 	h->lives.n = 0;
-	h->n_parked = 0;
+	h->parked.n = 0;
 	check_cpu_id(h);
 }
 
@@ -1172,7 +1152,7 @@ void hm_harness_run(struct hm_harness *h, const struct hm_seq *seq,
 		       hm_layout(h->ctx)->last_pkmap, hm_layout(h->ctx)->pkmap_base,
 		       h->m->last_pkmap, h->m->pkmap_base);
 	h->lives.n = 0;
-	h->n_parked = 0;
+	h->parked.n = 0;
 	h->corruptions = 0;
 	h->ooo_seen = false;
 	forget_words(h);

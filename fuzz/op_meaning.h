@@ -34,7 +34,10 @@
  *  - kunmap PFN: the newest user of that frame (hm_live_user); the legal
  *    targets may stand another page in for one that has none (harness.h).
  *  - TASK (switch_task): the task to schedule in on this CPU
- *    (hm_switch_task; task t starts as cpu t's current task).
+ *    (hm_switch_task; task t starts as cpu t's current task).  A switch
+ *    the core made parks this CPU's temporary maps with the outgoing task
+ *    and brings the incoming task's back (hm_live_switch_task), so MAP and
+ *    SLOT name the running task's maps.
  *
  * Freestanding (the i386 guest includes it): inline functions only.
  */
@@ -224,6 +227,59 @@ static inline struct hm_live *hm_live_user(struct hm_lives *ls, uint32_t pfn)
 		if (ls->v[i].kind == HM_LIVE_KMAP && ls->v[i].pfn == pfn)
 			return &ls->v[i];
 	return (struct hm_live *)0;
+}
+
+/* ---- switch_task: a task's temporary maps go with it --------------------- */
+
+/* The temporary maps of the tasks switched out, each with its task. */
+struct hm_parked {
+	struct hm_live *v;
+	uint8_t *task;
+	uint32_t n, max;
+};
+
+/*
+ * After the core switched @cpu from task @prev to task @next (no BUG,
+ * @next != @prev): this CPU's temporary maps were the outgoing task's and
+ * are parked with it (their PTEs saved and cleared), and the incoming
+ * task's come back (their PTEs set again).  A lowmem one holds no slot and
+ * is @cpu's now, wherever the task ran before.  A map that finds no room
+ * (either set full) is forgotten, the same way in every runner.
+ */
+static inline void hm_live_switch_task(struct hm_lives *ls, struct hm_parked *p,
+				       unsigned cpu, unsigned prev,
+				       unsigned next)
+{
+	uint32_t i, k;
+
+	for (i = k = 0; i < ls->n; i++) {
+		struct hm_live *l = &ls->v[i];
+
+		if (l->kind != HM_LIVE_KMAP && l->cpu == cpu) {
+			if (p->n < p->max) {
+				p->task[p->n] = (uint8_t)prev;
+				p->v[p->n++] = *l;
+			}
+		} else {
+			ls->v[k++] = *l;
+		}
+	}
+	ls->n = k;
+	for (i = k = 0; i < p->n; i++) {
+		if (p->task[i] == next) {
+			if (ls->n < ls->max) {
+				struct hm_live *l = &ls->v[ls->n++];
+
+				*l = p->v[i];
+				if (l->global)
+					l->cpu = (uint8_t)cpu;
+			}
+		} else {
+			p->task[k] = p->task[i];
+			p->v[k++] = p->v[i];
+		}
+	}
+	p->n = k;
 }
 
 /* ---- What an op does to the core --------------------------------------- */

@@ -31,14 +31,14 @@
  *   0x180000  the stale-read check's page table: one entry per vCPU at
  *             HM_GUEST_SCRATCH_VIRT, a fresh view of a frame
  *   0x181000  mem_map's page table (4 KiB pages, see below)
+ *   0x182000  stale-TLB probe frames A and B
  *   0x184000  PML4 (compat mode only): one entry, pointing at the PDPT
  *   0x185000  boot page directory: identity map of the first 2 MiB, so
  *             the instructions after "set CR0.PG" can still be fetched
  *   0x186000  GDT               0x187000  IDT
- *   0x188000  stale-TLB probe frames A and B
- *   0x18A000  PDPT, kernel page directory, pkmap and fixmap page tables
+ *   0x188000  PDPT, kernel page directory, pkmap and fixmap page tables
  *             (hm_x86_build_tables, up to HM_X86_TABLE_PAGES: 6.1's
- *             fixmap takes two page tables)
+ *             fixmap takes two page tables, three with DEBUG_KMAP_LOCAL)
  *   0x190000  the mailbox (struct hm_mailbox)
  *   0x1C0000  the stack, growing down from 0x200000
  *   0x200000  first frame ops may write: HM_GUEST_FIRST_FREE_PFN, which is
@@ -58,14 +58,14 @@
 #define HM_GUEST_MEM_MAP_VIRT	0xFE000000	/* in the vmalloc gap */
 #define HM_GUEST_IMAGE_PHYS	0x100000
 #define HM_GUEST_IMAGE_MAX	0x080000
-#define HM_GUEST_TABLES_PHYS	0x18A000
-#define HM_GUEST_TABLES_MAX	6	/* pages, up to the mailbox */
+#define HM_GUEST_TABLES_PHYS	0x188000
+#define HM_GUEST_TABLES_MAX	8	/* pages, up to the mailbox */
 #define HM_GUEST_PML4_PHYS	0x184000
 #define HM_GUEST_BOOT_PD_PHYS	0x185000
 #define HM_GUEST_GDT_PHYS	0x186000
 #define HM_GUEST_IDT_PHYS	0x187000
-#define HM_GUEST_PROBE_A_PHYS	0x188000
-#define HM_GUEST_PROBE_B_PHYS	0x189000
+#define HM_GUEST_PROBE_A_PHYS	0x182000
+#define HM_GUEST_PROBE_B_PHYS	0x183000
 #define HM_GUEST_SCRATCH_PT_PHYS	0x180000
 #define HM_GUEST_MEM_MAP_PT_PHYS	0x181000
 #define HM_GUEST_SCRATCH_VIRT	0xFE200000	/* + cpu * 4096 */
@@ -125,6 +125,9 @@
 
 /* Boot flags (hm_mailbox.boot_flags), host to guest. */
 #define HM_MB_BOOT_VERBOSE	(1u << 2)	/* = HM_MB_VERBOSE */
+#define HM_MB_BOOT_DEBUG	(1u << 1)	/* = HM_MB_DEBUG_HIGHMEM: the
+						 * tables are the profile's
+						 * debug variant */
 #define HM_MB_BOOT_SERIAL	0x1000		/* QEMU: report through the
 						 * serial doorbell, not OUTs */
 
@@ -166,7 +169,8 @@ struct hm_kop {
 
 struct hm_kop_result {
 	uint32_t value;		/* address returned, or value read */
-	uint32_t bugs;		/* BUG() reports during this op */
+	uint16_t bugs;		/* BUG() reports during this op */
+	uint16_t warns;		/* WARNs (report kernel) during this op */
 };
 
 #define HM_MB_MAGIC	0x4B4D4248u	/* "HBMK" */
@@ -178,6 +182,7 @@ struct hm_kop_result {
 #define HM_MB_DEBUG_HIGHMEM	(1u << 1)	/* cfg.debug_highmem */
 #define HM_MB_VERBOSE		(1u << 2)	/* guest prints progress */
 #define HM_MB_SMALL_WINDOW	(1u << 3)	/* small_window */
+#define HM_MB_REPORT_KERNEL	(1u << 4)	/* report: HM_REPORT_KERNEL */
 /* The kernel profile (enum hm_kernel), in sequence flags and in
  * boot_flags (the one the VM's tables are built for). */
 #define HM_MB_KERNEL_SHIFT	8
@@ -243,12 +248,14 @@ struct hm_mailbox {
 	/* Its results, guest to host. */
 	uint32_t ops_done;		/* ops started, so a fault's op is known */
 	uint32_t outcome;		/* 0 ran to the end */
-	uint32_t bug_count;
+	uint32_t bug_count;		/* reports: BUGs and WARNs */
 	uint32_t cpu;			/* the current cpu at the end */
 	uint32_t last_pkmap_nr;
 	uint32_t pad[2];		/* stats at the same offset in both */
 	hm_mb_u64 stats[HM_STATS_NR];	/* struct hm_stats: hm_mb_put_stats() */
-	char bug_msg[HM_MB_MSG_LEN];	/* the first BUG() of the sequence */
+	char bug_msg[HM_MB_MSG_LEN];	/* the first report of the sequence
+					 * (BUG or WARN), or the fatal BUG
+					 * that stopped it */
 	char panic_msg[HM_MB_MSG_LEN];
 
 	struct hm_kop ops[HM_MB_MAX_OPS];
@@ -338,6 +345,7 @@ static inline uint32_t hm_mb_config_flags(const struct hm_seq_config *c)
 {
 	return (c->debug_highmem ? HM_MB_DEBUG_HIGHMEM : 0) |
 	       (c->small_window ? HM_MB_SMALL_WINDOW : 0) |
+	       (c->report == HM_REPORT_KERNEL ? HM_MB_REPORT_KERNEL : 0) |
 	       ((uint32_t)c->kernel << HM_MB_KERNEL_SHIFT);
 }
 
@@ -351,6 +359,8 @@ static inline struct hm_seq_config hm_mb_seq_config(uint32_t nr_cpus,
 		.small_window = (flags & HM_MB_SMALL_WINDOW) != 0,
 		.kernel = (enum hm_kernel)((flags & HM_MB_KERNEL_MASK) >>
 					   HM_MB_KERNEL_SHIFT),
+		.report = (flags & HM_MB_REPORT_KERNEL) ? HM_REPORT_KERNEL :
+							  HM_REPORT_STRICT,
 	};
 
 	return c;
@@ -383,6 +393,12 @@ _Static_assert(HM_GUEST_TABLES_PHYS + HM_GUEST_TABLES_MAX * 0x1000 <=
 	       HM_GUEST_MAILBOX_PHYS, "the page tables end before the mailbox");
 _Static_assert(HM_KERNEL_NR <= 4, "enum hm_kernel fits HM_MB_KERNEL_MASK");
 _Static_assert(sizeof(struct hm_kop_result) == 8, "hm_kop_result layout");
+_Static_assert(!(HM_MB_REPORT_KERNEL &
+		 (HM_MB_BUG_FATAL | HM_MB_DEBUG_HIGHMEM | HM_MB_VERBOSE |
+		  HM_MB_SMALL_WINDOW | HM_MB_KERNEL_MASK)),
+	       "sequence flags: the reporting mode is a bit of its own");
+_Static_assert(HM_REPORT_STRICT == 0 && HM_REPORT_KERNEL == 1,
+	       "enum hm_report: two modes, one flag bit");
 _Static_assert(__builtin_offsetof(struct hm_mailbox, stats) == 88,
 	       "hm_mailbox layout differs between host and guest");
 _Static_assert(sizeof(struct hm_mailbox) <= HM_GUEST_MAILBOX_MAX,
@@ -397,7 +413,9 @@ _Static_assert(__builtin_offsetof(struct hm_mailbox, boot_flags) ==
 		       HM_MB_BOOT_FLAGS_OFFSET,
 	       "entry.S reads boot_flags here");
 _Static_assert(HM_MB_BOOT_VERBOSE == HM_MB_VERBOSE, "one verbose bit");
-_Static_assert(!(HM_MB_BOOT_SERIAL & (HM_MB_KERNEL_MASK | HM_MB_VERBOSE)),
+_Static_assert(HM_MB_BOOT_DEBUG == HM_MB_DEBUG_HIGHMEM, "one debug bit");
+_Static_assert(!(HM_MB_BOOT_SERIAL & (HM_MB_KERNEL_MASK | HM_MB_VERBOSE |
+				     HM_MB_BOOT_DEBUG)),
 	       "boot_flags: the transport bit is a bit of its own");
 #endif /* !__ASSEMBLER__ */
 

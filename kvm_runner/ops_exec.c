@@ -29,8 +29,6 @@ static void tagged_write(struct hm_exec *x, const struct hm_live *m,
 	if (!writable_pfn(x, m->pfn))
 		return;
 	x->ops->write32(x, m->vaddr + off, val);
-	if (x->ops->log_write)
-		x->ops->log_write(x, m->pfn, off, val);
 }
 
 /* Remember a new mapping and write its tag through it. */
@@ -71,6 +69,7 @@ static uint32_t core_op(struct hm_exec *x, const struct hm_kop *op,
 {
 	const struct hm_op_info *info = hm_op_info_of(op->code);
 	uint32_t pfn = 0, type = 0, value;
+	unsigned cpu = this_cpu(x), prev = 0;
 	struct page *page = (struct page *)0;
 	struct hm_live *m = (struct hm_live *)0;
 	int kind = hm_op_live_kind(op->code);
@@ -88,12 +87,16 @@ static uint32_t core_op(struct hm_exec *x, const struct hm_kop *op,
 				m = hm_live_user(&x->lives, pfn);
 			break;
 		case HM_ARG_SLOT:
-			m = hm_live_temp(&x->lives, this_cpu(x), v, SLOT_KINDS);
+			m = hm_live_temp(&x->lives, cpu, v, SLOT_KINDS);
 			break;
 		case HM_ARG_TYPE:
 			type = v;
 			if (kind < 0)	/* kunmap_atomic_type */
-				m = hm_live_typed(&x->lives, this_cpu(x), v);
+				m = hm_live_typed(&x->lives, cpu, v);
+			break;
+		case HM_ARG_TASK:	/* the core refuses a bad one */
+			type = v;
+			prev = hm_current_task(x->ctx, cpu);
 			break;
 		default:
 			break;
@@ -102,6 +105,11 @@ static uint32_t core_op(struct hm_exec *x, const struct hm_kop *op,
 	value = hm_op_call(x->ctx, op->code, page, vaddr_of(m), type);
 	if (kind >= 0)
 		add_map(x, i, pfn, value, (enum hm_live_kind)kind, type);
+	else if (op->code == HM_OP_SWITCH_TASK && x->bugs == bugs &&
+		 type != prev)
+		hm_live_switch_task(&x->lives, &x->parked, cpu, prev,
+				    HM_EXEC_INJECT_NO_PARK ? HM_MAX_TASKS :
+							     type);
 	else
 		drop_map(x, m, bugs);
 	return value;
@@ -111,13 +119,16 @@ int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 		 struct hm_kop_result *res)
 {
 	const struct hm_kop *op = &ops[i];
-	uint32_t bugs = x->bugs, value = 0;
+	uint32_t bugs = x->bugs, warns = x->warns, value = 0;
 	struct hm_live *m;
 
 	/* the set's storage is in @x, which its owner zeroes or resets
 	 * (lives.n = 0) but need not wire up */
 	x->lives.v = x->maps;
 	x->lives.max = HM_EXEC_MAX_MAPS;
+	x->parked.v = x->parked_maps;
+	x->parked.task = x->parked_task;
+	x->parked.max = HM_EXEC_MAX_MAPS;
 	if (x->ops_done)
 		*x->ops_done = i;
 	switch (op->code) {
@@ -139,6 +150,7 @@ int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 	case HM_OP_RESET:
 		x->ops->reset(x);
 		x->lives.n = 0;
+		x->parked.n = 0;
 		break;
 	case HM_OP_TOUCH:
 		if (!x->ops->touch(x, op->a, &value)) {
@@ -156,8 +168,11 @@ int hm_exec_step(struct hm_exec *x, const struct hm_kop *ops, uint32_t i,
 		value = core_op(x, op, i, bugs);
 		break;
 	}
+	if (x->faulted)
+		return HM_EXEC_FAULT;
 	res[i].value = value;
-	res[i].bugs = x->bugs - bugs;
+	res[i].bugs = (uint16_t)(x->bugs - bugs);
+	res[i].warns = (uint16_t)(x->warns - warns);
 	if (res[i].bugs && (x->flags & HM_MB_BUG_FATAL))
 		return HM_EXEC_BUG;
 	return HM_EXEC_NEXT;

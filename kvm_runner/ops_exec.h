@@ -10,8 +10,9 @@
  *
  * Every map that succeeds gets a tag written through it, at
  * HM_OP_READ_OFFSET (so a read sees the newest map's tag unless a write
- * came later), and every write is logged with the frame it is meant for,
- * so the host can check that the data landed there and nowhere else.
+ * came later); every write goes through write32, where the host's
+ * reference run logs the frame it reached (host/reference.c), so the host
+ * can check that the data landed there and nowhere else.
  */
 #ifndef HM_KVM_OPS_EXEC_H
 #define HM_KVM_OPS_EXEC_H
@@ -22,6 +23,15 @@
 #include "core/highmem.h"
 #include "fuzz/op_meaning.h"
 #include "kvm_runner/mailbox.h"
+
+/* A deliberate bug, only ever defined for a guest built for the tests
+ * (BUILD.bazel's INJECTED), to prove the host catches it: after a
+ * switch_task the interpreter parks the outgoing task's maps but never
+ * brings the incoming task's back, so its reads and writes go through
+ * the wrong maps. */
+#ifndef HM_EXEC_INJECT_NO_PARK
+#define HM_EXEC_INJECT_NO_PARK 0
+#endif
 
 /* Live mappings a sequence can hold at once; more maps still happen, but
  * get no tag and cannot be written through. */
@@ -51,9 +61,6 @@ struct hm_exec_ops {
 	void (*reset)(struct hm_exec *x);
 	void (*hang)(struct hm_exec *x);
 	void (*triple)(struct hm_exec *x);
-	/* Every tagged write, with the frame it is meant for (may be NULL). */
-	void (*log_write)(struct hm_exec *x, uint32_t pfn, uint32_t off,
-			  uint32_t val);
 };
 
 struct hm_exec {
@@ -62,13 +69,49 @@ struct hm_exec {
 	void *priv;
 	uint32_t seq_no;
 	uint32_t flags;			/* HM_MB_* */
-	volatile uint32_t bugs;		/* raised by the BUG handler */
+	/* Raised by the runner's BUG hook (hm_exec_report): BUGs, and the
+	 * WARNs of HM_REPORT_KERNEL, after which the call goes on. */
+	volatile uint32_t bugs, warns;
 	volatile uint32_t *ops_done;	/* where progress goes (may be NULL) */
 	uint32_t fault_vaddr;		/* HM_EXEC_FAULT: the address */
-	/* The live mappings (op_meaning.h); lives.n = 0 forgets them. */
+	/* Set by a read32/write32 that found no translation (the host's;
+	 * the guest takes a page fault instead, kernel mode's stale slots
+	 * make it possible): the op stops the run at fault_vaddr. */
+	bool faulted;
+	/* The live mappings (op_meaning.h), and the temporary maps of the
+	 * tasks switched out; lives.n = parked.n = 0 forgets them. */
 	struct hm_lives lives;
 	struct hm_live maps[HM_EXEC_MAX_MAPS];
+	struct hm_parked parked;
+	struct hm_live parked_maps[HM_EXEC_MAX_MAPS];
+	uint8_t parked_task[HM_EXEC_MAX_MAPS];
 };
+
+/*
+ * The runner's BUG hook calls this for every report of the core: counted
+ * for the op running, a WARN apart from a BUG.  True when the report is
+ * the one the runner keeps as the sequence's message (HM_EXEC_REPORT_FMT,
+ * compared between the runs): the first, or a BUG that stops the run
+ * (HM_MB_BUG_FATAL; a WARN never stops it).  @count: the runner's count of
+ * reports.
+ */
+static inline bool hm_exec_report(struct hm_exec *x, const struct hm_bug *bug,
+				  uint32_t *count)
+{
+	if (bug->warn)
+		x->warns++;
+	else
+		x->bugs++;
+	return (*count)++ == 0 ||
+	       (!bug->warn && (x->flags & HM_MB_BUG_FATAL));
+}
+
+/* The words of that message: the kernel's ("kernel BUG at FILE:LINE" or
+ * "WARNING: at FILE:LINE"), then where and what. */
+#define HM_EXEC_REPORT_FMT	"%s at %s:%u in %s() on cpu %u: %s"
+#define HM_EXEC_REPORT_ARGS(b)						\
+	(b)->warn ? "WARNING:" : "kernel BUG", (b)->file, (b)->line,	\
+	(b)->func, (b)->cpu, (b)->msg
 
 /* Run @n ops, filling @res; returns enum hm_exec_outcome with *@stopped_at
  * the op that stopped it (or @n). */

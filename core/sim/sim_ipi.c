@@ -11,6 +11,8 @@
  * waits for the acknowledgement.  A CPU no thread runs is idle: the
  * initiator does its flush itself, as the idle CPU would on waking.  A
  * single thread playing every CPU in turn therefore never signals anyone.
+ * Either way the IPI is counted (hm_x86_flush_ipis): the kernel's idle
+ * CPUs are online and get theirs.
  *
  * Interrupts off: a thread holds a TLB lock only with the signal
  * soft-masked (sim_irq_disable, a per-thread count, much as powerpc
@@ -44,6 +46,7 @@
 #include <time.h>
 
 #include "core/sim/sim.h"
+#include "core/x86_flush.h"
 
 /* The signal: glibc keeps the first real-time signals for itself and
  * moves SIGRTMIN past them; +4 stays clear of libraries that take the
@@ -390,7 +393,7 @@ void sim_ipi_flush_tlb_kernel_range(struct hm_ctx *ctx, hm_vaddr_t start,
 	uint32_t want[HM_MAX_CPUS];
 	bool sent[HM_MAX_CPUS];
 
-	ctx->cpu[me].stats.tlb_ipis += n - 1;
+	ctx->cpu[me].stats.tlb_ipis += hm_x86_flush_ipis(ctx);
 	for (unsigned cpu = 0; cpu < n; cpu++) {
 		struct sim_tlb *t = &sim->tlb[cpu];
 		struct sim_ipi_req *r = &t->inbox[me];

@@ -8,6 +8,7 @@
  */
 #include "core/x86_flush.h"
 #include "kvm_runner/guest/guest.h"
+#include "kvm_runner/ops_exec.h"
 
 /*
  * A PAE entry is 64 bits and we are a 32-bit CPU: two stores.  As the
@@ -110,14 +111,14 @@ void hm_arch_spin_unlock(struct hm_ctx *ctx, hm_spinlock_t *lock)
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
 
-/* BUG() with no handler set (HM_MB_BUG_FATAL), from core/arch_up.c's
- * hm_arch_bug(): what the kernel would print, to the host, and stop. */
+/* A fatal BUG() (HM_MB_BUG_FATAL, from main.c's hook; or with no hook,
+ * from core/arch_up.c's hm_arch_bug()): what the kernel would print, to
+ * the host, and stop. */
 void hm_bug_default(void *arg, const struct hm_bug *bug)
 {
 	(void)arg;
-	hm_snprintf(MB->bug_msg, sizeof(MB->bug_msg),
-		    "kernel BUG at %s:%u in %s() on cpu %u: %s", bug->file,
-		    bug->line, bug->func, bug->cpu, bug->msg);
+	hm_snprintf(MB->bug_msg, sizeof(MB->bug_msg), HM_EXEC_REPORT_FMT,
+		    HM_EXEC_REPORT_ARGS(bug));
 	MB->bug_count++;
 	guest_report_final(HM_PORT_BUG, 0);
 }

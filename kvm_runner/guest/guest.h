@@ -69,12 +69,20 @@ extern unsigned guest_cpu;
  *   HM_GUEST_INJECT_NO_ACK  the shootdown IPI's handler flushes but never
  *                           acknowledges (entry.S): the initiator waits
  *                           until the host's watchdog
+ *   HM_GUEST_INJECT_STRICT  the guest's core ignores the sequence's
+ *                           reporting mode (HM_MB_REPORT_KERNEL) and
+ *                           runs strict: BUGs where the kernel WARNs
+ * (The guest's interpreter has one of its own: HM_EXEC_INJECT_NO_PARK,
+ * in ops_exec.h.)
  */
 #ifndef HM_GUEST_INJECT_NO_IPI
 #define HM_GUEST_INJECT_NO_IPI 0
 #endif
 #ifndef HM_GUEST_INJECT_NO_ACK
 #define HM_GUEST_INJECT_NO_ACK 0
+#endif
+#ifndef HM_GUEST_INJECT_STRICT
+#define HM_GUEST_INJECT_STRICT 0
 #endif
 
 /* The CPU we run on, from the stack pointer: each vCPU has its own

@@ -135,15 +135,16 @@ void guest_idt_load(uint32_t mode)
 
 /* ---- The core's context, like the simulator's hm_create() --------------- */
 
+/* The core's BUG hook: every report counted for its op; a BUG stops
+ * the guest under HM_MB_BUG_FATAL (arch.c's hm_bug_default), a WARN
+ * never does. */
 static void bug_note(void *arg, const struct hm_bug *bug)
 {
-	(void)arg;
-	exec.bugs++;
-	if (MB->bug_count++ == 0)
+	if (!bug->warn && (exec.flags & HM_MB_BUG_FATAL))
+		hm_bug_default(arg, bug);
+	if (hm_exec_report(&exec, bug, &MB->bug_count))
 		hm_snprintf(MB->bug_msg, sizeof(MB->bug_msg),
-			    "kernel BUG at %s:%u in %s() on cpu %u: %s",
-			    bug->file, bug->line, bug->func, bug->cpu,
-			    bug->msg);
+			    HM_EXEC_REPORT_FMT, HM_EXEC_REPORT_ARGS(bug));
 }
 
 static void ctx_init(const struct hm_mailbox *mb)
@@ -158,6 +159,7 @@ static void ctx_init(const struct hm_mailbox *mb)
 	/* The kernel the host built the tables for. */
 	cfg.kernel = (enum hm_kernel)((mb->boot_flags & HM_MB_KERNEL_MASK) >>
 				      HM_MB_KERNEL_SHIFT);
+	cfg.debug_highmem = (mb->boot_flags & HM_MB_BOOT_DEBUG) != 0;
 	why = hm_ctx_setup(ctx, &cfg, mb->first_free_pfn);
 	if (why)
 		guest_panic("%s: %s", hm_kernel_name(cfg.kernel), why);
@@ -270,6 +272,8 @@ void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 	struct hm_config cfg = ctx->cfg;
 	const char *why;
 
+	if (HM_GUEST_INJECT_STRICT)
+		sc.report = HM_REPORT_STRICT;
 	if (!fresh)
 		hm_reset(ctx);
 	fresh = false;
@@ -279,7 +283,8 @@ void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 	if (why)
 		guest_panic("%s sequence: %s", hm_kernel_name(cfg.kernel), why);
 	guest_cpu = 0;
-	ctx->bug_fn = (flags & HM_MB_BUG_FATAL) ? 0 : bug_note;
+	ctx->bug_fn = bug_note;
+	exec.flags = flags;
 	MB->bug_count = 0;
 	MB->bug_msg[0] = '\0';
 }
@@ -303,8 +308,10 @@ static void run_sequence(struct hm_mailbox *mb)
 	exec.seq_no = mb->seq_no;
 	exec.flags = mb->flags;
 	exec.bugs = 0;
+	exec.warns = 0;
 	exec.ops_done = &mb->ops_done;
 	exec.lives.n = 0;
+	exec.parked.n = 0;
 	if (n > HM_MB_MAX_OPS)
 		guest_panic("sequence of %u ops: the mailbox holds %u", n,
 			    HM_MB_MAX_OPS);

@@ -29,16 +29,19 @@ int backend__start(struct run_opts *o, struct hm_machine **m);
  * CPUs, each op on the vCPU of its CPU.  Booted the first time a sequence
  * needs one (and again after a sequence killed it).  Where the backend
  * makes no SMP guest, or with o->one_vcpu, vm[1] plays every CPU instead
- * (no_smp says why). */
+ * (no_smp says why).  debug_vm[N]: the same for the sequences of the
+ * profile's debug variant where it needs tables of its own
+ * (guest__debug_tables: 6.1's guard slots), all opened on first use. */
 struct vms {
 	const struct run_opts *o;
 	struct hm_machine *vm[HM_SMP_MAX_CPUS + 1];
+	struct hm_machine *debug_vm[HM_SMP_MAX_CPUS + 1];
 	char no_smp[320];
 };
-/* The machine for a sequence of @nr_cpus CPUs, booted; NULL with @why and
- * an HM_EXIT_* in *@rc. */
-struct hm_machine *vms__get(struct vms *v, unsigned nr_cpus, int *rc,
-			    char *why, size_t whysz);
+/* The machine for a sequence of @nr_cpus CPUs (of the debug variant with
+ * @debug), booted; NULL with @why and an HM_EXIT_* in *@rc. */
+struct hm_machine *vms__get(struct vms *v, unsigned nr_cpus, bool debug,
+			    int *rc, char *why, size_t whysz);
 void vms__close(struct vms *v);
 
 #endif /* HM_KVM_BACKEND_H */

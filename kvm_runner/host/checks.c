@@ -22,17 +22,24 @@ static void check_ops(struct hm_machine *m, const struct job *job,
 
 	for (uint32_t i = 0; i < job->n; i++) {
 		const struct hm_kop_result *g = &mb->results[i], *r = &s->res[i];
+		/* after a stale access, a read may return what a word may
+		 * hold in either frame (s_read32) */
+		bool alt = s->read_ok[i].n && may_hold__has(&s->read_ok[i],
+							    g->value);
 
-		if (g->value != r->value || g->bugs != r->bugs) {
+		if ((g->value != r->value && !alt) || g->bugs != r->bugs ||
+		    g->warns != r->warns) {
 			checker__fail(c, "op #%u %s: guest returned %#x with %u "
-				      "BUG reports, simulator %#x with %u", i,
+				      "BUG reports and %u WARNs, simulator %#x "
+				      "with %u and %u", i,
 				      kop__text(&job->ops[i], t, sizeof(t)),
-				      g->value, g->bugs, r->value, r->bugs);
+				      g->value, g->bugs, g->warns, r->value,
+				      r->bugs, r->warns);
 			break;	/* later ops follow from this one */
 		}
 	}
 	if (mb->bug_count != s->bug_count || !bug__same(mb->bug_msg, s->bug_msg))
-		checker__fail(c, "BUG reports: guest %u, first \"%.*s\"; "
+		checker__fail(c, "BUG and WARN reports: guest %u, first \"%.*s\"; "
 			      "simulator %u, first \"%s\"", mb->bug_count,
 			      HM_MB_MSG_LEN, mb->bug_msg, s->bug_count,
 			      s->bug_msg);
@@ -42,22 +49,19 @@ static void check_state(struct hm_machine *m, const struct sim_run *s,
 			struct checker *c)
 {
 	const struct hm_mailbox *mb = machine__mailbox(m);
-	/* Counters both runs keep the same way (the rest are the
-	 * simulator's TLB model and lock contention). */
-	static const unsigned counters[] = {
-		HM_STAT_pte_writes, HM_STAT_tlb_flush_one,
-		HM_STAT_tlb_flush_range, HM_STAT_tlb_flush_all,
-		HM_STAT_hash_steps, HM_STAT_pkmap_flushes,
-		HM_STAT_pkmap_sleeps, HM_STAT_pkmap_wakeups,
-	};
 
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		if (mb->stats[counters[i]] != hm_stat(&s->stats, counters[i]))
+	/* Every counter, a new one too, but the two only the simulator
+	 * keeps: its TLB model's entries and its lock contention. */
+	for (unsigned i = 0; i < HM_STATS_NR; i++) {
+		if (i == HM_STAT_tlb_entries_flushed ||
+		    i == HM_STAT_lock_contended)
+			continue;
+		if (mb->stats[i] != hm_stat(&s->stats, i))
 			checker__fail(c, "counter %s: guest %llu, simulator %llu",
-				      hm_stat_name(counters[i]),
-				      (unsigned long long)mb->stats[counters[i]],
-				      (unsigned long long)hm_stat(&s->stats,
-								  counters[i]));
+				      hm_stat_name(i),
+				      (unsigned long long)mb->stats[i],
+				      (unsigned long long)hm_stat(&s->stats, i));
+	}
 	if (mb->last_pkmap_nr != s->last_pkmap_nr)
 		checker__fail(c, "last_pkmap_nr: guest %u, simulator %u",
 			      mb->last_pkmap_nr, s->last_pkmap_nr);
@@ -176,16 +180,23 @@ static void frame_reached(struct hm_machine *m, const struct job *job,
  * the frame the PTE names (guest/stale.c): a read that returned something
  * else, or a write that is not in that frame, went through a stale
  * translation.  Which frame it really reached: the one mapped at that
- * address before, if it holds what was read or written there.
+ * address before, if it holds what was read or written there.  Where the
+ * simulator went through a stale TLB entry too (kernel mode: the kernel's
+ * own out-of-order unmap leaves one), that is the prediction, not a fault
+ * of the guest: as long as the guest's first stale access is one of the
+ * simulator's and it made no more of them.  Returns those accepted.
  */
-void checks__stale(struct hm_machine *m, const struct job *job,
-		   const struct sim_run *s, struct checker *c)
+uint32_t checks__stale(struct hm_machine *m, const struct job *job,
+		       const struct sim_run *s, struct checker *c)
 {
 	const struct hm_mailbox *mb = machine__mailbox(m);
 	char t[96] = "?", f[160];
 
 	if (!mb->stale_count)
-		return;
+		return 0;
+	if (mb->stale_count <= s->nstale &&
+	    reference__stale_at(s, mb->stale_op, mb->stale_vaddr))
+		return mb->stale_count;
 	if (mb->stale_op < job->n)
 		kop__text(&job->ops[mb->stale_op], t, sizeof(t));
 	frame_reached(m, job, s, f, sizeof(f));
@@ -197,6 +208,7 @@ void checks__stale(struct hm_machine *m, const struct job *job,
 		      mb->stale_write ? "through" : "from", mb->stale_vaddr,
 		      mb->stale_pfn, mb->stale_truth,
 		      mb->stale_write ? "write" : "read", f, mb->stale_count);
+	return 0;
 }
 
 static int cmp_write(const void *pa, const void *pb)
@@ -208,24 +220,6 @@ static int cmp_write(const void *pa, const void *pb)
 	if (a->off != b->off)
 		return a->off < b->off ? -1 : 1;
 	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-/* The last write to each word wins: keep one entry per (pfn, off). */
-static size_t final_writes(struct sim_run *s)
-{
-	size_t n = 0;
-
-	if (!s->nlog)
-		return 0;	/* and no log to sort: qsort wants one */
-	qsort(s->log, s->nlog, sizeof(*s->log), cmp_write);
-	for (size_t i = 0; i < s->nlog; i++) {
-		if (n && s->log[n - 1].pfn == s->log[i].pfn &&
-		    s->log[n - 1].off == s->log[i].off)
-			s->log[n - 1] = s->log[i];
-		else
-			s->log[n++] = s->log[i];
-	}
-	return n;
 }
 
 static const struct logged_write *find_write(const struct sim_run *s,
@@ -248,34 +242,45 @@ static const struct logged_write *find_write(const struct sim_run *s,
 	return NULL;
 }
 
-/* Every write the simulator logged is in its frame, in both runs. */
-static void check_writes(struct hm_machine *m, struct sim_run *s, size_t n,
+/* Every word the simulator's writes reached holds what they leave there,
+ * in both runs; the log sorted by word, in order within each. */
+static void check_writes(struct hm_machine *m, struct sim_run *s,
 			 struct checker *c)
 {
-	for (size_t i = 0; i < n; i++) {
+	if (!s->nlog)
+		return;	/* and no log to sort: qsort wants one */
+	qsort(s->log, s->nlog, sizeof(*s->log), cmp_write);
+	for (size_t i = 0, j; i < s->nlog; i = j) {
 		const struct logged_write *w = &s->log[i];
 		uint64_t pa = ((uint64_t)w->pfn << 12) + w->off;
 		uint32_t got = machine__read32(m, pa), simv = 0;
+		struct may_hold ok;
 
-		if (got != w->val)
-			checker__fail(c, "frame %#x offset %#x should hold %#x "
+		for (j = i + 1; j < s->nlog && s->log[j].pfn == w->pfn &&
+				s->log[j].off == w->off; j++)
+			;
+		logged__may_hold(w, j - i, w->pfn, w->off, &ok);
+		if (!may_hold__has(&ok, got))
+			checker__fail(c, "frame %#x offset %#x should hold %#x%s "
 				      "(a write through a mapping of that "
 				      "frame), guest memory holds %#x", w->pfn,
-				      w->off, w->val, got);
+				      w->off, ok.v[ok.n - 1], ok.n > 1 ?
+				      " or what a stale access may leave" : "",
+				      got);
 		hm_sim_phys_read(s->ctx, pa, &simv, 4);
-		if (simv != w->val)
+		if (!may_hold__has(&ok, simv))
 			checker__fail(c, "simulator: frame %#x offset %#x holds "
 				      "%#x, expected %#x", w->pfn, w->off, simv,
-				      w->val);
+				      ok.v[ok.n - 1]);
 	}
 }
 
 int checks__memory(struct hm_machine *m, struct sim_run *s, struct checker *c)
 {
-	size_t n = final_writes(s), nres;
+	size_t n = s->nlog, nres;
 	unsigned stray = 0;
 
-	check_writes(m, s, n, c);
+	check_writes(m, s, c);
 	nres = guest__resident(m, HM_GUEST_FIRST_FREE_PFN, resident,
 			       sizeof(resident) / sizeof(resident[0]));
 	if (nres == (size_t)-1) {

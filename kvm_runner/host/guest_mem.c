@@ -45,13 +45,18 @@ static void extra_mappings(struct hm_machine *m)
 	memset(mem + HM_GUEST_SCRATCH_PT_PHYS, 0, 4096);
 }
 
-/* The kernel's tables for the machine's kernel profile, built by the
- * same code the simulator uses, straight into guest memory. */
+_Static_assert(HM_X86_TABLE_PAGES <= HM_GUEST_TABLES_MAX,
+	       "every profile's tables fit the guest's room for them");
+
+/* The kernel's tables for the machine's kernel profile (its debug variant
+ * with m->debug), built by the same code the simulator uses, straight
+ * into guest memory. */
 static int build_tables(struct hm_machine *m, char *why, size_t whysz)
 {
 	struct hm_profile_layout pl;
 	struct hm_profile_params in = {
 		.pae = true, .mem_bytes = HM_GUEST_MEM_BYTES, .nr_cpus = 1,
+		.debug = m->debug,
 	};
 	const char *bad;
 
@@ -86,6 +91,7 @@ static void mailbox_init(struct hm_machine *m, enum hm_paging_mode mode)
 	mb->mem_mib = (uint32_t)(HM_GUEST_MEM_BYTES >> 20);
 	mb->first_free_pfn = HM_GUEST_FIRST_FREE_PFN;
 	mb->boot_flags = m->boot_flags | (m->verbose ? HM_MB_BOOT_VERBOSE : 0) |
+			 (m->debug ? HM_MB_BOOT_DEBUG : 0) |
 			 ((uint32_t)m->kernel << HM_MB_KERNEL_SHIFT);
 	mb->smp_nr_cpus = m->nr_vcpus > 1 ? m->nr_vcpus : 0;
 }
@@ -152,6 +158,24 @@ uint64_t guest__fixmap_pte(struct hm_machine *m, const struct hm_layout *l,
 	memcpy(&e, m->mem + m->tables.fixmap_pt_pa +
 	       FIXMAP_PT_INDEX(l, __fix_to_virt(l, idx)) * 8ull, 8);
 	return e;
+}
+
+bool guest__debug_tables(enum hm_kernel k)
+{
+	struct hm_profile_params in = {
+		.pae = true, .mem_bytes = HM_GUEST_MEM_BYTES, .nr_cpus = 1,
+	};
+	struct hm_profile_layout plain, debug;
+	const struct hm_kernel_profile *p = hm_kernel_profile_of(k);
+
+	if (hm_profile_layout(p, &in, &plain))
+		return false;
+	in.debug = true;
+	if (hm_profile_layout(p, &in, &debug))
+		return false;
+	return plain.l.pkmap_base != debug.l.pkmap_base ||
+	       plain.l.high_memory != debug.l.high_memory ||
+	       FIXMAP_PT_BASE(&plain.l) != FIXMAP_PT_BASE(&debug.l);
 }
 
 bool guest__fits(const struct hm_machine *m, enum hm_kernel k,

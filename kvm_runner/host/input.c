@@ -31,24 +31,9 @@ static void translate(const struct hm_seq *seq, struct job *job)
 			 "are PAE");
 		return;
 	}
-	/* Not carried to the guest yet (the mailbox has no reporting mode;
-	 * the interpreter's live maps know no tasks): said, not run as
-	 * something else. */
-	if (seq->config.report != HM_REPORT_STRICT) {
-		job->skip = true;
-		snprintf(job->error, sizeof(job->error),
-			 "'report kernel': the guest runs strict reports only");
-		return;
-	}
 	for (size_t i = 0; i < seq->n; i++) {
 		const struct hm_op *op = &seq->op[i];
-		if (op->code == HM_OP_SWITCH_TASK) {
-			job->skip = true;
-			snprintf(job->error, sizeof(job->error),
-				 "op %zu: switch_task is not run in the guest "
-				 "yet", i);
-			return;
-		}
+
 		if (op->code >= HM_OP__COUNT) {	/* strict decoding: never */
 			snprintf(job->error, sizeof(job->error),
 				 "op %zu: unknown code %u", i, op->code);

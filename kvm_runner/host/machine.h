@@ -88,8 +88,10 @@ struct hm_machine {
 	unsigned boot_flags;		/* HM_MB_* boot flags (transport) */
 	struct hm_x86_tables tables;	/* host pointers into mem */
 	/* The kernel profile the tables are built for (0: linux-4.7), set
-	 * before booting; its layout, for 1 CPU and without debug. */
+	 * before booting, and whether for its debug variant; its layout,
+	 * for 1 CPU. */
 	enum hm_kernel kernel;
+	bool debug;
 	struct hm_layout layout;
 	char fallback_why[256];		/* why AUTO did not get legacy PAE */
 	double boot_ms;			/* the last boot, start to ready */
@@ -120,6 +122,9 @@ uint64_t guest__pkmap_pte(struct hm_machine *m, unsigned nr);
  * the machine's tables: guest__fits). */
 uint64_t guest__fixmap_pte(struct hm_machine *m, const struct hm_layout *l,
 			   unsigned idx);
+/* Does profile @k's debug variant need page tables of its own (6.1's
+ * guard slots move PKMAP_BASE and the end of lowmem)? */
+bool guest__debug_tables(enum hm_kernel k);
 /* Do the machine's tables fit a sequence whose simulator layout is @l
  * (same kernel, PKMAP_BASE, end of lowmem and fixmap tables)?  If not,
  * why. */

@@ -19,27 +19,137 @@ const char *const hm_outcome_names[] = {
 	[HM_EXEC_BUG] = "fatal BUG",
 };
 
+/* The same hook as the guest's (guest/main.c): BUGs and WARNs counted
+ * for their op, the sequence's message kept the same way. */
 static void sim_bug(void *arg, const struct hm_bug *bug)
 {
 	struct sim_run *s = arg;
 
-	s->x.bugs++;
-	if (s->bug_count++ == 0)
-		snprintf(s->bug_msg, sizeof(s->bug_msg),
-			 "kernel BUG at %s:%u in %s() on cpu %u: %s",
-			 bug->file, bug->line, bug->func, bug->cpu, bug->msg);
+	if (hm_exec_report(&s->x, bug, &s->bug_count))
+		snprintf(s->bug_msg, sizeof(s->bug_msg), HM_EXEC_REPORT_FMT,
+			 HM_EXEC_REPORT_ARGS(bug));
 }
 
+/*
+ * Where an access through @va goes: the frame the simulator's TLB gives
+ * (*@pfn, the one its access then reaches), and, where that is a
+ * translation the page tables no longer hold (kernel mode: an out-of-order
+ * unmap leaves the top slot in the TLB), the frame the PTE names now
+ * (*@alt, 0 if none).  Real hardware may use either: a TLB that kept the
+ * entry (QEMU's) the first, one that walks the tables (PVM) or evicted it
+ * the second.  The access is noted as such a "predicted stale" one.
+ */
+static void s_reach(struct sim_run *s, hm_vaddr_t va, bool write,
+		    uint32_t *pfn, uint32_t *alt)
+{
+	hm_paddr_t pt = 0, pw = 0;
+	bool from_tlb;
+	int walked = hm_sim_walk(s->ctx, va, &pw);
+
+	*pfn = *alt = 0;
+	if (hm_sim_translate(s->ctx, va, &pt, &from_tlb) != HM_OK)
+		return;
+	*pfn = (uint32_t)(pt >> 12);
+	if (walked == HM_OK && pw >> 12 == pt >> 12)
+		return;
+	*alt = walked == HM_OK ? (uint32_t)(pw >> 12) : 0;
+	if (s->nstale == s->capstale) {
+		size_t cap = s->capstale ? 2 * s->capstale : 16;
+		struct stale_access *p = realloc(s->stale, cap * sizeof(*p));
+
+		if (!p)
+			return;	/* a guest's stale access then fails */
+		s->stale = p;
+		s->capstale = cap;
+	}
+	s->stale[s->nstale++] = (struct stale_access){
+		s->cur_op, va, *pfn, *alt, write };
+}
+
+static void s_log(struct sim_run *s, uint32_t pfn, uint32_t off, uint32_t val,
+		  bool maybe)
+{
+	if (s->nlog == s->caplog) {
+		size_t cap = s->caplog ? 2 * s->caplog : 256;
+		struct logged_write *l = realloc(s->log, cap * sizeof(*l));
+
+		if (!l)
+			return;	/* the check then reports a stray write */
+		s->log = l;
+		s->caplog = cap;
+	}
+	s->log[s->nlog] = (struct logged_write){ pfn, off, val,
+						 (uint32_t)s->nlog, maybe };
+	s->nlog++;
+}
+
+/* A tagged write, logged with the frame it reached; a predicted stale one
+ * with both frames it may reach, each a "maybe". */
 static void s_write32(struct hm_exec *x, hm_vaddr_t va, uint32_t val)
 {
-	hm_sim_write(x->ctx, va, &val, 4);
+	struct sim_run *s = x->priv;
+	uint32_t pfn, alt;
+
+	s_reach(s, va, true, &pfn, &alt);
+	if (x->faulted)
+		return;
+	if (hm_sim_write(x->ctx, va, &val, 4) != HM_OK) {
+		x->faulted = true;	/* where the guest takes a #PF */
+		x->fault_vaddr = va;
+		return;
+	}
+	s_log(s, pfn, va & 0xfff, val, alt != 0);
+	if (alt)
+		s_log(s, alt, va & 0xfff, val, true);
 }
 
+void logged__may_hold(const struct logged_write *w, size_t n, uint32_t pfn,
+		      uint32_t off, struct may_hold *ok)
+{
+	ok->n = 1;
+	ok->v[0] = 0;
+	ok->any = false;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].pfn != pfn || w[i].off != off)
+			continue;
+		if (!w[i].maybe)
+			ok->n = 0;
+		if (ok->n < HM_MAY_HOLD_MAX)
+			ok->v[ok->n++] = w[i].val;
+		else
+			ok->any = true;
+	}
+}
+
+/* A read.  Once a stale access happened, the guest's memory may differ
+ * from the simulator's where a "maybe" write went: the read may return
+ * whatever the word may hold, in the frame the simulator read or (a stale
+ * read) in the one the PTE names. */
 static uint32_t s_read32(struct hm_exec *x, hm_vaddr_t va)
 {
-	uint32_t v = 0;
+	struct sim_run *s = x->priv;
+	uint32_t v = 0, pfn, alt;
+	struct may_hold *ok, other;
 
-	hm_sim_read(x->ctx, va, &v, 4);
+	s_reach(s, va, false, &pfn, &alt);
+	if (!x->faulted && hm_sim_read(x->ctx, va, &v, 4) != HM_OK) {
+		x->faulted = true;
+		x->fault_vaddr = va;
+	}
+	if (!s->nstale || s->cur_op >= s->nres)
+		return v;
+	ok = &s->read_ok[s->cur_op];
+	logged__may_hold(s->log, s->nlog, pfn, va & 0xfff, ok);
+	if (!alt)
+		return v;
+	logged__may_hold(s->log, s->nlog, alt, va & 0xfff, &other);
+	ok->any |= other.any;
+	for (unsigned i = 0; i < other.n; i++) {
+		if (ok->n < HM_MAY_HOLD_MAX)
+			ok->v[ok->n++] = other.v[i];
+		else
+			ok->any = true;
+	}
 	return v;
 }
 
@@ -68,24 +178,6 @@ static void s_nothing(struct hm_exec *x)
 	(void)x;	/* the guest hangs or dies here; the outcome says so */
 }
 
-static void s_log(struct hm_exec *x, uint32_t pfn, uint32_t off, uint32_t val)
-{
-	struct sim_run *s = x->priv;
-
-	if (s->nlog == s->caplog) {
-		size_t cap = s->caplog ? 2 * s->caplog : 256;
-		struct logged_write *l = realloc(s->log, cap * sizeof(*l));
-
-		if (!l)
-			return;	/* the check then reports a stray write */
-		s->log = l;
-		s->caplog = cap;
-	}
-	s->log[s->nlog] = (struct logged_write){ pfn, off, val,
-						 (uint32_t)s->nlog };
-	s->nlog++;
-}
-
 static const struct hm_exec_ops sim_exec_ops = {
 	.write32 = s_write32,
 	.read32 = s_read32,
@@ -95,7 +187,6 @@ static const struct hm_exec_ops sim_exec_ops = {
 	.reset = s_reset,
 	.hang = s_nothing,
 	.triple = s_nothing,
-	.log_write = s_log,
 };
 
 /* The simulator configured as the guest's core will be. */
@@ -118,6 +209,7 @@ static struct hm_ctx *sim_create(const struct job *job, struct sim_run *s,
 	s->x.ops = &sim_exec_ops;
 	s->x.priv = s;
 	s->x.flags = job->flags;
+	s->x.ops_done = &s->cur_op;	/* which op an access belongs to */
 	return ctx;
 }
 
@@ -181,8 +273,10 @@ int reference__run(struct sim_run **out, const struct job *job,
 	if (s) {
 		s->res = calloc(job->n ? job->n : 1, sizeof(*s->res));
 		s->op_cpu = calloc(job->n ? job->n : 1, 1);
+		s->read_ok = calloc(job->n ? job->n : 1, sizeof(*s->read_ok));
+		s->nres = job->n;
 	}
-	if (!s || !s->res || !s->op_cpu) {
+	if (!s || !s->res || !s->op_cpu || !s->read_ok) {
 		snprintf(why, whysz, "out of memory");
 		reference__free(s);
 		return HM_EXIT_INTERNAL;
@@ -199,6 +293,16 @@ int reference__run(struct sim_run **out, const struct job *job,
 	return 0;
 }
 
+const struct stale_access *reference__stale_at(const struct sim_run *s,
+					       uint32_t op, uint32_t vaddr)
+{
+	for (size_t i = 0; i < s->nstale; i++)
+		if (s->stale[i].op == op &&
+		    (s->stale[i].vaddr ^ vaddr) < 0x1000u)
+			return &s->stale[i];
+	return NULL;
+}
+
 void reference__free(struct sim_run *s)
 {
 	if (!s)
@@ -208,5 +312,7 @@ void reference__free(struct sim_run *s)
 	free(s->log);
 	free(s->res);
 	free(s->op_cpu);
+	free(s->read_ok);
+	free(s->stale);
 	free(s);
 }

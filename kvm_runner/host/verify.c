@@ -23,6 +23,7 @@ struct verification {
 	struct hm_stop st;
 	struct checker c;
 	struct verdict v;
+	uint32_t stale_ok;		/* stale accesses as predicted */
 	unsigned timeout_ms;
 	uint64_t guest_ns;
 };
@@ -103,9 +104,16 @@ static void pass_detail(struct verification *w, struct hm_totals *t)
 	else
 		snprintf(d, n, "%u ops, %.1f ms in the guest", job->n,
 			 w->guest_ns / 1e6);
-	if (w->s->bug_count)
+	if (w->s->x.bugs)
 		snprintf(d + strlen(d), n - strlen(d),
-			 ", %u BUG reports as predicted", w->s->bug_count);
+			 ", %u BUG reports as predicted", w->s->x.bugs);
+	if (w->s->x.warns)
+		snprintf(d + strlen(d), n - strlen(d),
+			 ", %u WARNs as predicted", w->s->x.warns);
+	if (w->s->nstale)	/* kernel mode's own stale TLB entries */
+		snprintf(d + strlen(d), n - strlen(d),
+			 ", %zu accesses through a stale TLB entry predicted, "
+			 "%u made by the guest", w->s->nstale, w->stale_ok);
 	if (m->nr_vcpus > 1) {
 		verify_smp__detail(m, job, w->s, d, n);
 		for (unsigned k = 0; k < m->nr_vcpus; k++)
@@ -122,7 +130,7 @@ static int compare(struct verification *w, struct hm_totals *t)
 		checker__fail(&w->c, "the guest ran to the end; the simulator "
 			      "predicted a %s at op #%u",
 			      hm_outcome_names[s->outcome], s->stopped);
-	checks__stale(w->m, w->job, s, &w->c);
+	w->stale_ok = checks__stale(w->m, w->job, s, &w->c);
 	checks__results(w->m, w->job, s, &w->c);
 	if (w->m->nr_vcpus > 1)
 		verify_smp__check(w->m, w->job, s, &w->c);
@@ -159,6 +167,7 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 {
 	static uint32_t seq_no;
 	struct verification w = { .job = job, .o = o };
+	struct hm_seq_config sc;
 	char why[512];
 	int rc = refuse(job);
 
@@ -170,7 +179,12 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 	w.timeout_ms = !job->timeout_ms ? o->timeout_ms :
 		       o->timeout_set && o->timeout_ms > job->timeout_ms ?
 		       o->timeout_ms : job->timeout_ms;
-	w.m = vms__get(v, job->nr_cpus, &rc, why, sizeof(why));
+	/* The debug variant of the run's kernel gets its own VM where its
+	 * tables differ (another kernel's sequence is skipped below). */
+	sc = hm_mb_seq_config(job->nr_cpus, job->flags);
+	w.m = vms__get(v, job->nr_cpus, sc.debug_highmem &&
+		       sc.kernel == o->kernel && guest__debug_tables(sc.kernel),
+		       &rc, why, sizeof(why));
 	if (!w.m) {
 		printf("FAIL %s: could not %s the VM: %s\n", job->name,
 		       job->nr_cpus > 1 ? "start" : "restart", why);
@@ -179,9 +193,8 @@ int verify__job(struct vms *v, const struct run_opts *o, struct job *job,
 	rc = reference__run(&w.s, job, ++seq_no, why, sizeof(why));
 	if (rc) {
 		fprintf(stderr, "kvm_runner: simulator: %s\n", why);
-	} else if (!guest__fits(w.m, hm_mb_seq_config(job->nr_cpus,
-						      job->flags).kernel,
-				&w.s->layout, why, sizeof(why))) {
+	} else if (!guest__fits(w.m, sc.kernel, &w.s->layout, why,
+				sizeof(why))) {
 		/* The guest's tables are the machine's kernel's: a sequence
 		 * of another kernel, or whose layout moves PKMAP_BASE,
 		 * cannot run there. */

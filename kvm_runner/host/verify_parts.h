@@ -38,6 +38,36 @@ bool bug__same(const char *a, const char *b);
 /* reference.c: the simulator's run of a job. */
 struct logged_write {
 	uint32_t pfn, off, val, order;
+	bool maybe;	/* one of the two frames a stale access may reach */
+};
+
+/* What a word may hold after the writes of @w[0 .. @n - 1] to it (others
+ * skipped), in order: the last sure write's value (0 before any), or that
+ * of any "maybe" write after it.  Into @ok; false if there are too many
+ * to list (then anything goes). */
+#define HM_MAY_HOLD_MAX	8
+struct may_hold {
+	unsigned n;
+	bool any;
+	uint32_t v[HM_MAY_HOLD_MAX];
+};
+void logged__may_hold(const struct logged_write *w, size_t n, uint32_t pfn,
+		      uint32_t off, struct may_hold *ok);
+static inline bool may_hold__has(const struct may_hold *ok, uint32_t v)
+{
+	for (unsigned i = 0; i < ok->n; i++)
+		if (ok->v[i] == v)
+			return true;
+	return ok->any;
+}
+
+/* An access the simulator made through a TLB entry its page tables no
+ * longer hold (kernel mode), which hardware may or may not use. */
+struct stale_access {
+	uint32_t op, vaddr;
+	uint32_t tlb_pfn;	/* the frame the simulator's TLB gave */
+	uint32_t pte_pfn;	/* the one the PTE names now (0: none) */
+	bool write;
 };
 
 struct sim_run {
@@ -55,6 +85,15 @@ struct sim_run {
 	struct hm_layout layout;	/* the sequence's: kernel, CPUs, debug */
 	struct logged_write *log;	/* every tagged write */
 	size_t nlog, caplog;
+	volatile uint32_t cur_op;	/* the op running (x.ops_done) */
+	uint32_t nres;
+	/* Predicted stale accesses (above); and once one happened, what each
+	 * read op may return (n 0: exactly the simulator's value): what the
+	 * word may hold in the frame the simulator reached, and, if stale, in
+	 * the one the PTE names. */
+	struct stale_access *stale;
+	size_t nstale, capstale;
+	struct may_hold *read_ok;
 	uint8_t *op_cpu;		/* the CPU current at each op */
 	uint64_t flushes_by[HM_SMP_MAX_CPUS];	/* range flushes, by CPU */
 };
@@ -63,14 +102,21 @@ struct sim_run {
 int reference__run(struct sim_run **s, const struct job *job,
 		   uint32_t seq_no, char *why, size_t whysz);
 void reference__free(struct sim_run *s);
+/* The access op @op made through page @vaddr on a stale TLB entry of the
+ * simulator's, or NULL. */
+const struct stale_access *reference__stale_at(const struct sim_run *s,
+					       uint32_t op, uint32_t vaddr);
 extern const char *const hm_outcome_names[];
 
 /* checks.c: a run that ended as predicted, compared. */
 void checks__results(struct hm_machine *m, const struct job *job,
 		     struct sim_run *s, struct checker *c);
-/* A stale translation the guest caught (HM_MB_BOOT_STALE_CHECK). */
-void checks__stale(struct hm_machine *m, const struct job *job,
-		   const struct sim_run *s, struct checker *c);
+/* A stale translation the guest caught (HM_MB_BOOT_STALE_CHECK): a
+ * failure, or, where the simulator went through the same stale TLB entry
+ * (kernel mode), the prediction: returns the guest's stale accesses then
+ * accepted. */
+uint32_t checks__stale(struct hm_machine *m, const struct job *job,
+		       const struct sim_run *s, struct checker *c);
 /* Memory; then every data frame is given back.  0 or HM_EXIT_INTERNAL. */
 int checks__memory(struct hm_machine *m, struct sim_run *s,
 		   struct checker *c);
