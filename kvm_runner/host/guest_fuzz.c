@@ -11,7 +11,9 @@
  * Inputs the strict decoder refuses are not sequences: skipped, as the
  * runner would refuse the file.  Sequences of N CPUs run on N vCPUs, in a
  * machine booted the first time one comes (all its vCPUs on one host
- * thread: tcg.c's tcg_machine__one_thread says why).
+ * thread: tcg.c's tcg_machine__one_thread says why), with the page tables
+ * of the sequence's kernel profile: one set of machines per profile, as
+ * kvm_runner --kernel NAME would run it (a run of kvm_runner has one).
  *
  * libFuzzer's exec/s counts every input, decodable or not; what the guest
  * really ran is printed every STATS_EVERY_S seconds and at exit:
@@ -32,8 +34,9 @@
 #include "fuzz/ops.h"
 #include "kvm_runner/host/verify.h"
 
-static struct run_opts opts;
-static struct vms vms = { .o = &opts };
+/* Per kernel profile (enum hm_kernel): its options, its machines. */
+static struct run_opts opts[HM_KERNEL_NR];
+static struct vms vms[HM_KERNEL_NR];
 static struct hm_totals totals;
 static int input_fd = -1;
 
@@ -72,7 +75,8 @@ static void print_rate(double now)
 static void close_all(void)
 {
 	print_rate(now_s());
-	vms__close(&vms);
+	for (unsigned k = 0; k < HM_KERNEL_NR; k++)
+		vms__close(&vms[k]);
 	for (unsigned n = 1; n <= HM_SMP_MAX_CPUS; n++)
 		if (totals.sequences_on[n])
 			fprintf(stderr, "kmap_guest_fuzz: %u inputs on %u "
@@ -82,24 +86,44 @@ static void close_all(void)
 					totals.sequences_on[n]);
 }
 
+/* The machines of kernel profile @k; its one-vCPU machine booted on first
+ * use.  Exits if there is no TCG guest. */
+static struct vms *vms_of(enum hm_kernel k)
+{
+	const char *qemu = getenv("HM_QEMU");
+	struct run_opts *o = &opts[k];
+
+	if (vms[k].vm[1])
+		return &vms[k];
+	o->timeout_ms = 10000;
+	o->backend = HM_BACKEND_TCG;
+	o->kernel = k;
+	o->dev = "/dev/kvm";
+	o->qemu = qemu ? qemu : "/usr/libexec/qemu-system-i386";
+	o->quiet = true;
+	o->tcg_one_thread = true;
+	vms[k].o = o;
+	if (backend__start(o, &vms[k].vm[1])) {
+		fprintf(stderr, "kmap_guest_fuzz: no TCG guest for %s\n",
+			hm_kernel_name(k));
+		exit(1);
+	}
+	return &vms[k];
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *qemu = getenv("HM_QEMU");
-
 	(void)argc;
 	(void)argv;
-	opts.timeout_ms = 10000;
-	opts.backend = HM_BACKEND_TCG;
-	opts.dev = "/dev/kvm";
-	opts.qemu = qemu ? qemu : "/usr/libexec/qemu-system-i386";
-	opts.quiet = true;
-	opts.tcg_one_thread = true;
 	input_fd = memfd_create("hm-fuzz-input", MFD_CLOEXEC);
-	if (input_fd < 0 || backend__start(&opts, &vms.vm[1])) {
-		fprintf(stderr, "kmap_guest_fuzz: no TCG guest\n");
+	if (input_fd < 0) {
+		perror("kmap_guest_fuzz: memfd_create");
 		exit(1);
 	}
+	/* The default profile's guest now: a QEMU that does not run shows
+	 * before the first input. */
+	vms_of(HM_KERNEL_DEFAULT);
 	atexit(close_all);
 	rate.start = rate.last = now_s();
 	return 0;
@@ -126,6 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t njobs = 0;
 	char err[128];
 	double now = now_s();
+	enum hm_kernel k;
 	int rc;
 
 	rate.inputs++;
@@ -140,8 +165,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	snprintf(jobs[0].name, sizeof(jobs[0].name), "input (%zu bytes, "
 		 "%zu ops)", size, seq.n);
+	/* The machines of the job's kernel (the loader's reading of it). */
+	k = hm_mb_seq_config(jobs[0].nr_cpus, jobs[0].flags).kernel;
 	rc = jobs[0].error[0] ? HM_EXIT_SKIP :
-	     verify__job(&vms, &opts, &jobs[0], &totals);
+	     verify__job(vms_of(k), &opts[k], &jobs[0], &totals);
 	job__free(&jobs[0]);
 	free(jobs);
 	rate.skipped += rc == HM_EXIT_SKIP;
