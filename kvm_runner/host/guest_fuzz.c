@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fuzz/ops.h"
+#include "fuzz/target.h"
 #include "kvm_runner/host/verify.h"
 
 /* Per kernel profile (enum hm_kernel): its options, its machines. */
@@ -74,6 +75,10 @@ static void print_rate(double now)
 /* At exit: the rate, and where the time went by vCPU count. */
 static void close_all(void)
 {
+	if (input_fd < 0)
+		return;		/* closed already, or never opened */
+	close(input_fd);
+	input_fd = -1;
 	print_rate(now_s());
 	for (unsigned k = 0; k < HM_KERNEL_NR; k++)
 		vms__close(&vms[k]);
@@ -111,21 +116,38 @@ static struct vms *vms_of(enum hm_kernel k)
 	return &vms[k];
 }
 
+/*
+ * fuzz/target.h, for AFL++'s driver (fuzz/driver_afl.c): no machine yet,
+ * since the fork server forks after this; each forked process boots its
+ * own on its first input (and its QEMUs die with it).
+ */
+int hm_fuzz_init(void)
+{
+	input_fd = memfd_create("hm-fuzz-input", MFD_CLOEXEC);
+	if (input_fd < 0) {
+		perror("kmap_guest_fuzz: memfd_create");
+		return -1;
+	}
+	rate.start = rate.last = now_s();
+	return 0;
+}
+
+void hm_fuzz_cleanup(void)
+{
+	close_all();
+}
+
+/* libFuzzer: the default profile's guest at once, so that a QEMU that
+ * does not run shows before the first input. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	input_fd = memfd_create("hm-fuzz-input", MFD_CLOEXEC);
-	if (input_fd < 0) {
-		perror("kmap_guest_fuzz: memfd_create");
+	if (hm_fuzz_init())
 		exit(1);
-	}
-	/* The default profile's guest now: a QEMU that does not run shows
-	 * before the first input. */
 	vms_of(HM_KERNEL_DEFAULT);
 	atexit(close_all);
-	rate.start = rate.last = now_s();
 	return 0;
 }
 
@@ -142,8 +164,7 @@ static int load(const uint8_t *data, size_t size, struct job **jobs,
 	return input__load(path, jobs, njobs);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int hm_fuzz_one(const uint8_t *data, size_t size)
 {
 	static struct hm_seq seq;
 	struct job *jobs = NULL;
@@ -179,4 +200,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hm_seq_print(&seq, stderr);
 	fflush(stderr);
 	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return hm_fuzz_one(data, size);
 }
