@@ -22,6 +22,10 @@
  *	in the guest (1079/s), 620 skipped
  *
  *	bazel run //kvm_runner:kmap_guest_fuzz -- -max_total_time=60 DIR...
+ *	bazel run //kvm_runner:kmap_guest_fuzz_afl -- -V 60 -t 500
+ *
+ * The target is fuzz/target.h's three functions: libFuzzer's entry points
+ * below call them, AFL++'s driver (fuzz/driver_afl.c) too.
  *
  * HM_QEMU: another QEMU binary.
  */
