@@ -135,9 +135,12 @@
  * The serial doorbell (QEMU, HM_MB_BOOT_SERIAL).  Where KVM stops the vCPU
  * at an OUT to one of our ports and reads the registers, under QEMU the
  * guest writes what it reports into the mailbox (report_*), sends the
- * port number as one byte on COM1 and polls for one byte back, which
- * resumes it.  Console text goes to QEMU's debugcon (the same port 0xE9),
- * and the guest leaves QEMU through isa-debug-exit.
+ * port number as one byte on COM1 and polls the mailbox's resume_count
+ * until the host moves it on, which resumes it (the host has QEMU
+ * stopped meanwhile: the vCPU goes on at once, no byte to pass through
+ * QEMU's main loop).  Only the boot's hello is answered by a byte back.
+ * Console text goes to QEMU's debugcon (the same port 0xE9), and the
+ * guest leaves QEMU through isa-debug-exit.
  */
 #define HM_COM1			0x3F8
 #define HM_SERIAL_HELLO		0x55	/* loaded, paging off: lay me out */
@@ -322,6 +325,8 @@ struct hm_mailbox {
 	 * CR2, EIP, CS, EFLAGS). */
 	uint32_t report_port, report_value, report_cpu;
 	uint32_t report_regs[6];
+	/* Host to guest: one more for each resume after a report. */
+	uint32_t resume_count;
 	/* The stale-read check (guest/stale.c), guest to host, per
 	 * sequence: accesses checked, and the first that went through a
 	 * stale translation: its op, address, whether it was a write, the

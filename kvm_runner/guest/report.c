@@ -6,14 +6,16 @@
  * the port, the value and the registers at the exit.  Under QEMU
  * (HM_MB_BOOT_SERIAL) an OUT to a port nobody claims goes nowhere, so the
  * guest writes the same into the mailbox (report_*) and rings the serial
- * doorbell: the port as one byte on COM1.  Then it polls the line for the
- * host's one byte back, which is what "resume" is on KVM.  Polled, not by
- * interrupt: nothing to route, and the guest has nothing else to do.
+ * doorbell: the port as one byte on COM1.  Then it polls the mailbox's
+ * resume_count, which the host moves on to resume it (what "resume" is on
+ * KVM), with QEMU stopped: the vCPU goes on the moment QEMU does, where a
+ * byte back would wait for QEMU's main loop, and for the lock the polling
+ * vCPU takes at every read of the line.  Polled, not by interrupt:
+ * nothing to route, and the guest has nothing else to do.
  */
 #include "kvm_runner/guest/guest.h"
 
 #define COM1_LSR	(HM_COM1 + 5)
-#define LSR_DATA_READY	0x01
 #define LSR_THR_EMPTY	0x20
 
 static inline uint8_t inb(uint16_t port)
@@ -36,27 +38,29 @@ static void serial_put(uint8_t b)
 	outb(HM_COM1, b);
 }
 
-static uint8_t serial_get(void)
+/* The host's answer: resume_count moved on from @seen. */
+static void resume_wait(const struct hm_mailbox *mb, uint32_t seen)
 {
-	while (!(inb(COM1_LSR) & LSR_DATA_READY))
+	while (__atomic_load_n(&mb->resume_count, __ATOMIC_ACQUIRE) == seen)
 		__asm__ volatile("pause");
-	return inb(HM_COM1);
 }
 
 void guest_report(uint16_t port, uint8_t value)
 {
 	struct hm_mailbox *mb = MB;
+	uint32_t seen;
 
 	if (!serial()) {
 		outb(port, value);
 		return;
 	}
+	seen = mb->resume_count;
 	mb->report_port = port;
 	mb->report_value = value;
 	mb->report_cpu = guest_this_cpu();
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	serial_put((uint8_t)port);
-	serial_get();
+	resume_wait(mb, seen);
 }
 
 /* A report after which the guest must not run on: on KVM the host never

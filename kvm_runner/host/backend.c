@@ -32,6 +32,8 @@ int backend__open(const struct run_opts *o, enum hm_backend b,
 	if (!rc) {
 		(*m)->verbose = o->verbose;
 		(*m)->kernel = o->kernel;
+		if (b == HM_BACKEND_TCG && o->tcg_one_thread)
+			tcg_machine__one_thread(*m);
 	}
 	return rc;
 }

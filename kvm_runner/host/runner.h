@@ -47,6 +47,8 @@ struct run_opts {
 	enum hm_backend backend;
 	enum hm_kernel kernel;	/* --kernel: the machines' profile */
 	bool quiet;		/* no PASS lines (the guest fuzz target) */
+	bool tcg_one_thread;	/* TCG: every vCPU on one host thread (the
+				 * guest fuzz target: tcg.c says why) */
 	const char *dev;	/* the KVM device */
 	const char *qemu;	/* the QEMU binary */
 };

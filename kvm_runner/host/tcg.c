@@ -12,7 +12,8 @@
  *               (-object memory-backend-file,mem-path=/proc/self/fd/N,
  *               share=on)
  *   the image   another memfd, booted by QEMU's multiboot loader (-kernel)
- *   doorbell    COM1 on one end of a socket pair (guest/report.c)
+ *   doorbell    COM1 on one end of a socket pair, guest to host; the host
+ *               answers in the mailbox (guest/report.c)
  *   QMP         the other socket pair: a triple fault (guest reset, the
  *               VM paused), and registers when the guest dies or hangs
  *   console     port 0xE9 (isa-debugcon) to our stderr
@@ -49,6 +50,7 @@ struct tcg {
 	pid_t pid;
 	int kernel_fd, ser_fd, qmp_fd;
 	struct qmp qmp;
+	bool one_thread;		/* vCPUs round-robin on one thread */
 	bool frozen;			/* SIGSTOPped while we verify */
 	bool regs_valid;		/* regs: read since the guest stopped */
 	struct qmp_regs regs;
@@ -119,7 +121,7 @@ static void exec_qemu(struct tcg *t, int ser, int qmp, unsigned nr_vcpus)
 	snprintf(smp, sizeof(smp), "%u", nr_vcpus);
 	snprintf(name, sizeof(name), "hm-kvm-runner-%d", (int)getppid());
 	snprintf(accel, sizeof(accel), "tcg,thread=%s",
-		 nr_vcpus > 1 ? "multi" : "single");
+		 nr_vcpus > 1 && !t->one_thread ? "multi" : "single");
 #define ARG(s) (argv[n++] = (char *)(s))
 	ARG(t->qemu); ARG("-name"); ARG(name);
 	/* microvm: no PCI, no ACPI, a small firmware: boots in half the
@@ -175,7 +177,7 @@ static int start_qemu(struct tcg *t, unsigned nr_vcpus, char *why,
 }
 
 /*
- * A guest that reported polls COM1 for the host's answer, and its vCPU
+ * A guest that reported polls the mailbox for the host's answer, and its vCPU
  * thread spins meanwhile: while we verify, and for as long as a machine
  * of another vCPU count runs the sequences (several QEMUs on two cores).
  * So QEMU is stopped between its report and our answer.
@@ -193,12 +195,19 @@ static void thaw(struct tcg *t)
 	t->frozen = false;
 }
 
-/* One byte on the doorbell: the guest goes on.  send(), so that a QEMU
- * that died gives an error, not SIGPIPE. */
+/* The guest goes on: resume_count moved on in the mailbox (mailbox.h),
+ * QEMU running again.  False if we have no QEMU; one that died under us
+ * shows as the doorbell's end closed (wait_byte). */
 static bool resume(struct tcg *t)
 {
+	struct hm_mailbox *mb = machine__mailbox(&t->m);
+
+	if (t->pid <= 0)
+		return false;
+	__atomic_store_n(&mb->resume_count, mb->resume_count + 1,
+			 __ATOMIC_RELEASE);
 	thaw(t);
-	return send(t->ser_fd, "G", 1, MSG_NOSIGNAL) == 1;
+	return true;
 }
 
 /* QEMU's exit, as text, once it has gone (or is killed now). */
@@ -292,7 +301,10 @@ static int first_contact(struct tcg *t, char *why, size_t whysz)
 	/* Idle application processors halt until an IPI (guest/smp.c); the
 	 * boot CPU starts them itself, by INIT and startup IPIs. */
 	machine__mailbox(m)->smp_idle_halt = m->nr_vcpus > 1;
-	if (!resume(t))
+	/* The hello is answered on the line (entry.S, paging off); every
+	 * later report through the mailbox.  send(), so that a QEMU that
+	 * died gives an error, not SIGPIPE. */
+	if (send(t->ser_fd, "G", 1, MSG_NOSIGNAL) != 1)
 		return HM_EXIT_INTERNAL;
 	rc = wait_byte(t, 10000, &b);
 	if (rc || b != HM_PORT_READY) {
@@ -510,6 +522,22 @@ uint32_t tcg_machine__tsc_khz(struct hm_machine *m)
 	ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
 	khz = ns > 0 ? (uint32_t)((c1 - c0) / ns * 1e6 + 0.5) : 0;
 	return khz;
+}
+
+/*
+ * Several vCPUs run on one host thread, in turn, rather than a thread
+ * each (-accel tcg,thread=single).  Each still has its own TLB, and an
+ * IPI is still delivered by the emulated APICs: a missing shootdown still
+ * leaves the other vCPU reading through its stale entry.  A sequence's
+ * ops run one at a time anyway (guest/smp_ops.c), so what parallel
+ * threads add is a host thread wake-up at every hand-over between vCPUs
+ * and every IPI, each a wait for a core on a shared two-core host.  The
+ * guest fuzz target, which lives on those round trips, takes this; the
+ * runner and the benchmarks keep a thread per vCPU.
+ */
+void tcg_machine__one_thread(struct hm_machine *m)
+{
+	to_tcg(m)->one_thread = true;
 }
 
 int tcg_machine__open(struct hm_machine **out, const char *qemu, char *why,

@@ -15,5 +15,8 @@
  * with @why where QEMU is missing or not runnable. */
 int tcg_machine__open(struct hm_machine **m, const char *qemu, char *why,
 		      size_t whysz);
+/* Run its vCPUs on one host thread (QEMU's round-robin TCG), from its
+ * next boot: tcg.c says when that pays. */
+void tcg_machine__one_thread(struct hm_machine *m);
 
 #endif /* HM_KVM_TCG_H */

@@ -46,6 +46,9 @@ static int open_vm(struct vms *v, struct hm_machine **vm, unsigned n,
 	printf("smp: %u vCPUs for the sequences of %u CPUs: %s, %s; APIC "
 	       "IDs", n, n, m->ops->name[0] == 'k' ?
 	       "one host thread each, in-kernel irqchip" :
+	       v->o->tcg_one_thread ?
+	       "QEMU -smp, round-robin TCG (one host thread), started by "
+	       "INIT-SIPI" :
 	       "QEMU -smp, multi-threaded TCG, started by INIT-SIPI",
 	       m->mode == HM_PAGING_COMPAT ? "compat mode" : "legacy PAE");
 	for (unsigned cpu = 0; cpu < n; cpu++)
