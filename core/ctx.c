@@ -23,7 +23,8 @@ void hm_config_default(struct hm_config *cfg)
 
 /* Every CPU's stack of slots, for as many CPUs as a context can have
  * (the guest changes nr_cpus between sequences); the injected bug 5 gives
- * them all cpu 0's.  The guards have no address and no PTE. */
+ * them all cpu 0's.  The guards have no address, and a PTE that is never
+ * none (internal.h: hm_percpu.slots). */
 __no_sanitize_coverage
 static void kmap_windows_init(struct hm_ctx *ctx)
 {
@@ -44,7 +45,8 @@ static void kmap_windows_init(struct hm_ctx *ctx)
 					     ctx->pae);
 		}
 		c->slots[0].vaddr = c->slots[n + 1].vaddr = 0;
-		c->slots[0].ptep = c->slots[n + 1].ptep = 0;
+		c->slots[0].ptep = c->slots[n + 1].ptep =
+			&ctx->kmap_guard_pte;
 	}
 }
 
@@ -58,9 +60,9 @@ static void percpu_init_one(struct hm_percpu *c, unsigned n)
 	c->migrate_disabled = 0;
 	c->lowmem_atomic = 0;
 	for (unsigned i = 0; i < n; i++)
-		kmap_slot(c, i)->kind = KMAP_SLOT_FREE;
-	c->slots[0].kind = KMAP_SLOT_GUARD;
-	c->slots[n + 1].kind = KMAP_SLOT_GUARD;
+		slot_set_kind(kmap_slot(c, i), KMAP_SLOT_FREE);
+	slot_set_kind(&c->slots[0], KMAP_SLOT_GUARD);
+	slot_set_kind(&c->slots[n + 1], KMAP_SLOT_GUARD);
 }
 
 /* kmap_init(): remember the PTE of the first temporary slot, then every
@@ -74,6 +76,7 @@ void hm_core_kmap_init(struct hm_ctx *ctx)
 				   (long)FIXMAP_PT_INDEX(l, __fix_to_virt(l,
 						l->fix_kmap_begin)),
 				   ctx->pae);
+	ctx->kmap_guard_pte = ~(pte_t)0;	/* read as 4 or 8 bytes */
 	kmap_windows_init(ctx);
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
 		percpu_init_one(&ctx->cpu[cpu], l->km_max_nest);
@@ -88,6 +91,7 @@ static void stats_reset(struct hm_ctx *ctx, unsigned nr_cpus)
 
 		for (size_t i = 0; i < sizeof(struct hm_stats) / 8; i++)
 			s[i] = 0;
+		ctx->cpu[cpu].slot_clears = 0;
 	}
 }
 
@@ -318,6 +322,8 @@ void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)
 
 		for (size_t i = 0; i < n; i++)
 			sum[i] += s[i];
+		out->pte_writes += ctx->cpu[cpu].slot_clears;
+		out->tlb_flush_one += ctx->cpu[cpu].slot_clears;
 	}
 }
 

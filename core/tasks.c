@@ -60,10 +60,10 @@ static void sched_out(struct hm_ctx *ctx, struct hm_percpu *c,
 		struct kmap_slot *s = kmap_slot(c, i);
 
 		t->pteval[i] = pte_read(s->ptep, ctx->pae);
-		t->kind[i] = s->kind;
+		t->kind[i] = (uint8_t)slot_kind(s);
 		pte_clear(ctx, s->vaddr, s->ptep);
 		flush_tlb_one_kernel(ctx, s->vaddr);
-		s->kind = KMAP_SLOT_FREE;
+		slot_set_kind(s, KMAP_SLOT_FREE);
 	}
 	t->depth = depth;
 	t->cpu = depth ? (int)cpu : -1;
@@ -82,7 +82,7 @@ static void sched_in(struct hm_ctx *ctx, struct hm_percpu *c,
 		struct kmap_slot *s = kmap_slot(c, i);
 
 		set_pte_at(ctx, s->vaddr, s->ptep, t->pteval[i]);
-		s->kind = t->kind[i];
+		slot_set_kind(s, (enum kmap_slot_kind)t->kind[i]);
 	}
 	c->kmap_top = &c->slots[t->depth];
 	c->migrate_disabled = HM_INJECT_BUG == 12 ? 0 : t->migrate_disabled;
