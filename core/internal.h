@@ -113,7 +113,11 @@ struct hm_percpu {
 	 * it every count above is accounted for, preempt_count and
 	 * pagefault_disabled being the kmap_atomic and typed slots held
 	 * plus this, so neither can be 0 while a kmap_atomic slot is on top
-	 * of the stack: kunmap_atomic()'s fast path need not check. */
+	 * of the stack: kunmap_atomic()'s fast path need not check.  (In
+	 * HM_REPORT_KERNEL, a kunmap_atomic of a stray address drops both
+	 * counts and nothing else, as the kernel does; the unmap of the top
+	 * may then take them below 0, as the kernel's unchecked
+	 * preempt_enable() would.) */
 	int lowmem_atomic;
 	/* slots[n + 1] is the n-th map of the stack (use kmap_slot()), at
 	 * the fixmap index kmap_fix_idx(layout, cpu, n): the profile's

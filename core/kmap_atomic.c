@@ -329,6 +329,47 @@ kernel_unmap_out_of_order(struct hm_ctx *ctx, struct hm_percpu *c,
 	return true;
 }
 
+/*
+ * An unmap of @vaddr, neither a temporary-map address nor a lowmem one.
+ * Strict mode: a BUG.  HM_REPORT_KERNEL: what the profile's kernel does
+ * with it.  2.6.24's kunmap_atomic(kvaddr, type) and 4.7's
+ * __kunmap_atomic do nothing with such an address but, under
+ * DEBUG_HIGHMEM, BUG_ON(vaddr < PAGE_OFFSET) and BUG_ON(vaddr >=
+ * high_memory); 6.1's kunmap_local_indexed returns after
+ * WARN_ON_ONCE(addr < PAGE_OFFSET), the one check it makes there
+ * (kmap_high_unmap_local() would first take a kmap_high_get() address,
+ * but only where ARCH_NEEDS_KMAP_HIGH_GET, which x86 is not; its debug
+ * build is DEBUG_KMAP_LOCAL without _FORCE_MAP, whose WARN for every such
+ * address is not modelled: internal.h).  The WARN is given every time
+ * here, not once per boot.  kunmap_local follows kunmap_local_indexed
+ * in 6.1 and the profile's __kunmap_atomic before it.  True when the
+ * caller goes on as that kernel does (kunmap_atomic: pagefault_enable()
+ * and preempt_enable(), both unconditional there; kunmap_local: nothing,
+ * kunmap_local_indexed returning before its migrate_enable()).
+ */
+static __attribute__((noinline, cold)) bool
+unmap_stray(struct hm_ctx *ctx, hm_vaddr_t vaddr, const char *what)
+{
+	const struct hm_layout *l = &ctx->layout;
+	bool local = ctx->profile->kmap_scheme == HM_KMAP_LOCAL;
+
+	if (!kernel_mode(ctx)) {
+		bad_vaddr_bug(ctx, vaddr, what);
+		return false;
+	}
+	if (!local && ctx->cfg.debug_highmem) {
+		BUG_MSG(ctx, "%s(%#x): BUG_ON(vaddr %s) of %s's DEBUG_HIGHMEM: "
+			"neither a temporary map nor a lowmem address", what,
+			vaddr, vaddr < l->page_offset ? "< PAGE_OFFSET" :
+			">= high_memory", ctx->profile->name);
+		return false;
+	}
+	if (local && vaddr < l->page_offset)
+		WARN_MSG(ctx, "%s(%#x): a user address (WARN_ON_ONCE(addr < "
+			 "PAGE_OFFSET)); nothing unmapped", what, vaddr);
+	return true;
+}
+
 /* ---- The slow paths, out of line ----------------------------------------- */
 
 static const char *const map_name[] = {
@@ -406,8 +447,8 @@ kunmap_atomic_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 			return;
 		}
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
-		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic");
-		return;
+		if (!unmap_stray(ctx, vaddr, "kunmap_atomic"))
+			return;
 	} else if (!lowmem_atomic_unmap(ctx, c, vaddr, "kunmap_atomic")) {
 		return;
 	}
@@ -429,7 +470,7 @@ kunmap_local_slow(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 		else
 			slot_pop_bug(ctx, c, vaddr, "kunmap_local");
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr)))
-		bad_vaddr_bug(ctx, vaddr, "kunmap_local");
+		unmap_stray(ctx, vaddr, "kunmap_local");
 }
 
 /* ---- kmap_atomic ------------------------------------------------------------ */
@@ -461,7 +502,8 @@ void hm_kunmap_atomic(struct hm_ctx *ctx, hm_vaddr_t vaddr)
 	struct hm_percpu *c = this_cpu(ctx);
 
 	/* A kmap_atomic slot on top means the counts are not 0 (see
-	 * hm_percpu.lowmem_atomic): the slow path checks them. */
+	 * hm_percpu.lowmem_atomic, and what kernel mode may do to them):
+	 * the slow path checks them. */
 	vaddr &= PAGE_MASK;
 	if (unlikely(!slot_on_top(c, vaddr, KMAP_SLOT_ATOMIC))) {
 		kunmap_atomic_slow(ctx, vaddr);
@@ -536,8 +578,8 @@ void hm_kunmap_atomic_type(struct hm_ctx *ctx, hm_vaddr_t vaddr,
 			slot_clear(ctx, c, s);
 		slot_set_kind(s, KMAP_SLOT_FREE);
 	} else if (unlikely(!lowmem_vaddr(ctx, vaddr))) {
-		bad_vaddr_bug(ctx, vaddr, "kunmap_atomic_type");
-		return;
+		if (!unmap_stray(ctx, vaddr, "kunmap_atomic_type"))
+			return;
 	} else if (!lowmem_atomic_unmap(ctx, c, vaddr, "kunmap_atomic_type")) {
 		return;
 	}

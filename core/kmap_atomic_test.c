@@ -477,6 +477,118 @@ static void kernel_mode_out_of_order_unmap(void **state)
 	}
 }
 
+/*
+ * Kernel mode: an unmap of an address that is neither in the kmap window
+ * nor lowmem, as each profile's kernel takes it.  linux-4.7's
+ * __kunmap_atomic (arch/x86/mm/highmem_32.c; 2.6.24's kunmap_atomic(kvaddr,
+ * type) has the same branch) leaves it alone and runs pagefault_enable()
+ * and preempt_enable() all the same; only its DEBUG_HIGHMEM build checks,
+ * BUG_ON(vaddr < PAGE_OFFSET) and BUG_ON(vaddr >= high_memory).  linux-6.1's
+ * kunmap_local_indexed (mm/highmem.c) returns at once after
+ * WARN_ON_ONCE(addr < PAGE_OFFSET), in its debug build too (no
+ * DEBUG_KMAP_LOCAL_FORCE_MAP); kunmap_atomic enables page faults and
+ * preemption after it, kunmap_local nothing more.  Strict mode BUGs.
+ */
+static void kernel_mode_stray_unmap(void **state)
+{
+	static const struct {
+		enum hm_kernel kernel;
+		bool debug;
+		bool bug;	/* a BUG either way */
+		bool warn_user;	/* a WARN for the user address */
+	} cases[] = {
+		{ HM_KERNEL_4_7, false, false, false },
+		{ HM_KERNEL_4_7, true, true, false },
+		{ HM_KERNEL_2_6_24, false, false, false },
+		{ HM_KERNEL_2_6_24, true, true, false },
+		{ HM_KERNEL_6_1, false, false, true },
+		{ HM_KERNEL_6_1, true, false, true },
+	};
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hm_vaddr_t user = 0x1000, va, vt, vl, pkmap;
+		int before, drop;
+
+		hm_config_default(&cfg);
+		cfg.kernel = cases[i].kernel;
+		cfg.debug_highmem = cases[i].debug;
+		cfg.report = HM_REPORT_KERNEL;
+		ctx = test_ctx(&cfg, &log);
+		memset(&log, 0, sizeof(log));
+		pkmap = hm_pkmap_addr(ctx, 0);
+		drop = cases[i].bug ? 0 : 1;
+
+		/* kunmap_atomic: the stack and its PTE untouched, the
+		 * counts dropped (or a BUG that changes nothing). */
+		va = hm_kmap_atomic(ctx, high_page(ctx, 60));
+		vt = hm_kmap_atomic_type(ctx, high_page(ctx, 61), KM_USER1);
+		assert_cpu_state(ctx, 0, 2, 2, 0, 1);
+		before = log.count;
+		hm_kunmap_atomic(ctx, user);
+		if (cases[i].bug)
+			assert_one_bug(&log, before, "unmap_stray",
+				       "BUG_ON(vaddr < PAGE_OFFSET)");
+		else
+			assert_int_equal(log.count - before,
+					 cases[i].warn_user);
+		assert_int_equal(log.warns, cases[i].warn_user);
+		assert_cpu_state(ctx, 0, 2 - drop, 2 - drop, 0, 1);
+		before = log.count;
+		hm_kunmap_atomic_type(ctx, pkmap, KM_USER1);	/* silent */
+		if (cases[i].bug)
+			assert_one_bug(&log, before, "unmap_stray",
+				       "BUG_ON(vaddr >= high_memory)");
+		else
+			assert_int_equal(log.count, before);
+		assert_cpu_state(ctx, 0, 2 - 2 * drop, 2 - 2 * drop, 0, 1);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
+				 frame_of(ctx, high_page(ctx, 60)) |
+				 PTE_FLAGS_PAE);
+		/* Both maps still work; their own unmaps clear and pop,
+		 * taking the counts below 0 when the stray ones dropped
+		 * them, as the kernel's preempt_enable() would. */
+		fill_frame(ctx, high_page(ctx, 60), 0x60606060);
+		assert_int_equal(read32(ctx, va), 0x60606060);
+		hm_kunmap_atomic(ctx, va);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
+		assert_cpu_state(ctx, 0, 1 - 2 * drop, 1 - 2 * drop, 0, 0);
+		if (!drop)
+			hm_kunmap_atomic_type(ctx, vt, KM_USER1);
+
+		/* kunmap_local: nothing, not even migrate_enable(). */
+		vl = hm_kmap_local_page(ctx, high_page(ctx, 62));
+		before = log.count;
+		hm_kunmap_local(ctx, user);
+		if (cases[i].bug)
+			assert_one_bug(&log, before, "unmap_stray",
+				       "BUG_ON(vaddr < PAGE_OFFSET)");
+		else
+			assert_int_equal(log.count - before,
+					 cases[i].warn_user);
+		assert_int_equal(cpu_state(ctx, 0).migrate_disabled, 1);
+		assert_int_equal(cpu_state(ctx, 0).kmap_atomic_idx, 1);
+		hm_kunmap_local(ctx, vl);
+		assert_int_equal(cpu_state(ctx, 0).migrate_disabled, 0);
+		hm_destroy(ctx);
+
+		/* Strict mode: a BUG, nothing changed. */
+		cfg.report = HM_REPORT_STRICT;
+		ctx = test_ctx(&cfg, &log);
+		memset(&log, 0, sizeof(log));
+		hm_kmap_atomic(ctx, high_page(ctx, 60));
+		hm_kunmap_atomic(ctx, user);
+		assert_one_bug(&log, 0, "bad_vaddr_bug",
+			       "neither a temporary map nor a lowmem address");
+		assert_int_equal(log.warns, 0);
+		assert_cpu_state(ctx, 0, 1, 1, 0, 1);
+		hm_destroy(ctx);
+	}
+}
+
 /* linux-6.1's kunmap_local_indexed: the same, with a WARN_ON_ONCE in every
  * build. */
 static void kernel_mode_6_1_local_out_of_order(void **state)
@@ -1062,6 +1174,7 @@ int main(void)
 		cmocka_unit_test(kernel_mode_out_of_order_unmap),
 		cmocka_unit_test(kernel_mode_kmap_in_atomic),
 		cmocka_unit_test(kernel_mode_6_1_local_out_of_order),
+		cmocka_unit_test(kernel_mode_stray_unmap),
 		cmocka_unit_test(linux_6_1_tasks_save_and_restore),
 		cmocka_unit_test(linux_4_7_no_switch_with_maps),
 		cmocka_unit_test(debug_unmap_clears),

@@ -810,14 +810,16 @@ static void op_kunmap_temp(struct hm_harness *h, enum hm_live_kind kind,
 	      model_check_kunmap_atomic_type(h->m, vaddr, type);
 	if (skip(h, why, st))
 		return;
-	if (!why && kind != HM_LIVE_TYPED) {
-		bool warns;
+	if (!why) {
+		bool warns = false;
 		const char *q = model_quirk_kunmap(h->m, vaddr,
-						   kind == HM_LIVE_LOCAL, &warns);
+			kind == HM_LIVE_LOCAL ? SLOT_LOCAL :
+			kind == HM_LIVE_TYPED ? SLOT_TYPED : SLOT_ATOMIC,
+			&warns);
 
 		if (quirk(h, q, warns, st))
 			return;
-		if (q) {
+		if (q && model_in_window(h->m, vaddr & ~0xFFFu)) {
 			ooo = true;
 			old_top = (unsigned)h->m->c[h->m->cpu].depth - 1;
 		}

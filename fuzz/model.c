@@ -458,16 +458,46 @@ static bool out_of_order(const struct model *m, uint32_t vaddr,
 	       vaddr != model_slot_addr(m, m->cpu, (unsigned)c->depth - 1);
 }
 
+/*
+ * Kernel mode: an unmap of an address neither in the window nor lowmem
+ * (a user address, a PKMAP one, ...), which the kernel lets through.
+ * 4.7's __kunmap_atomic (and 2.6.24's kunmap_atomic(kvaddr, type)) take
+ * only window addresses; anything else is left alone but in a
+ * DEBUG_HIGHMEM build, whose BUG_ON(vaddr < PAGE_OFFSET) and
+ * BUG_ON(vaddr >= high_memory) catch every such address; then
+ * pagefault_enable() and preempt_enable() run.  6.1's
+ * kunmap_local_indexed returns straight away, with only a
+ * WARN_ON_ONCE(addr < PAGE_OFFSET) (its kmap_high_unmap_local() is a
+ * stub on x86), in every build the model knows (no
+ * DEBUG_KMAP_LOCAL_FORCE_MAP); kunmap_atomic enables page faults and
+ * preemption after it, kunmap_local (whose migrate_enable() is in the
+ * window's branch) nothing.  The pre-6.1 profiles' kunmap_local follows
+ * their kunmap_atomic.
+ */
+static bool stray_let_through(const struct model *m, uint32_t vaddr)
+{
+	return kernel_mode(m) && !model_in_window(m, vaddr) &&
+	       !lowmem_vaddr(m, vaddr) &&
+	       (m->cfg.kernel == HM_KERNEL_6_1 || !m->cfg.debug_highmem);
+}
+
 const char *model_quirk_kunmap(const struct model *m, uint32_t vaddr,
-			       bool local, bool *warns)
+			       enum model_slot kind, bool *warns)
 {
 	vaddr &= ~0xFFFu;
+	if (kind != SLOT_LOCAL && (ccur(m)->preempt_count <= 0 ||
+				   ccur(m)->pagefault_disabled <= 0))
+		return NULL;	/* a BUG before anything else */
+	if (stray_let_through(m, vaddr)) {
+		/* 6.1's WARN_ON_ONCE(addr < PAGE_OFFSET); 4.7 and 2.6.24 are
+		 * silent (their debug builds BUG: not let through) */
+		*warns = m->cfg.kernel == HM_KERNEL_6_1 && vaddr < PAGE_OFFSET;
+		return "unmap of an address neither in the window nor lowmem: "
+		       "nothing unmapped";
+	}
 	/* WARN_ON_ONCE in 6.1; in 4.x only the DEBUG_HIGHMEM build checks */
 	*warns = m->cfg.kernel == HM_KERNEL_6_1 || m->cfg.debug_highmem;
-	if (!local && (ccur(m)->preempt_count <= 0 ||
-		       ccur(m)->pagefault_disabled <= 0))
-		return NULL;	/* a BUG before anything else */
-	if (!out_of_order(m, vaddr, local ? SLOT_LOCAL : SLOT_ATOMIC))
+	if (kind == SLOT_TYPED || !out_of_order(m, vaddr, kind))
 		return NULL;
 	return "unmap out of order: the top slot is cleared, the address "
 	       "passed flushed";
@@ -511,10 +541,13 @@ static void pop(struct model *m, uint32_t vaddr)
 }
 
 /* A kunmap_atomic of an address outside the window: a lowmem one, undoing
- * a kmap_atomic of a lowmem page (plain or typed: they take no slot). */
+ * a kmap_atomic of a lowmem page (plain or typed: they take no slot), or,
+ * in kernel mode, a stray one the kernel lets through. */
 static const char *check_lowmem_unmap(const struct model *m,
 				      const struct model_cpu *c, uint32_t vaddr)
 {
+	if (stray_let_through(m, vaddr))
+		return NULL;
 	if (!lowmem_vaddr(m, vaddr))
 		return "neither a temporary map nor a lowmem address";
 	if (c->lowmem_atomic <= 0)
@@ -527,6 +560,12 @@ const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr)
 	const struct model_cpu *c = ccur(m);
 
 	vaddr &= ~0xFFFu;
+	/* The unmap of the top kmap_atomic is made whatever the counts: the
+	 * kernel never looks at them.  (They cover every map held, but for
+	 * kernel mode's stray unmap, which drops them and nothing else.) */
+	if (c->depth > 0 && c->kind[c->depth - 1] == SLOT_ATOMIC &&
+	    vaddr == model_slot_addr(m, m->cpu, (unsigned)c->depth - 1))
+		return NULL;
 	if (c->preempt_count <= 0 || c->pagefault_disabled <= 0)
 		return "kunmap_atomic without kmap_atomic";
 	if (model_in_window(m, vaddr))
@@ -541,8 +580,9 @@ void model_kunmap_atomic(struct model *m, uint32_t vaddr)
 	m->nr_freed = 0;
 	if (model_in_window(m, vaddr & ~0xFFFu))
 		pop(m, vaddr);
-	else
+	else if (lowmem_vaddr(m, vaddr & ~0xFFFu))
 		c->lowmem_atomic--;
+	/* (else a stray address, kernel mode: the counts alone) */
 	c->preempt_count--;
 	c->pagefault_disabled--;
 }
@@ -616,9 +656,9 @@ void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
 		c->kind[slot] = SLOT_FREE;
 		c->slot_pte_pfn[slot] = 0;	/* kpte_clear_flush */
 		c->stale_pfn[slot] = 0;
-	} else {
+	} else if (lowmem_vaddr(m, vaddr & ~0xFFFu)) {
 		c->lowmem_atomic--;
-	}
+	}	/* else a stray address, kernel mode: the counts alone */
 	c->preempt_count--;
 	c->pagefault_disabled--;
 }
@@ -646,7 +686,7 @@ const char *model_check_kunmap_local(const struct model *m, uint32_t vaddr)
 	vaddr &= ~0xFFFu;
 	if (model_in_window(m, vaddr))
 		return check_pop(m, vaddr, SLOT_LOCAL);
-	if (!lowmem_vaddr(m, vaddr))
+	if (!lowmem_vaddr(m, vaddr) && !stray_let_through(m, vaddr))
 		return "neither a temporary map nor a lowmem address";
 	return NULL;
 }
@@ -705,6 +745,12 @@ const char *model_check_switch_task(const struct model *m, unsigned next)
 	    m->cfg.kernel != HM_KERNEL_6_1)
 		return "switched out holding temporary maps this kernel "
 		       "does not save";
+	/* A typed slot is the CPU's, saved by no kernel (6.x has none):
+	 * held with preemption on only after kernel mode's stray unmap */
+	if (next != m->current_task[m->cpu])
+		for (unsigned i = 0; i < m->l.nest; i++)
+			if (c->kind[i] == SLOT_TYPED)
+				return "switched out holding a typed kmap_atomic";
 	return NULL;
 }
 

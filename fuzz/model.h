@@ -162,14 +162,18 @@ void model_reset(struct model *m);
  * Kernel mode (cfg.report): the calls that are a misuse the kernel lets
  * through.  Each returns NULL for a call that is not one, else what it is,
  * with *@warns saying whether the kernel WARNs (might_sleep always; an
- * out-of-order unmap in 6.1, and in 4.x under DEBUG_HIGHMEM).  The legal
- * targets skip them; the misuse target issues them, expects the WARN, and
- * the model_kunmap_* / model_kmap apply what the kernel does.
+ * out-of-order unmap in 6.1, and in 4.x under DEBUG_HIGHMEM; an unmap of
+ * an address neither in the window nor lowmem: in 6.1 for a user address,
+ * else never, 4.x's debug build BUGging).  The legal targets skip them;
+ * the misuse target issues them, expects the WARN, and the model_kunmap_*
+ * / model_kmap apply what the kernel does.  model_quirk_kunmap's @kind is
+ * the unmap's: SLOT_ATOMIC (kunmap_atomic), SLOT_LOCAL (kunmap_local) or
+ * SLOT_TYPED (kunmap_atomic_type).
  */
 const char *model_quirk_kmap(const struct model *m, uint32_t pfn,
 			     bool *warns);
 const char *model_quirk_kunmap(const struct model *m, uint32_t vaddr,
-			       bool local, bool *warns);
+			       enum model_slot kind, bool *warns);
 
 /* Tasks: task t starts as the current task of cpu t. */
 const char *model_check_switch_task(const struct model *m, unsigned next);
