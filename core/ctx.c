@@ -29,7 +29,7 @@ __no_sanitize_coverage
 static void kmap_windows_init(struct hm_ctx *ctx)
 {
 	const struct hm_layout *l = &ctx->layout;
-	const unsigned n = l->km_max_nest;
+	const unsigned n = ctx->km_stack_slots;
 
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
 		struct hm_percpu *c = &ctx->cpu[cpu];
@@ -43,11 +43,42 @@ static void kmap_windows_init(struct hm_ctx *ctx)
 			s->ptep = pte_offset(ctx->kmap_pte,
 					     -(long)(idx - l->fix_kmap_begin),
 					     ctx->pae);
+			/* past FIX_KMAP_END (a nest overflow's spill):
+			 * __kunmap_atomic does not unmap it, so neither
+			 * may the unmap's fast path */
+			s->tag = idx <= l->fix_kmap_end ? s->vaddr : 0;
 		}
 		c->slots[0].vaddr = c->slots[n + 1].vaddr = 0;
+		c->slots[0].tag = c->slots[n + 1].tag = 0;
 		c->slots[0].ptep = c->slots[n + 1].ptep =
 			&ctx->kmap_guard_pte;
 	}
+}
+
+/*
+ * How many maps a CPU's stack takes: the profile's KM_TYPE_NR or
+ * KM_MAX_IDX, but for linux-4.7's non-debug build in HM_REPORT_KERNEL.
+ * Its kmap_atomic_idx_push() checks the index only under DEBUG_HIGHMEM,
+ * so the (KM_TYPE_NR + 1)-th map of cpu c takes fixmap index
+ * FIX_KMAP_BEGIN + KM_TYPE_NR * c + KM_TYPE_NR, cpu c+1's first slot, and
+ * the last CPU's goes past FIX_KMAP_END (FIX_PCIE_MCFG and on); only
+ * BUG_ON(!pte_none) stands in the way.  Here the stack goes on as far as
+ * slots[] (HM_KM_SLOTS_MAX) and the fixmap's page tables reach.
+ */
+__no_sanitize_coverage
+static unsigned kmap_stack_slots(const struct hm_ctx *ctx)
+{
+	const struct hm_layout *l = &ctx->layout;
+	unsigned last = ctx->cfg.nr_cpus ? ctx->cfg.nr_cpus - 1 : 0, n;
+
+	if (!kernel_mode(ctx) || ctx->cfg.debug_highmem ||
+	    ctx->profile->kmap_scheme != HM_KMAP_STACK)
+		return l->km_max_nest;
+	for (n = l->km_max_nest; n < HM_KM_SLOTS_MAX; n++)
+		if (__fix_to_virt(l, kmap_fix_idx(l, last, n)) <
+		    FIXMAP_PT_BASE(l))
+			break;
+	return n;
 }
 
 /* One CPU's counts and slot stack as at boot (the slots' PTEs aside). */
@@ -77,9 +108,10 @@ void hm_core_kmap_init(struct hm_ctx *ctx)
 						l->fix_kmap_begin)),
 				   ctx->pae);
 	ctx->kmap_guard_pte = ~(pte_t)0;	/* read as 4 or 8 bytes */
+	ctx->km_stack_slots = kmap_stack_slots(ctx);
 	kmap_windows_init(ctx);
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
-		percpu_init_one(&ctx->cpu[cpu], l->km_max_nest);
+		percpu_init_one(&ctx->cpu[cpu], ctx->km_stack_slots);
 }
 
 /* The statistics of CPUs [0, nr_cpus). */
@@ -158,13 +190,13 @@ void hm_core_reset(struct hm_ctx *ctx)
 	for (cpu = 0; cpu < ctx->cfg.nr_cpus; cpu++) {
 		struct hm_percpu *c = &ctx->cpu[cpu];
 
-		for (i = 0; i < l->km_max_nest; i++) {
+		for (i = 0; i < ctx->km_stack_slots; i++) {
 			struct kmap_slot *s = kmap_slot(c, i);
 
 			if (!pte_none(pte_read(s->ptep, ctx->pae)))
 				hm_arch_set_pte(ctx, s->vaddr, s->ptep, 0);
 		}
-		percpu_init_one(c, l->km_max_nest);
+		percpu_init_one(c, ctx->km_stack_slots);
 	}
 	/* One flush of everything from PKMAP_BASE up: a whole-TLB flush on
 	 * every CPU, since the range is above the single-page ceiling. */
@@ -278,7 +310,7 @@ uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
 {
 	const struct hm_layout *l = &ctx->layout;
 
-	if (cpu >= ctx->cfg.nr_cpus || type >= l->km_max_nest)
+	if (cpu >= ctx->cfg.nr_cpus || type >= ctx->km_stack_slots)
 		return 0;
 	return pte_read(pte_offset(ctx->kmap_pte,
 				   -(long)(kmap_fix_idx(l, cpu, type) -

@@ -92,9 +92,12 @@ static inline enum kmap_slot_kind slot_kind(const struct kmap_slot *s)
 	return (enum kmap_slot_kind)(s->tag & ~PAGE_MASK);
 }
 
+/* The address part of the tag stays what init made it: the slot's
+ * address, or none for a slot whose unmap the fast path must not take
+ * (a spill past FIX_KMAP_END, which the kernel does not unmap). */
 static inline void slot_set_kind(struct kmap_slot *s, enum kmap_slot_kind kind)
 {
-	s->tag = s->vaddr | (hm_vaddr_t)kind;
+	s->tag = (s->tag & PAGE_MASK) | (hm_vaddr_t)kind;
 }
 
 /* Per-CPU state.  Touched only by the CPU it belongs to, so no lock. */
@@ -123,8 +126,9 @@ struct hm_percpu {
 	 * the fixmap index kmap_fix_idx(layout, cpu, n): the profile's
 	 * unmapped guard slots (6.x debug) and fences (2.6.x debug) sit
 	 * between them and are never mapped.  slots[0] and
-	 * slots[km_max_nest + 1] are guards, KMAP_SLOT_GUARD for good, with
-	 * a PTE that is never none (hm_ctx.kmap_guard_pte), so "is the PTE
+	 * slots[km_stack_slots + 1] (km_max_nest + 1 but for kernel mode's
+	 * 4.7 nest overflow: hm_ctx.km_stack_slots) are guards,
+	 * KMAP_SLOT_GUARD for good, with a PTE that is never none (hm_ctx.kmap_guard_pte), so "is the PTE
 	 * of the slot above the top empty" also says "is the stack not
 	 * full", and "is the top a kmap_atomic" also says "is the stack not
 	 * empty": one compare each on the fast paths.  A slot held by any
@@ -169,6 +173,12 @@ struct hm_ctx {
 	 * kernel, -1 where it has no such type. */
 	int8_t km_type_slot[KM_LEGACY_TYPES];
 	bool pae;			/* cfg.pae, read on every PTE access */
+	/* Stack positions per CPU: layout.km_max_nest, but for 4.7's
+	 * non-debug build in HM_REPORT_KERNEL, whose kmap_atomic_idx_push()
+	 * checks no bound: there the positions past KM_TYPE_NR are the next
+	 * CPU's slots and, past FIX_KMAP_END, other fixmap entries, as far as
+	 * slots[] and the fixmap's page tables reach (kmap_stack_slots()). */
+	uint8_t km_stack_slots;
 	uint64_t max_pfn;		/* frames in memory */
 	uint64_t max_low_pfn;		/* first highmem frame */
 	uint64_t first_free_pfn;	/* frames below hold page tables */

@@ -101,13 +101,15 @@ static __attribute__((noinline, cold)) hm_vaddr_t
 slot_push_bug(struct hm_ctx *ctx, const struct hm_percpu *c)
 {
 	int idx = kmap_atomic_idx(c);
-	unsigned max = ctx->layout.km_max_nest;
+	unsigned max = ctx->km_stack_slots;
 
 	if (idx >= (int)max)
 		BUG_MSG(ctx, "more than %u nested temporary maps on cpu %u "
 			"(%s's %s)", max, cpu_of(ctx, c), ctx->profile->name,
 			ctx->profile->kmap_scheme == HM_KMAP_LOCAL ?
-			"KM_MAX_IDX" : "KM_TYPE_NR");
+			"KM_MAX_IDX" : max > ctx->layout.km_max_nest ?
+			"KM_TYPE_NR overflow, followed this far" :
+			"KM_TYPE_NR");
 	else
 		BUG_MSG(ctx, "temporary-map slot %d on cpu %u is held by a %s",
 			idx, cpu_of(ctx, c), slot_kind_name[slot_kind(&c->kmap_top[1])]);
@@ -119,8 +121,10 @@ slot_not_empty_bug(struct hm_ctx *ctx, const struct hm_percpu *c,
 		   const struct kmap_slot *s, pte_t old)
 {
 	BUG_MSG(ctx, "temporary-map slot %d of cpu %u is not empty (pte %#llx): "
-		"a kunmap is missing", slot_type(c, s), cpu_of(ctx, c),
-		(unsigned long long)old);
+		"a kunmap is missing%s", slot_type(c, s), cpu_of(ctx, c),
+		(unsigned long long)old,
+		ctx->km_stack_slots > ctx->layout.km_max_nest ?
+		", or a nest overflow holds it" : "");
 	return 0;
 }
 

@@ -132,6 +132,54 @@ bool model_in_window(const struct model *m, uint32_t vaddr)
 	       vaddr <= FIX_TOP - (l->fix_kmap_begin << 12);
 }
 
+static bool kernel_mode(const struct model *m);
+
+/* linux-4.7's non-debug kmap_atomic_idx_push() checks no bound: in kernel
+ * mode the 21st map of cpu c is at FIX_KMAP_BEGIN + 20 * c + 20, cpu
+ * c+1's first slot (past FIX_KMAP_END on the last CPU), guarded only by
+ * BUG_ON(!pte_none). */
+static bool nest_spills(const struct model *m)
+{
+	return kernel_mode(m) && !m->cfg.debug_highmem &&
+	       m->cfg.kernel != HM_KERNEL_6_1 &&
+	       m->cfg.kernel != HM_KERNEL_2_6_24;
+}
+
+unsigned model_stack_max(const struct model *m)
+{
+	return nest_spills(m) ? MODEL_MAX_NEST : m->l.nest;
+}
+
+/* The PTE of @cpu's stack position @n (step 1 where it spills). */
+static uint32_t *slot_pte(struct model *m, unsigned cpu, unsigned n)
+{
+	unsigned cpus = m->l.nr_cpus_build ? m->l.nr_cpus_build :
+		m->cfg.nr_cpus, g = cpu * m->l.slots + n;
+
+	if (n < m->l.nest)
+		return &m->c[cpu].slot_pte_pfn[n];
+	if (g < cpus * m->l.slots)
+		return &m->c[g / m->l.slots].slot_pte_pfn[g % m->l.slots];
+	return &m->beyond_pte_pfn[(g - cpus * m->l.slots) % MODEL_MAX_NEST];
+}
+
+uint32_t model_slot_pte(const struct model *m, unsigned cpu, unsigned n)
+{
+	return *slot_pte((struct model *)m, cpu, n);
+}
+
+bool model_stack_pos(const struct model *m, uint32_t vaddr, unsigned *n)
+{
+	unsigned cpu;
+
+	for (unsigned i = m->l.nest; i < model_stack_max(m); i++)
+		if (vaddr == model_slot_addr(m, m->cpu, i)) {
+			*n = i;
+			return true;
+		}
+	return model_slot_of(m, vaddr, &cpu, n) && cpu == m->cpu;
+}
+
 bool model_slot_of(const struct model *m, uint32_t vaddr, unsigned *cpu,
 		   unsigned *n)
 {
@@ -207,6 +255,7 @@ void model_reset(struct model *m)
 	}
 	m->used = 0;
 	memset(m->c, 0, sizeof(m->c));
+	memset(m->beyond_pte_pfn, 0, sizeof(m->beyond_pte_pfn));
 	memset(m->task, 0, sizeof(m->task));
 	for (unsigned t = 0; t < MODEL_MAX_TASKS; t++) {
 		m->task[t].cpu = -1;
@@ -394,11 +443,11 @@ static const char *check_push(const struct model *m)
 {
 	const struct model_cpu *c = ccur(m);
 
-	if (c->depth >= (int)m->l.nest)
+	if (c->depth >= (int)model_stack_max(m))
 		return "more than KM_TYPE_NR / KM_MAX_IDX nested temporary maps";
 	if (c->kind[c->depth] != SLOT_FREE)
 		return "the next stack slot is held by a typed map";
-	if (c->slot_pte_pfn[c->depth])
+	if (model_slot_pte(m, m->cpu, (unsigned)c->depth))
 		return "the slot's PTE is not empty (BUG_ON(!pte_none))";
 	return NULL;
 }
@@ -410,8 +459,17 @@ static uint32_t map_slot(struct model *m, unsigned slot, uint32_t pfn,
 	struct model_cpu *c = cur(m);
 
 	c->kind[slot] = (uint8_t)kind;
-	c->slot_pte_pfn[slot] = pfn;
+	*slot_pte(m, m->cpu, slot) = pfn;
 	return model_slot_addr(m, m->cpu, slot);
+}
+
+const char *model_quirk_kmap_temp(const struct model *m, uint32_t pfn)
+{
+	if (!nest_spills(m) || !model_highmem(m, pfn) ||
+	    ccur(m)->depth < (int)m->l.nest)
+		return NULL;
+	return "nested past KM_TYPE_NR: the map spills into the next cpu's "
+	       "window or past FIX_KMAP_END";
 }
 
 const char *model_check_kmap_atomic(const struct model *m, uint32_t pfn)
@@ -528,15 +586,15 @@ static const char *check_pop(const struct model *m, uint32_t vaddr,
 static void pop(struct model *m, uint32_t vaddr)
 {
 	struct model_cpu *c = cur(m);
-	unsigned cpu, n, top = (unsigned)--c->depth;
+	unsigned n, top = (unsigned)--c->depth;
 
 	c->kind[top] = SLOT_FREE;
 	/* the TLB keeps what it holds until a flush: a stale entry from an
 	 * earlier out-of-order unmap stays the one it gives */
 	if (!c->stale_pfn[top])
-		c->stale_pfn[top] = c->slot_pte_pfn[top];
-	c->slot_pte_pfn[top] = 0;	/* x86 clears at unmap */
-	if (model_slot_of(m, vaddr & ~0xFFFu, &cpu, &n) && cpu == m->cpu)
+		c->stale_pfn[top] = model_slot_pte(m, m->cpu, top);
+	*slot_pte(m, m->cpu, top) = 0;	/* x86 clears at unmap */
+	if (model_stack_pos(m, vaddr & ~0xFFFu, &n))
 		c->stale_pfn[n] = 0;
 }
 
@@ -564,7 +622,8 @@ const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr)
 	 * kernel never looks at them.  (They cover every map held, but for
 	 * kernel mode's stray unmap, which drops them and nothing else.) */
 	if (c->depth > 0 && c->kind[c->depth - 1] == SLOT_ATOMIC &&
-	    vaddr == model_slot_addr(m, m->cpu, (unsigned)c->depth - 1))
+	    vaddr == model_slot_addr(m, m->cpu, (unsigned)c->depth - 1) &&
+	    model_in_window(m, vaddr))
 		return NULL;
 	if (c->preempt_count <= 0 || c->pagefault_disabled <= 0)
 		return "kunmap_atomic without kmap_atomic";
