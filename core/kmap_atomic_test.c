@@ -545,6 +545,15 @@ static void kernel_mode_stray_unmap(void **state)
 		else
 			assert_int_equal(log.count, before);
 		assert_cpu_state(ctx, 0, 2 - 2 * drop, 2 - 2 * drop, 0, 1);
+		if (drop) {	/* preemption on, maps held: no switch */
+			before = log.count;
+			hm_switch_task(ctx, 2);
+			assert_one_bug(&log, before, "switch_ok",
+				       cases[i].kernel == HM_KERNEL_6_1 ?
+				       "typed kmap_atomic(page, type)s, which "
+				       "no kernel saves" : "does not save them");
+			assert_int_equal(hm_current_task(ctx, 0), 0);
+		}
 		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
 				 frame_of(ctx, high_page(ctx, 60)) |
 				 PTE_FLAGS_PAE);
