@@ -23,12 +23,13 @@ void hm_config_default(struct hm_config *cfg)
 
 /* Every CPU's stack of slots, for as many CPUs as a context can have
  * (the guest changes nr_cpus between sequences); the injected bug 5 gives
- * them all cpu 0's.  The guards have no address and no PTE. */
+ * them all cpu 0's.  The guards have no address, and a PTE that is never
+ * none (internal.h: hm_percpu.slots). */
 __no_sanitize_coverage
 static void kmap_windows_init(struct hm_ctx *ctx)
 {
 	const struct hm_layout *l = &ctx->layout;
-	const unsigned n = l->km_max_nest;
+	const unsigned n = ctx->km_stack_slots;
 
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++) {
 		struct hm_percpu *c = &ctx->cpu[cpu];
@@ -42,10 +43,42 @@ static void kmap_windows_init(struct hm_ctx *ctx)
 			s->ptep = pte_offset(ctx->kmap_pte,
 					     -(long)(idx - l->fix_kmap_begin),
 					     ctx->pae);
+			/* past FIX_KMAP_END (a nest overflow's spill):
+			 * __kunmap_atomic does not unmap it, so neither
+			 * may the unmap's fast path */
+			s->tag = idx <= l->fix_kmap_end ? s->vaddr : 0;
 		}
 		c->slots[0].vaddr = c->slots[n + 1].vaddr = 0;
-		c->slots[0].ptep = c->slots[n + 1].ptep = 0;
+		c->slots[0].tag = c->slots[n + 1].tag = 0;
+		c->slots[0].ptep = c->slots[n + 1].ptep =
+			&ctx->kmap_guard_pte;
 	}
+}
+
+/*
+ * How many maps a CPU's stack takes: the profile's KM_TYPE_NR or
+ * KM_MAX_IDX, but for linux-4.7's non-debug build in HM_REPORT_KERNEL.
+ * Its kmap_atomic_idx_push() checks the index only under DEBUG_HIGHMEM,
+ * so the (KM_TYPE_NR + 1)-th map of cpu c takes fixmap index
+ * FIX_KMAP_BEGIN + KM_TYPE_NR * c + KM_TYPE_NR, cpu c+1's first slot, and
+ * the last CPU's goes past FIX_KMAP_END (FIX_PCIE_MCFG and on); only
+ * BUG_ON(!pte_none) stands in the way.  Here the stack goes on as far as
+ * slots[] (HM_KM_SLOTS_MAX) and the fixmap's page tables reach.
+ */
+__no_sanitize_coverage
+static unsigned kmap_stack_slots(const struct hm_ctx *ctx)
+{
+	const struct hm_layout *l = &ctx->layout;
+	unsigned last = ctx->cfg.nr_cpus ? ctx->cfg.nr_cpus - 1 : 0, n;
+
+	if (!kernel_mode(ctx) || ctx->cfg.debug_highmem ||
+	    ctx->profile->kmap_scheme != HM_KMAP_STACK)
+		return l->km_max_nest;
+	for (n = l->km_max_nest; n < HM_KM_SLOTS_MAX; n++)
+		if (__fix_to_virt(l, kmap_fix_idx(l, last, n)) <
+		    FIXMAP_PT_BASE(l))
+			break;
+	return n;
 }
 
 /* One CPU's counts and slot stack as at boot (the slots' PTEs aside). */
@@ -58,9 +91,9 @@ static void percpu_init_one(struct hm_percpu *c, unsigned n)
 	c->migrate_disabled = 0;
 	c->lowmem_atomic = 0;
 	for (unsigned i = 0; i < n; i++)
-		kmap_slot(c, i)->kind = KMAP_SLOT_FREE;
-	c->slots[0].kind = KMAP_SLOT_GUARD;
-	c->slots[n + 1].kind = KMAP_SLOT_GUARD;
+		slot_set_kind(kmap_slot(c, i), KMAP_SLOT_FREE);
+	slot_set_kind(&c->slots[0], KMAP_SLOT_GUARD);
+	slot_set_kind(&c->slots[n + 1], KMAP_SLOT_GUARD);
 }
 
 /* kmap_init(): remember the PTE of the first temporary slot, then every
@@ -74,9 +107,11 @@ void hm_core_kmap_init(struct hm_ctx *ctx)
 				   (long)FIXMAP_PT_INDEX(l, __fix_to_virt(l,
 						l->fix_kmap_begin)),
 				   ctx->pae);
+	ctx->kmap_guard_pte = ~(pte_t)0;	/* read as 4 or 8 bytes */
+	ctx->km_stack_slots = kmap_stack_slots(ctx);
 	kmap_windows_init(ctx);
 	for (unsigned cpu = 0; cpu < HM_MAX_CPUS; cpu++)
-		percpu_init_one(&ctx->cpu[cpu], l->km_max_nest);
+		percpu_init_one(&ctx->cpu[cpu], ctx->km_stack_slots);
 }
 
 /* The statistics of CPUs [0, nr_cpus). */
@@ -88,6 +123,7 @@ static void stats_reset(struct hm_ctx *ctx, unsigned nr_cpus)
 
 		for (size_t i = 0; i < sizeof(struct hm_stats) / 8; i++)
 			s[i] = 0;
+		ctx->cpu[cpu].slot_clears = 0;
 	}
 }
 
@@ -154,13 +190,13 @@ void hm_core_reset(struct hm_ctx *ctx)
 	for (cpu = 0; cpu < ctx->cfg.nr_cpus; cpu++) {
 		struct hm_percpu *c = &ctx->cpu[cpu];
 
-		for (i = 0; i < l->km_max_nest; i++) {
+		for (i = 0; i < ctx->km_stack_slots; i++) {
 			struct kmap_slot *s = kmap_slot(c, i);
 
 			if (!pte_none(pte_read(s->ptep, ctx->pae)))
 				hm_arch_set_pte(ctx, s->vaddr, s->ptep, 0);
 		}
-		percpu_init_one(c, l->km_max_nest);
+		percpu_init_one(c, ctx->km_stack_slots);
 	}
 	/* One flush of everything from PKMAP_BASE up: a whole-TLB flush on
 	 * every CPU, since the range is above the single-page ceiling. */
@@ -274,7 +310,7 @@ uint64_t hm_kmap_atomic_pte(const struct hm_ctx *ctx, unsigned cpu,
 {
 	const struct hm_layout *l = &ctx->layout;
 
-	if (cpu >= ctx->cfg.nr_cpus || type >= l->km_max_nest)
+	if (cpu >= ctx->cfg.nr_cpus || type >= ctx->km_stack_slots)
 		return 0;
 	return pte_read(pte_offset(ctx->kmap_pte,
 				   -(long)(kmap_fix_idx(l, cpu, type) -
@@ -318,6 +354,8 @@ void hm_stats(const struct hm_ctx *ctx, struct hm_stats *out)
 
 		for (size_t i = 0; i < n; i++)
 			sum[i] += s[i];
+		out->pte_writes += ctx->cpu[cpu].slot_clears;
+		out->tlb_flush_one += ctx->cpu[cpu].slot_clears;
 	}
 }
 

@@ -63,7 +63,8 @@ enum km_type {
 
 /* The most temporary-map slots a CPU's stack holds in any profile: 4.x's
  * KM_TYPE_NR under DEBUG_HIGHMEM (__WITH_KM_FENCE).  The number a context
- * has is its layout's km_max_nest. */
+ * has is its layout's km_max_nest (in HM_REPORT_KERNEL, 4.7's non-debug
+ * nest overflow goes on past it, up to this many maps). */
 #define HM_KM_SLOTS_MAX	41
 #define HM_MAX_CPUS	16	/* largest nr_cpus a context accepts */
 

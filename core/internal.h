@@ -74,13 +74,31 @@ enum kmap_slot_kind {
  * One slot of a CPU's temporary-map window, with what the fast paths need at
  * hand: its address and PTE, fixed at init (the kernel's
  * __fix_to_virt(FIX_KMAP_BEGIN + idx) and kmap_pte - idx, computed once),
- * and who holds it (enum kmap_slot_kind).
+ * and who holds it (enum kmap_slot_kind), kept in the page-offset bits of
+ * @tag beside the address, so that an unmap's "is the top of the stack
+ * this address, held by this kind of map" is one compare.  Read and set
+ * the kind with slot_kind() and slot_set_kind().
  */
 struct kmap_slot {
 	void *ptep;
 	hm_vaddr_t vaddr;
-	uint8_t kind;
+	hm_vaddr_t tag;		/* vaddr | enum kmap_slot_kind */
 };
+
+_Static_assert(KMAP_SLOT_GUARD < PAGE_SIZE, "a slot's kind fits in tag");
+
+static inline enum kmap_slot_kind slot_kind(const struct kmap_slot *s)
+{
+	return (enum kmap_slot_kind)(s->tag & ~PAGE_MASK);
+}
+
+/* The address part of the tag stays what init made it: the slot's
+ * address, or none for a slot whose unmap the fast path must not take
+ * (a spill past FIX_KMAP_END, which the kernel does not unmap). */
+static inline void slot_set_kind(struct kmap_slot *s, enum kmap_slot_kind kind)
+{
+	s->tag = (s->tag & PAGE_MASK) | (hm_vaddr_t)kind;
+}
 
 /* Per-CPU state.  Touched only by the CPU it belongs to, so no lock. */
 struct hm_percpu {
@@ -98,18 +116,32 @@ struct hm_percpu {
 	 * it every count above is accounted for, preempt_count and
 	 * pagefault_disabled being the kmap_atomic and typed slots held
 	 * plus this, so neither can be 0 while a kmap_atomic slot is on top
-	 * of the stack: kunmap_atomic()'s fast path need not check. */
+	 * of the stack: kunmap_atomic()'s fast path need not check.  (In
+	 * HM_REPORT_KERNEL, a kunmap_atomic of a stray address drops both
+	 * counts and nothing else, as the kernel does; the unmap of the top
+	 * may then take them below 0, as the kernel's unchecked
+	 * preempt_enable() would.) */
 	int lowmem_atomic;
 	/* slots[n + 1] is the n-th map of the stack (use kmap_slot()), at
 	 * the fixmap index kmap_fix_idx(layout, cpu, n): the profile's
 	 * unmapped guard slots (6.x debug) and fences (2.6.x debug) sit
 	 * between them and are never mapped.  slots[0] and
-	 * slots[km_max_nest + 1] are guards, KMAP_SLOT_GUARD for good, so
-	 * "is the slot above the top free" also says "is the stack not
+	 * slots[km_stack_slots + 1] (km_max_nest + 1 but for kernel mode's
+	 * 4.7 nest overflow: hm_ctx.km_stack_slots) are guards,
+	 * KMAP_SLOT_GUARD for good, with a PTE that is never none (hm_ctx.kmap_guard_pte), so "is the PTE
+	 * of the slot above the top empty" also says "is the stack not
 	 * full", and "is the top a kmap_atomic" also says "is the stack not
-	 * empty": one compare each on the fast paths. */
+	 * empty": one compare each on the fast paths.  A slot held by any
+	 * map has its PTE set (a map sets it, sched_in restores it, every
+	 * unmap frees the slot it clears), so an empty PTE above the top
+	 * also means the slot is free: the map's fast path reads no kind. */
 	struct kmap_slot slots[HM_KM_SLOTS_MAX + 2];
 	struct hm_stats stats;
+	/* Slots cleared and flushed by an unmap (kpte_clear_flush): each is
+	 * one of stats.pte_writes and one of stats.tlb_flush_one, counted
+	 * once here on the unmap's fast path and added to both by
+	 * hm_stats(). */
+	uint64_t slot_clears;
 } __attribute__((aligned(64)));
 
 #define kmap_slot(c, type)	(&(c)->slots[(type) + 1])
@@ -141,6 +173,12 @@ struct hm_ctx {
 	 * kernel, -1 where it has no such type. */
 	int8_t km_type_slot[KM_LEGACY_TYPES];
 	bool pae;			/* cfg.pae, read on every PTE access */
+	/* Stack positions per CPU: layout.km_max_nest, but for 4.7's
+	 * non-debug build in HM_REPORT_KERNEL, whose kmap_atomic_idx_push()
+	 * checks no bound: there the positions past KM_TYPE_NR are the next
+	 * CPU's slots and, past FIX_KMAP_END, other fixmap entries, as far as
+	 * slots[] and the fixmap's page tables reach (kmap_stack_slots()). */
+	uint8_t km_stack_slots;
 	uint64_t max_pfn;		/* frames in memory */
 	uint64_t max_low_pfn;		/* first highmem frame */
 	uint64_t first_free_pfn;	/* frames below hold page tables */
@@ -184,6 +222,10 @@ struct hm_ctx {
 	void *fixmap_page_table;
 	void *kmap_pte;
 	pte_t kmap_prot;		/* PAGE_KERNEL for the PAE setting */
+	/* What the two guards of every CPU's stack point at as their PTE:
+	 * never none, never written, so a map's "is the next slot's PTE
+	 * empty" also says "and the stack is not full" (see hm_percpu). */
+	pte_t kmap_guard_pte;
 
 	hm_bug_fn bug_fn;		/* NULL: the arch's default */
 	void *bug_arg;

@@ -477,6 +477,220 @@ static void kernel_mode_out_of_order_unmap(void **state)
 	}
 }
 
+/*
+ * Kernel mode: an unmap of an address that is neither in the kmap window
+ * nor lowmem, as each profile's kernel takes it.  linux-4.7's
+ * __kunmap_atomic (arch/x86/mm/highmem_32.c; 2.6.24's kunmap_atomic(kvaddr,
+ * type) has the same branch) leaves it alone and runs pagefault_enable()
+ * and preempt_enable() all the same; only its DEBUG_HIGHMEM build checks,
+ * BUG_ON(vaddr < PAGE_OFFSET) and BUG_ON(vaddr >= high_memory).  linux-6.1's
+ * kunmap_local_indexed (mm/highmem.c) returns at once after
+ * WARN_ON_ONCE(addr < PAGE_OFFSET), in its debug build too (no
+ * DEBUG_KMAP_LOCAL_FORCE_MAP); kunmap_atomic enables page faults and
+ * preemption after it, kunmap_local nothing more.  Strict mode BUGs.
+ */
+static void kernel_mode_stray_unmap(void **state)
+{
+	static const struct {
+		enum hm_kernel kernel;
+		bool debug;
+		bool bug;	/* a BUG either way */
+		bool warn_user;	/* a WARN for the user address */
+	} cases[] = {
+		{ HM_KERNEL_4_7, false, false, false },
+		{ HM_KERNEL_4_7, true, true, false },
+		{ HM_KERNEL_2_6_24, false, false, false },
+		{ HM_KERNEL_2_6_24, true, true, false },
+		{ HM_KERNEL_6_1, false, false, true },
+		{ HM_KERNEL_6_1, true, false, true },
+	};
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hm_vaddr_t user = 0x1000, va, vt, vl, pkmap;
+		int before, drop;
+
+		hm_config_default(&cfg);
+		cfg.kernel = cases[i].kernel;
+		cfg.debug_highmem = cases[i].debug;
+		cfg.report = HM_REPORT_KERNEL;
+		ctx = test_ctx(&cfg, &log);
+		memset(&log, 0, sizeof(log));
+		pkmap = hm_pkmap_addr(ctx, 0);
+		drop = cases[i].bug ? 0 : 1;
+
+		/* kunmap_atomic: the stack and its PTE untouched, the
+		 * counts dropped (or a BUG that changes nothing). */
+		va = hm_kmap_atomic(ctx, high_page(ctx, 60));
+		vt = hm_kmap_atomic_type(ctx, high_page(ctx, 61), KM_USER1);
+		assert_cpu_state(ctx, 0, 2, 2, 0, 1);
+		before = log.count;
+		hm_kunmap_atomic(ctx, user);
+		if (cases[i].bug)
+			assert_one_bug(&log, before, "unmap_stray",
+				       "BUG_ON(vaddr < PAGE_OFFSET)");
+		else
+			assert_int_equal(log.count - before,
+					 cases[i].warn_user);
+		assert_int_equal(log.warns, cases[i].warn_user);
+		assert_cpu_state(ctx, 0, 2 - drop, 2 - drop, 0, 1);
+		before = log.count;
+		hm_kunmap_atomic_type(ctx, pkmap, KM_USER1);	/* silent */
+		if (cases[i].bug)
+			assert_one_bug(&log, before, "unmap_stray",
+				       "BUG_ON(vaddr >= high_memory)");
+		else
+			assert_int_equal(log.count, before);
+		assert_cpu_state(ctx, 0, 2 - 2 * drop, 2 - 2 * drop, 0, 1);
+		if (drop) {	/* preemption on, maps held: no switch */
+			before = log.count;
+			hm_switch_task(ctx, 2);
+			assert_one_bug(&log, before, "switch_ok",
+				       cases[i].kernel == HM_KERNEL_6_1 ?
+				       "typed kmap_atomic(page, type)s, which "
+				       "no kernel saves" : "does not save them");
+			assert_int_equal(hm_current_task(ctx, 0), 0);
+		}
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0),
+				 frame_of(ctx, high_page(ctx, 60)) |
+				 PTE_FLAGS_PAE);
+		/* Both maps still work; their own unmaps clear and pop,
+		 * taking the counts below 0 when the stray ones dropped
+		 * them, as the kernel's preempt_enable() would. */
+		fill_frame(ctx, high_page(ctx, 60), 0x60606060);
+		assert_int_equal(read32(ctx, va), 0x60606060);
+		hm_kunmap_atomic(ctx, va);
+		assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 0), 0);
+		assert_cpu_state(ctx, 0, 1 - 2 * drop, 1 - 2 * drop, 0, 0);
+		if (!drop)
+			hm_kunmap_atomic_type(ctx, vt, KM_USER1);
+
+		/* kunmap_local: nothing, not even migrate_enable(). */
+		vl = hm_kmap_local_page(ctx, high_page(ctx, 62));
+		before = log.count;
+		hm_kunmap_local(ctx, user);
+		if (cases[i].bug)
+			assert_one_bug(&log, before, "unmap_stray",
+				       "BUG_ON(vaddr < PAGE_OFFSET)");
+		else
+			assert_int_equal(log.count - before,
+					 cases[i].warn_user);
+		assert_int_equal(cpu_state(ctx, 0).migrate_disabled, 1);
+		assert_int_equal(cpu_state(ctx, 0).kmap_atomic_idx, 1);
+		hm_kunmap_local(ctx, vl);
+		assert_int_equal(cpu_state(ctx, 0).migrate_disabled, 0);
+		hm_destroy(ctx);
+
+		/* Strict mode: a BUG, nothing changed. */
+		cfg.report = HM_REPORT_STRICT;
+		ctx = test_ctx(&cfg, &log);
+		memset(&log, 0, sizeof(log));
+		hm_kmap_atomic(ctx, high_page(ctx, 60));
+		hm_kunmap_atomic(ctx, user);
+		assert_one_bug(&log, 0, "bad_vaddr_bug",
+			       "neither a temporary map nor a lowmem address");
+		assert_int_equal(log.warns, 0);
+		assert_cpu_state(ctx, 0, 1, 1, 0, 1);
+		hm_destroy(ctx);
+	}
+}
+
+/*
+ * Kernel mode, linux-4.7 without DEBUG_HIGHMEM: kmap_atomic_idx_push()
+ * (include/linux/highmem.h) checks its bound only under DEBUG_HIGHMEM, so
+ * kmap_atomic_prot() (arch/x86/mm/highmem_32.c) puts the 21st nested map
+ * of cpu c at FIX_KMAP_BEGIN + KM_TYPE_NR * c + KM_TYPE_NR: cpu c+1's
+ * first slot, or past FIX_KMAP_END on the last CPU; BUG_ON(!pte_none) is
+ * all that stands in the way.  __kunmap_atomic clears and pops a spill
+ * inside the window, and neither clears nor pops one outside it.
+ */
+static void kernel_mode_nest_overflow(void **state)
+{
+	struct hm_config cfg;
+	struct bug_log log;
+	struct hm_ctx *ctx;
+	hm_vaddr_t v[21];
+	uint64_t spill_pte;
+
+	(void)state;
+	hm_config_default(&cfg);
+	cfg.nr_cpus = 2;
+	cfg.report = HM_REPORT_KERNEL;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	for (int i = 0; i < 21; i++)
+		v[i] = hm_kmap_atomic(ctx, high_page(ctx, 100 + i));
+	assert_int_equal(log.count, 0);		/* no WARN either */
+	assert_int_equal(v[20], hm_kmap_atomic_slot_addr(ctx, 1, 0));
+	assert_int_equal(v[20], v[19] - 4096);
+	spill_pte = frame_of(ctx, high_page(ctx, 120)) | PTE_FLAGS_PAE;
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 1, 0), spill_pte);
+	assert_cpu_state(ctx, 0, 21, 21, 0, 21);
+	fill_frame(ctx, high_page(ctx, 120), 0x12012012);
+	assert_int_equal(read32(ctx, v[20]), 0x12012012);
+	/* Let cpu 1 run: stray unmaps drop cpu 0's counts (only). */
+	for (int i = 0; i < 21; i++)
+		hm_kunmap_atomic(ctx, 0x1000);
+	assert_cpu_state(ctx, 0, 0, 0, 0, 21);
+	hm_set_cpu(ctx, 1);
+	assert_null((void *)(uintptr_t)hm_kmap_atomic(ctx, high_page(ctx, 200)));
+	assert_one_bug(&log, 0, "slot_not_empty_bug", "slot 0 of cpu 1 is not empty");
+	assert_cpu_state(ctx, 1, 0, 0, 0, 0);
+	hm_set_cpu(ctx, 0);
+	hm_kunmap_atomic(ctx, v[20]);		/* inside the window */
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 1, 0), 0);
+	assert_cpu_state(ctx, 0, -1, -1, 0, 20);
+	hm_set_cpu(ctx, 1);
+	assert_int_equal(hm_kmap_atomic(ctx, high_page(ctx, 200)),
+			 hm_kmap_atomic_slot_addr(ctx, 1, 0));
+	assert_int_equal(log.count, 1);
+	hm_destroy(ctx);
+
+	/* One CPU: past FIX_KMAP_END, where the unmap leaves it. */
+	cfg.nr_cpus = 1;
+	ctx = test_ctx(&cfg, &log);
+	memset(&log, 0, sizeof(log));
+	for (int i = 0; i < 21; i++)
+		v[i] = hm_kmap_atomic(ctx, high_page(ctx, 100 + i));
+	assert_int_equal(log.count, 0);
+	assert_int_equal(v[20], v[19] - 4096);	/* FIX_KMAP_END + 1 */
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 20), spill_pte);
+	fill_frame(ctx, high_page(ctx, 120), 0x12012012);
+	assert_int_equal(read32(ctx, v[20]), 0x12012012);	/* TLB'd */
+	hm_kunmap_atomic(ctx, v[20]);		/* outside: ignored */
+	assert_int_equal(log.count, 0);
+	assert_cpu_state(ctx, 0, 20, 20, 0, 21);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 20), spill_pte);
+	hm_kunmap_atomic(ctx, v[19]);		/* the index's top cleared */
+	assert_int_equal(log.count, 0);
+	assert_cpu_state(ctx, 0, 19, 19, 0, 20);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 20), 0);
+	assert_int_equal(hm_kmap_atomic_pte(ctx, 0, 19),
+			 frame_of(ctx, high_page(ctx, 119)) | PTE_FLAGS_PAE);
+	/* ... and its translation may live on in the TLB */
+	assert_int_equal(read32(ctx, v[20]), 0x12012012);
+	hm_destroy(ctx);
+
+	/* Strict mode, and 4.7's DEBUG_HIGHMEM build: a BUG. */
+	for (int debug = 0; debug < 2; debug++) {
+		cfg.report = debug ? HM_REPORT_KERNEL : HM_REPORT_STRICT;
+		cfg.debug_highmem = debug;
+		ctx = test_ctx(&cfg, &log);
+		memset(&log, 0, sizeof(log));
+		for (int i = 0; i < (debug ? 41 : 20); i++)
+			hm_kmap_atomic(ctx, high_page(ctx, 100 + i));
+		assert_int_equal(log.count, 0);
+		hm_kmap_atomic(ctx, high_page(ctx, 150));
+		assert_one_bug(&log, 0, "slot_push_bug",
+			       debug ? "more than 41 nested" :
+			       "more than 20 nested");
+		hm_destroy(ctx);
+	}
+}
+
 /* linux-6.1's kunmap_local_indexed: the same, with a WARN_ON_ONCE in every
  * build. */
 static void kernel_mode_6_1_local_out_of_order(void **state)
@@ -1062,6 +1276,8 @@ int main(void)
 		cmocka_unit_test(kernel_mode_out_of_order_unmap),
 		cmocka_unit_test(kernel_mode_kmap_in_atomic),
 		cmocka_unit_test(kernel_mode_6_1_local_out_of_order),
+		cmocka_unit_test(kernel_mode_stray_unmap),
+		cmocka_unit_test(kernel_mode_nest_overflow),
 		cmocka_unit_test(linux_6_1_tasks_save_and_restore),
 		cmocka_unit_test(linux_4_7_no_switch_with_maps),
 		cmocka_unit_test(debug_unmap_clears),

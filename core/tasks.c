@@ -24,12 +24,25 @@ void hm_tasks_init(struct hm_ctx *ctx)
 		ctx->current_task[cpu] = cpu;
 }
 
+/* The typed kmap_atomic(page, type)s @c holds.  With preemption off
+ * while they are held there are none at a switch, but for kernel mode's
+ * stray kunmap_atomic, which drops the counts and nothing else. */
+static int typed_held(const struct hm_ctx *ctx, const struct hm_percpu *c)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < ctx->layout.km_max_nest; i++)
+		n += slot_kind(&c->slots[i + 1]) == KMAP_SLOT_TYPED;
+	return n;
+}
+
 /* May @next replace @prev on @cpu?  Reports the BUG if not. */
 static bool switch_ok(struct hm_ctx *ctx, const struct hm_percpu *c,
 		      unsigned cpu, unsigned next)
 {
 	const struct hm_task *n = &ctx->tasks[next < HM_MAX_TASKS ? next : 0];
 	int depth = kmap_atomic_idx(c);
+	bool switching = next != ctx->current_task[cpu];
 
 	return !(BUG_ON_MSG(ctx, next >= HM_MAX_TASKS,
 			    "no task %u: there are %u", next, HM_MAX_TASKS) ||
@@ -42,12 +55,17 @@ static bool switch_ok(struct hm_ctx *ctx, const struct hm_percpu *c,
 			    "task %u holds %d temporary maps of cpu %d: "
 			    "migration is disabled", next, n->depth, n->cpu) ||
 		 /* schedule() picking the running task switches nothing */
-		 BUG_ON_MSG(ctx, depth && next != ctx->current_task[cpu] &&
+		 BUG_ON_MSG(ctx, depth && switching &&
 			    ctx->profile->kmap_scheme != HM_KMAP_LOCAL,
 			    "task %u switched out holding %d temporary maps: "
 			    "%s does not save them (6.x's per-task kmap_local "
 			    "does)", ctx->current_task[cpu], depth,
-			    ctx->profile->name));
+			    ctx->profile->name) ||
+		 /* no kernel saves a typed slot (6.x has none to save) */
+		 BUG_ON_MSG(ctx, switching && typed_held(ctx, c),
+			    "task %u switched out holding %d typed "
+			    "kmap_atomic(page, type)s, which no kernel saves",
+			    ctx->current_task[cpu], typed_held(ctx, c)));
 }
 
 /* __kmap_local_sched_out(): save and clear each map's PTE, flush it. */
@@ -60,10 +78,10 @@ static void sched_out(struct hm_ctx *ctx, struct hm_percpu *c,
 		struct kmap_slot *s = kmap_slot(c, i);
 
 		t->pteval[i] = pte_read(s->ptep, ctx->pae);
-		t->kind[i] = s->kind;
+		t->kind[i] = (uint8_t)slot_kind(s);
 		pte_clear(ctx, s->vaddr, s->ptep);
 		flush_tlb_one_kernel(ctx, s->vaddr);
-		s->kind = KMAP_SLOT_FREE;
+		slot_set_kind(s, KMAP_SLOT_FREE);
 	}
 	t->depth = depth;
 	t->cpu = depth ? (int)cpu : -1;
@@ -82,7 +100,7 @@ static void sched_in(struct hm_ctx *ctx, struct hm_percpu *c,
 		struct kmap_slot *s = kmap_slot(c, i);
 
 		set_pte_at(ctx, s->vaddr, s->ptep, t->pteval[i]);
-		s->kind = t->kind[i];
+		slot_set_kind(s, (enum kmap_slot_kind)t->kind[i]);
 	}
 	c->kmap_top = &c->slots[t->depth];
 	c->migrate_disabled = HM_INJECT_BUG == 12 ? 0 : t->migrate_disabled;

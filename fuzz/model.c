@@ -132,6 +132,54 @@ bool model_in_window(const struct model *m, uint32_t vaddr)
 	       vaddr <= FIX_TOP - (l->fix_kmap_begin << 12);
 }
 
+static bool kernel_mode(const struct model *m);
+
+/* linux-4.7's non-debug kmap_atomic_idx_push() checks no bound: in kernel
+ * mode the 21st map of cpu c is at FIX_KMAP_BEGIN + 20 * c + 20, cpu
+ * c+1's first slot (past FIX_KMAP_END on the last CPU), guarded only by
+ * BUG_ON(!pte_none). */
+static bool nest_spills(const struct model *m)
+{
+	return kernel_mode(m) && !m->cfg.debug_highmem &&
+	       m->cfg.kernel != HM_KERNEL_6_1 &&
+	       m->cfg.kernel != HM_KERNEL_2_6_24;
+}
+
+unsigned model_stack_max(const struct model *m)
+{
+	return nest_spills(m) ? MODEL_MAX_NEST : m->l.nest;
+}
+
+/* The PTE of @cpu's stack position @n (step 1 where it spills). */
+static uint32_t *slot_pte(struct model *m, unsigned cpu, unsigned n)
+{
+	unsigned cpus = m->l.nr_cpus_build ? m->l.nr_cpus_build :
+		m->cfg.nr_cpus, g = cpu * m->l.slots + n;
+
+	if (n < m->l.nest)
+		return &m->c[cpu].slot_pte_pfn[n];
+	if (g < cpus * m->l.slots)
+		return &m->c[g / m->l.slots].slot_pte_pfn[g % m->l.slots];
+	return &m->beyond_pte_pfn[(g - cpus * m->l.slots) % MODEL_MAX_NEST];
+}
+
+uint32_t model_slot_pte(const struct model *m, unsigned cpu, unsigned n)
+{
+	return *slot_pte((struct model *)m, cpu, n);
+}
+
+bool model_stack_pos(const struct model *m, uint32_t vaddr, unsigned *n)
+{
+	unsigned cpu;
+
+	for (unsigned i = m->l.nest; i < model_stack_max(m); i++)
+		if (vaddr == model_slot_addr(m, m->cpu, i)) {
+			*n = i;
+			return true;
+		}
+	return model_slot_of(m, vaddr, &cpu, n) && cpu == m->cpu;
+}
+
 bool model_slot_of(const struct model *m, uint32_t vaddr, unsigned *cpu,
 		   unsigned *n)
 {
@@ -208,6 +256,7 @@ void model_reset(struct model *m)
 	}
 	m->used = 0;
 	memset(m->c, 0, sizeof(m->c));
+	memset(m->beyond_pte_pfn, 0, sizeof(m->beyond_pte_pfn));
 	memset(m->task, 0, sizeof(m->task));
 	for (unsigned t = 0; t < MODEL_MAX_TASKS; t++) {
 		m->task[t].cpu = -1;
@@ -423,11 +472,11 @@ static const char *check_push(const struct model *m)
 {
 	const struct model_cpu *c = ccur(m);
 
-	if (c->depth >= (int)m->l.nest)
+	if (c->depth >= (int)model_stack_max(m))
 		return "more than KM_TYPE_NR / KM_MAX_IDX nested temporary maps";
 	if (c->kind[c->depth] != SLOT_FREE)
 		return "the next stack slot is held by a typed map";
-	if (c->slot_pte_pfn[c->depth])
+	if (model_slot_pte(m, m->cpu, (unsigned)c->depth))
 		return "the slot's PTE is not empty (BUG_ON(!pte_none))";
 	return NULL;
 }
@@ -439,8 +488,17 @@ static uint32_t map_slot(struct model *m, unsigned slot, uint32_t pfn,
 	struct model_cpu *c = cur(m);
 
 	c->kind[slot] = (uint8_t)kind;
-	c->slot_pte_pfn[slot] = pfn;
+	*slot_pte(m, m->cpu, slot) = pfn;
 	return model_slot_addr(m, m->cpu, slot);
+}
+
+const char *model_quirk_kmap_temp(const struct model *m, uint32_t pfn)
+{
+	if (!nest_spills(m) || !model_highmem(m, pfn) ||
+	    ccur(m)->depth < (int)m->l.nest)
+		return NULL;
+	return "nested past KM_TYPE_NR: the map spills into the next cpu's "
+	       "window or past FIX_KMAP_END";
 }
 
 const char *model_check_kmap_atomic(const struct model *m, uint32_t pfn)
@@ -487,16 +545,46 @@ static bool out_of_order(const struct model *m, uint32_t vaddr,
 	       vaddr != model_slot_addr(m, m->cpu, (unsigned)c->depth - 1);
 }
 
+/*
+ * Kernel mode: an unmap of an address neither in the window nor lowmem
+ * (a user address, a PKMAP one, ...), which the kernel lets through.
+ * 4.7's __kunmap_atomic (and 2.6.24's kunmap_atomic(kvaddr, type)) take
+ * only window addresses; anything else is left alone but in a
+ * DEBUG_HIGHMEM build, whose BUG_ON(vaddr < PAGE_OFFSET) and
+ * BUG_ON(vaddr >= high_memory) catch every such address; then
+ * pagefault_enable() and preempt_enable() run.  6.1's
+ * kunmap_local_indexed returns straight away, with only a
+ * WARN_ON_ONCE(addr < PAGE_OFFSET) (its kmap_high_unmap_local() is a
+ * stub on x86), in every build the model knows (no
+ * DEBUG_KMAP_LOCAL_FORCE_MAP); kunmap_atomic enables page faults and
+ * preemption after it, kunmap_local (whose migrate_enable() is in the
+ * window's branch) nothing.  The pre-6.1 profiles' kunmap_local follows
+ * their kunmap_atomic.
+ */
+static bool stray_let_through(const struct model *m, uint32_t vaddr)
+{
+	return kernel_mode(m) && !model_in_window(m, vaddr) &&
+	       !lowmem_vaddr(m, vaddr) &&
+	       (m->cfg.kernel == HM_KERNEL_6_1 || !m->cfg.debug_highmem);
+}
+
 const char *model_quirk_kunmap(const struct model *m, uint32_t vaddr,
-			       bool local, bool *warns)
+			       enum model_slot kind, bool *warns)
 {
 	vaddr &= ~0xFFFu;
+	if (kind != SLOT_LOCAL && (ccur(m)->preempt_count <= 0 ||
+				   ccur(m)->pagefault_disabled <= 0))
+		return NULL;	/* a BUG before anything else */
+	if (stray_let_through(m, vaddr)) {
+		/* 6.1's WARN_ON_ONCE(addr < PAGE_OFFSET); 4.7 and 2.6.24 are
+		 * silent (their debug builds BUG: not let through) */
+		*warns = m->cfg.kernel == HM_KERNEL_6_1 && vaddr < PAGE_OFFSET;
+		return "unmap of an address neither in the window nor lowmem: "
+		       "nothing unmapped";
+	}
 	/* WARN_ON_ONCE in 6.1; in 4.x only the DEBUG_HIGHMEM build checks */
 	*warns = m->cfg.kernel == HM_KERNEL_6_1 || m->cfg.debug_highmem;
-	if (!local && (ccur(m)->preempt_count <= 0 ||
-		       ccur(m)->pagefault_disabled <= 0))
-		return NULL;	/* a BUG before anything else */
-	if (!out_of_order(m, vaddr, local ? SLOT_LOCAL : SLOT_ATOMIC))
+	if (kind == SLOT_TYPED || !out_of_order(m, vaddr, kind))
 		return NULL;
 	return "unmap out of order: the top slot is cleared, the address "
 	       "passed flushed";
@@ -527,23 +615,26 @@ static const char *check_pop(const struct model *m, uint32_t vaddr,
 static void pop(struct model *m, uint32_t vaddr)
 {
 	struct model_cpu *c = cur(m);
-	unsigned cpu, n, top = (unsigned)--c->depth;
+	unsigned n, top = (unsigned)--c->depth;
 
 	c->kind[top] = SLOT_FREE;
 	/* the TLB keeps what it holds until a flush: a stale entry from an
 	 * earlier out-of-order unmap stays the one it gives */
 	if (!c->stale_pfn[top])
-		c->stale_pfn[top] = c->slot_pte_pfn[top];
-	c->slot_pte_pfn[top] = 0;	/* x86 clears at unmap */
-	if (model_slot_of(m, vaddr & ~0xFFFu, &cpu, &n) && cpu == m->cpu)
+		c->stale_pfn[top] = model_slot_pte(m, m->cpu, top);
+	*slot_pte(m, m->cpu, top) = 0;	/* x86 clears at unmap */
+	if (model_stack_pos(m, vaddr & ~0xFFFu, &n))
 		c->stale_pfn[n] = 0;
 }
 
 /* A kunmap_atomic of an address outside the window: a lowmem one, undoing
- * a kmap_atomic of a lowmem page (plain or typed: they take no slot). */
+ * a kmap_atomic of a lowmem page (plain or typed: they take no slot), or,
+ * in kernel mode, a stray one the kernel lets through. */
 static const char *check_lowmem_unmap(const struct model *m,
 				      const struct model_cpu *c, uint32_t vaddr)
 {
+	if (stray_let_through(m, vaddr))
+		return NULL;
 	if (!lowmem_vaddr(m, vaddr))
 		return "neither a temporary map nor a lowmem address";
 	if (c->lowmem_atomic <= 0)
@@ -556,6 +647,13 @@ const char *model_check_kunmap_atomic(const struct model *m, uint32_t vaddr)
 	const struct model_cpu *c = ccur(m);
 
 	vaddr &= ~0xFFFu;
+	/* The unmap of the top kmap_atomic is made whatever the counts: the
+	 * kernel never looks at them.  (They cover every map held, but for
+	 * kernel mode's stray unmap, which drops them and nothing else.) */
+	if (c->depth > 0 && c->kind[c->depth - 1] == SLOT_ATOMIC &&
+	    vaddr == model_slot_addr(m, m->cpu, (unsigned)c->depth - 1) &&
+	    model_in_window(m, vaddr))
+		return NULL;
 	if (c->preempt_count <= 0 || c->pagefault_disabled <= 0)
 		return "kunmap_atomic without kmap_atomic";
 	if (model_in_window(m, vaddr))
@@ -570,8 +668,9 @@ void model_kunmap_atomic(struct model *m, uint32_t vaddr)
 	m->nr_freed = 0;
 	if (model_in_window(m, vaddr & ~0xFFFu))
 		pop(m, vaddr);
-	else
+	else if (lowmem_vaddr(m, vaddr & ~0xFFFu))
 		c->lowmem_atomic--;
+	/* (else a stray address, kernel mode: the counts alone) */
 	c->preempt_count--;
 	c->pagefault_disabled--;
 }
@@ -645,9 +744,9 @@ void model_kunmap_atomic_type(struct model *m, uint32_t vaddr, unsigned type)
 		c->kind[slot] = SLOT_FREE;
 		c->slot_pte_pfn[slot] = 0;	/* kpte_clear_flush */
 		c->stale_pfn[slot] = 0;
-	} else {
+	} else if (lowmem_vaddr(m, vaddr & ~0xFFFu)) {
 		c->lowmem_atomic--;
-	}
+	}	/* else a stray address, kernel mode: the counts alone */
 	c->preempt_count--;
 	c->pagefault_disabled--;
 }
@@ -675,7 +774,7 @@ const char *model_check_kunmap_local(const struct model *m, uint32_t vaddr)
 	vaddr &= ~0xFFFu;
 	if (model_in_window(m, vaddr))
 		return check_pop(m, vaddr, SLOT_LOCAL);
-	if (!lowmem_vaddr(m, vaddr))
+	if (!lowmem_vaddr(m, vaddr) && !stray_let_through(m, vaddr))
 		return "neither a temporary map nor a lowmem address";
 	return NULL;
 }
@@ -734,6 +833,12 @@ const char *model_check_switch_task(const struct model *m, unsigned next)
 	    m->cfg.kernel != HM_KERNEL_6_1)
 		return "switched out holding temporary maps this kernel "
 		       "does not save";
+	/* A typed slot is the CPU's, saved by no kernel (6.x has none):
+	 * held with preemption on only after kernel mode's stray unmap */
+	if (next != m->current_task[m->cpu])
+		for (unsigned i = 0; i < m->l.nest; i++)
+			if (c->kind[i] == SLOT_TYPED)
+				return "switched out holding a typed kmap_atomic";
 	return NULL;
 }
 

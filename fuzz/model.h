@@ -89,6 +89,10 @@ struct model {
 	uint16_t nr_of[MODEL_MEM_PAGES];/* entry + 1 of a mapped page, or 0 */
 	unsigned cpu;
 	struct model_cpu c[MODEL_MAX_CPUS];
+	/* Kernel mode, linux-4.7 without DEBUG_HIGHMEM: the PTEs of the
+	 * fixmap entries past FIX_KMAP_END that a nest overflow reaches
+	 * (model_slot_pte), 0 when clear. */
+	uint32_t beyond_pte_pfn[MODEL_MAX_NEST];
 	unsigned current_task[MODEL_MAX_CPUS];
 	struct model_task task[MODEL_MAX_TASKS];
 	uint64_t flushes;		/* flush_all_zero_pkmaps() runs */
@@ -116,6 +120,16 @@ bool model_highmem(const struct model *m, uint32_t pfn);
 /* Does @pfn lie past the end of memory, naming no page (a page outside
  * mem_map, which the misuse target passes)?  Every call on it is a BUG. */
 bool model_no_page(uint32_t pfn);
+/* How many maps a CPU's stack takes: the profile's, or in kernel mode on
+ * linux-4.7 without DEBUG_HIGHMEM, where kmap_atomic_idx_push() checks no
+ * bound, MODEL_MAX_NEST (the core follows the overflow that far). */
+unsigned model_stack_max(const struct model *m);
+/* The frame the PTE of @cpu's stack position @n maps (0: clear): its own
+ * slot, or past KM_TYPE_NR the next CPU's or a fixmap entry past
+ * FIX_KMAP_END. */
+uint32_t model_slot_pte(const struct model *m, unsigned cpu, unsigned n);
+/* Is @vaddr the address of a position of this CPU's stack (@*n)? */
+bool model_stack_pos(const struct model *m, uint32_t vaddr, unsigned *n);
 /* Does @vaddr lie in some CPU's temporary-map window? */
 bool model_in_window(const struct model *m, uint32_t vaddr);
 /* Is @vaddr the slot of the @*n-th map of @*cpu? */
@@ -168,14 +182,22 @@ void model_reset(struct model *m);
  * Kernel mode (cfg.report): the calls that are a misuse the kernel lets
  * through.  Each returns NULL for a call that is not one, else what it is,
  * with *@warns saying whether the kernel WARNs (might_sleep always; an
- * out-of-order unmap in 6.1, and in 4.x under DEBUG_HIGHMEM).  The legal
- * targets skip them; the misuse target issues them, expects the WARN, and
- * the model_kunmap_* / model_kmap apply what the kernel does.
+ * out-of-order unmap in 6.1, and in 4.x under DEBUG_HIGHMEM; an unmap of
+ * an address neither in the window nor lowmem: in 6.1 for a user address,
+ * else never, 4.x's debug build BUGging; a nest overflow in 4.7 without
+ * DEBUG_HIGHMEM: never).  The legal targets skip them;
+ * the misuse target issues them, expects the WARN, and the model_kunmap_*
+ * / model_kmap apply what the kernel does.  model_quirk_kunmap's @kind is
+ * the unmap's: SLOT_ATOMIC (kunmap_atomic), SLOT_LOCAL (kunmap_local) or
+ * SLOT_TYPED (kunmap_atomic_type).
  */
 const char *model_quirk_kmap(const struct model *m, uint32_t pfn,
 			     bool *warns);
+/* kmap_atomic / kmap_local_page past KM_TYPE_NR (4.7, no DEBUG_HIGHMEM):
+ * the map spills into the next CPU's window, silently. */
+const char *model_quirk_kmap_temp(const struct model *m, uint32_t pfn);
 const char *model_quirk_kunmap(const struct model *m, uint32_t vaddr,
-			       bool local, bool *warns);
+			       enum model_slot kind, bool *warns);
 
 /* Tasks: task t starts as the current task of cpu t. */
 const char *model_check_switch_task(const struct model *m, unsigned next);
