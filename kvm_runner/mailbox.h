@@ -331,11 +331,15 @@ struct hm_mailbox {
 	 * sequence: accesses checked, and the first that went through a
 	 * stale translation: its op, address, whether it was a write, the
 	 * frame the PTE maps, what the access read (or wrote) and what that
-	 * frame holds there, read through a fresh mapping. */
+	 * frame holds there, read through a fresh mapping; and the frame it
+	 * really reached, looked for there and then (later ops may overwrite
+	 * the word): of the frames earlier ops mapped at that page, the
+	 * newest that holds what was seen, and that op (0, 0: none does). */
 	uint32_t stale_checked;
 	uint32_t stale_count;
 	uint32_t stale_op, stale_vaddr, stale_write;
 	uint32_t stale_pfn, stale_seen, stale_truth;
+	uint32_t stale_reached, stale_reached_by;
 };
 
 /* A sequence's configuration (fuzz/op_meaning.h) as the mailbox carries

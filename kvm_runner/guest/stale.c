@@ -10,10 +10,12 @@
  * there.  A read that got something else, or a write that is not there,
  * went through a translation the TLB should no longer have held: a
  * missing invlpg, flush or shootdown.  The first one of a sequence goes
- * to the host (mailbox stale_*), which names the frame really reached.
+ * to the host (mailbox stale_*) with the frame it really reached, found
+ * there and then among the frames mapped at that page before.
  * Where no stale translation can be observed (KVM's PVM backend walks the
  * tables on every access) the check would only cost time: it is off.
  */
+#include "fuzz/op_meaning.h"
 #include "kvm_runner/guest/guest.h"
 
 static bool stale_on;
@@ -61,6 +63,35 @@ static uint32_t fresh_read(uint64_t pfn, uint32_t off)
 	return v;
 }
 
+/* The frame the stale access reached, while it still holds what was seen:
+ * the newest frame an earlier op of the sequence mapped at @vaddr's page,
+ * other than @now, that holds @seen at @vaddr's word (mailbox
+ * stale_reached).  Only the frames mapped there are candidates, so a word
+ * that happens to hold the same value elsewhere is not named. */
+static uint32_t reached_frame(struct hm_mailbox *mb, uint32_t vaddr,
+			      uint32_t seen, uint32_t now, uint32_t *by)
+{
+	struct hm_ctx *ctx = &guest_ctx;
+
+	for (uint32_t i = mb->ops_done < mb->nr_ops ? mb->ops_done : mb->nr_ops;
+	     i-- > 0;) {
+		const struct hm_kop *op = &mb->ops[i];
+		uint32_t pfn;
+
+		if (hm_op_live_kind(op->code) < 0 ||
+		    (mb->results[i].value ^ vaddr) & ~0xfffu)
+			continue;
+		pfn = hm_op_pfn(op->a, (uint32_t)hm_first_free_pfn(ctx),
+				(uint32_t)hm_max_low_pfn(ctx),
+				(uint32_t)hm_max_pfn(ctx));
+		if (pfn != now && fresh_read(pfn, vaddr & 0xffc) == seen) {
+			*by = i;
+			return pfn;
+		}
+	}
+	return 0;
+}
+
 void guest_stale_check(uint32_t vaddr, uint32_t seen, bool write)
 {
 	struct hm_mailbox *mb = MB;
@@ -84,6 +115,9 @@ void guest_stale_check(uint32_t vaddr, uint32_t seen, bool write)
 	mb->stale_pfn = (uint32_t)((pte & PTE_PFN_MASK_PAE) >> 12);
 	mb->stale_seen = seen;
 	mb->stale_truth = truth;
+	mb->stale_reached_by = 0;
+	mb->stale_reached = reached_frame(mb, vaddr, seen, mb->stale_pfn,
+					  &mb->stale_reached_by);
 }
 
 void guest_stale_reset(struct hm_mailbox *mb)

@@ -124,47 +124,21 @@ static uint32_t frame_holding(struct hm_machine *m, uint32_t off, uint32_t val,
 	return 0;
 }
 
-static bool is_map_op(uint32_t code)
-{
-	return code == HM_OP_KMAP || code == HM_OP_KMAP_HIGH_GET ||
-	       code == HM_OP_KMAP_ATOMIC || code == HM_OP_KMAP_LOCAL ||
-	       code == HM_OP_KMAP_ATOMIC_TYPE;
-}
-
-/* The frame the TLB most likely kept for @vaddr at op @upto: the last
- * one an earlier op mapped at that page (on the simulator), other than
- * @now; 0 if none.  *@by: the op that mapped it. */
-static uint32_t mapped_before(const struct job *job, const struct sim_run *s,
-			      uint32_t vaddr, uint32_t upto, uint32_t now,
-			      uint32_t *by)
-{
-	for (uint32_t i = upto < job->n ? upto : job->n; i-- > 0;) {
-		const struct hm_kop *op = &job->ops[i];
-
-		if (is_map_op(op->code) && op->a != now &&
-		    (s->res[i].value & ~0xfffu) == (vaddr & ~0xfffu)) {
-			*by = i;
-			return op->a;
-		}
-	}
-	return 0;
-}
-
-/* "frame 0x38000 (mapped there by op #3 kmap 0x38000 0)", or the frame
- * that holds what was seen, or "no frame holds it". */
+/* "frame 0x38000 (mapped there by op #3 kmap 0x38000 0)": the frame the
+ * guest found holding what was seen, among those mapped at that page
+ * before, when it saw the stale access (guest/stale.c); else a frame that
+ * holds it now, or "no frame holds it". */
 static void frame_reached(struct hm_machine *m, const struct job *job,
-			  const struct sim_run *s, char *buf, size_t n)
+			  char *buf, size_t n)
 {
 	const struct hm_mailbox *mb = machine__mailbox(m);
-	uint32_t off = mb->stale_vaddr & 0xffc, by = 0, pfn;
+	uint32_t off = mb->stale_vaddr & 0xffc, by = mb->stale_reached_by, pfn;
 	char t[96];
 
-	pfn = mapped_before(job, s, mb->stale_vaddr, mb->stale_op,
-			    mb->stale_pfn, &by);
-	if (pfn && machine__read32(m, ((uint64_t)pfn << 12) + off) ==
-			   mb->stale_seen) {
-		snprintf(buf, n, "frame %#x (mapped there by op #%u %s)", pfn,
-			 by, kop__text(&job->ops[by], t, sizeof(t)));
+	if (mb->stale_reached && by < job->n) {
+		snprintf(buf, n, "frame %#x (mapped there by op #%u %s)",
+			 mb->stale_reached, by,
+			 kop__text(&job->ops[by], t, sizeof(t)));
 		return;
 	}
 	pfn = mb->stale_seen ? frame_holding(m, off, mb->stale_seen,
@@ -179,8 +153,8 @@ static void frame_reached(struct hm_machine *m, const struct job *job,
  * The guest checks each access of a sequence against a fresh mapping of
  * the frame the PTE names (guest/stale.c): a read that returned something
  * else, or a write that is not in that frame, went through a stale
- * translation.  Which frame it really reached: the one mapped at that
- * address before, if it holds what was read or written there.  Where the
+ * translation.  Which frame it really reached: the guest says (the one
+ * mapped at that address before that held what was read or written).  Where the
  * simulator went through a stale TLB entry too (kernel mode: the kernel's
  * own out-of-order unmap leaves one), that is the prediction, not a fault
  * of the guest: as long as the guest's first stale access is one of the
@@ -199,7 +173,7 @@ uint32_t checks__stale(struct hm_machine *m, const struct job *job,
 		return mb->stale_count;
 	if (mb->stale_op < job->n)
 		kop__text(&job->ops[mb->stale_op], t, sizeof(t));
-	frame_reached(m, job, s, f, sizeof(f));
+	frame_reached(m, job, f, sizeof(f));
 	checker__fail(c, "stale translation at op #%u %s: %s %#x %s %#x, "
 		      "whose PTE maps frame %#x (which holds %#x there); the "
 		      "%s reached %s: the TLB kept the old entry (%u stale "
