@@ -1069,24 +1069,11 @@ static bool op_allowed(const struct hm_harness *h, unsigned code)
 	       code == HM_OP_KMAP_HIGH_GET || code == HM_OP_RESET;
 }
 
-static void step(struct hm_harness *h, const struct hm_op *op,
-		 struct hm_step *st)
+/* The op's own checks: each op_* makes the core call and holds its
+ * result to the model. */
+static void dispatch(struct hm_harness *h, const struct hm_op *op,
+		     uint32_t pfn, struct hm_step *st)
 {
-	uint32_t pfn = norm_pfn(h, op->a);
-
-	st->executed = true;
-	st->bug = false;
-	st->value = 0;
-	h->why[h->cur] = NULL;
-	if (!op_allowed(h, op->code)) {
-		st->executed = false;
-		h->why[h->cur] = "not an op of this target";
-		return;
-	}
-	h->bugs = 0;
-	h->warns = 0;
-	h->want_warn = NULL;
-	h->warned[h->cur] = NULL;
 	switch (op->code) {
 	case HM_OP_KMAP:
 		op_kmap(h, pfn, st);
@@ -1140,13 +1127,39 @@ static void step(struct hm_harness *h, const struct hm_op *op,
 		op_switch_task(h, op->a, st);
 		break;
 	}
-	/* a WARN exactly where the model expects one, as for BUGs */
+}
+
+/* A WARN exactly where the model expects one, as for BUGs. */
+static void check_warn(struct hm_harness *h)
+{
 	if (h->warns != (h->want_warn != NULL)) {
 		if (h->want_warn)
 			oracle(h, "%d WARN(s) where the model expects one (%s)",
 			       h->warns, h->want_warn);
 		oracle(h, "unexpected WARN: %s", h->warn_msg);
 	}
+}
+
+static void step(struct hm_harness *h, const struct hm_op *op,
+		 struct hm_step *st)
+{
+	uint32_t pfn = norm_pfn(h, op->a);
+
+	st->executed = true;
+	st->bug = false;
+	st->value = 0;
+	h->why[h->cur] = NULL;
+	if (!op_allowed(h, op->code)) {
+		st->executed = false;
+		h->why[h->cur] = "not an op of this target";
+		return;
+	}
+	h->bugs = 0;
+	h->warns = 0;
+	h->want_warn = NULL;
+	h->warned[h->cur] = NULL;
+	dispatch(h, op, pfn, st);
+	check_warn(h);
 	h->warned[h->cur] = h->want_warn;
 	if (st->executed && h->bugs)
 		st->bug = true;

@@ -253,6 +253,45 @@ static int parse_args(struct triage *t, int argc, char **argv)
 	return rc;
 }
 
+/* Every finding's signature, replayed as the fuzzer read it.  Returns 1
+ * if one could not be read. */
+static int replay_findings(struct triage *t)
+{
+	char err[256];
+	int rc = 0;
+
+	for (int i = 0; i < t->n; i++) {
+		if (!hm_seq_load_lenient(t->f[i].path, &seq, err, sizeof(err))) {
+			fprintf(stderr, "hm_ops triage: %s\n", err);
+			t->f[i].unreadable = true;
+			rc = 1;
+			continue;
+		}
+		t->f[i].nr_ops = seq.n;
+		run_seq(t, &seq, &t->f[i].res);
+	}
+	return rc;
+}
+
+/* One finding per signature, the shortest: the others are its dup_of. */
+static void mark_duplicates(struct triage *t)
+{
+	for (int i = 0; i < t->n; i++)
+		for (int j = 0; j < i && t->f[i].res.failed; j++)
+			if (t->f[j].res.failed && t->f[j].dup_of < 0 &&
+			    !strcmp(t->f[i].res.sig, t->f[j].res.sig)) {
+				if (t->f[i].nr_ops < t->f[j].nr_ops) {
+					for (int k = 0; k < i; k++)
+						if (t->f[k].dup_of == j)
+							t->f[k].dup_of = i;
+					t->f[j].dup_of = i;
+				} else {
+					t->f[i].dup_of = j;
+				}
+				break;
+			}
+}
+
 int triage_main(int argc, char **argv)
 {
 	static struct triage t = { .timeout_s = 30, .max_runs = 400 };
@@ -275,32 +314,8 @@ int triage_main(int argc, char **argv)
 	}
 	snprintf(t.cand, sizeof(t.cand), "%s/candidate", t.workdir);
 
-	/* Every finding's signature, replayed as the fuzzer read it. */
-	for (int i = 0; i < t.n; i++) {
-		if (!hm_seq_load_lenient(t.f[i].path, &seq, err, sizeof(err))) {
-			fprintf(stderr, "hm_ops triage: %s\n", err);
-			t.f[i].unreadable = true;
-			rc = 1;
-			continue;
-		}
-		t.f[i].nr_ops = seq.n;
-		run_seq(&t, &seq, &t.f[i].res);
-	}
-	/* One per signature: the shortest. */
-	for (int i = 0; i < t.n; i++)
-		for (int j = 0; j < i && t.f[i].res.failed; j++)
-			if (t.f[j].res.failed && t.f[j].dup_of < 0 &&
-			    !strcmp(t.f[i].res.sig, t.f[j].res.sig)) {
-				if (t.f[i].nr_ops < t.f[j].nr_ops) {
-					for (int k = 0; k < i; k++)
-						if (t.f[k].dup_of == j)
-							t.f[k].dup_of = i;
-					t.f[j].dup_of = i;
-				} else {
-					t.f[i].dup_of = j;
-				}
-				break;
-			}
+	rc = replay_findings(&t);
+	mark_duplicates(&t);
 
 	for (int i = 0; i < t.n; i++) {
 		struct finding *f = &t.f[i];

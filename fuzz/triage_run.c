@@ -115,11 +115,63 @@ static void child(const char *bin, const char *input, const char *workdir,
 	_exit(127);
 }
 
+/* Read the child's output from @fd into @out until it closes its end or
+ * the time is up (then it is killed: res->timed_out).  Returns the length. */
+static size_t collect_output(int fd, pid_t pid, double deadline,
+			     struct triage_result *res, char *out)
+{
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		double left = deadline - now();
+		char buf[4096];
+		ssize_t n;
+
+		if (left <= 0) {
+			res->timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+			break;
+		if (!p.revents)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len < OUT_MAX) {
+			size_t keep = (size_t)n < OUT_MAX - len ? (size_t)n : OUT_MAX - len;
+
+			memcpy(out + len, buf, keep);
+			len += keep;
+		}
+	}
+	out[len] = '\0';
+	return len;
+}
+
+/* Wait for the child: one that closed its output but lives on is killed
+ * all the same once the time is up. */
+static void reap_child(pid_t pid, double deadline, struct triage_result *res)
+{
+	while (waitpid(pid, &res->status, WNOHANG) == 0) {
+		if (now() > deadline) {
+			res->timed_out = true;
+			kill(pid, SIGKILL);
+			waitpid(pid, &res->status, 0);
+			break;
+		}
+		usleep(1000);
+	}
+}
+
 bool triage_run(const char *bin, const char *input, const char *workdir,
 		unsigned timeout_s, struct triage_result *res)
 {
 	static char out[OUT_MAX + 1];
-	size_t len = 0;
 	double deadline = now() + timeout_s;
 	int pfd[2];
 	pid_t pid;
@@ -141,48 +193,9 @@ bool triage_run(const char *bin, const char *input, const char *workdir,
 		child(bin, input, workdir, pfd[1]);
 	}
 	close(pfd[1]);
-
-	/* Read until the child closes its end or the time is up. */
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		double left = deadline - now();
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0) {
-			res->timed_out = true;
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
-			break;
-		if (!p.revents)
-			continue;
-		n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (len < OUT_MAX) {
-			size_t keep = (size_t)n < OUT_MAX - len ? (size_t)n : OUT_MAX - len;
-
-			memcpy(out + len, buf, keep);
-			len += keep;
-		}
-	}
+	collect_output(pfd[0], pid, deadline, res, out);
 	close(pfd[0]);
-	out[len] = '\0';
-	/* A child that closed its output but lives on is killed all the same
-	 * once the time is up. */
-	while (waitpid(pid, &res->status, WNOHANG) == 0) {
-		if (now() > deadline) {
-			res->timed_out = true;
-			kill(pid, SIGKILL);
-			waitpid(pid, &res->status, 0);
-			break;
-		}
-		usleep(1000);
-	}
+	reap_child(pid, deadline, res);
 
 	if (res->timed_out) {
 		res->failed = true;
