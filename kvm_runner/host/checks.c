@@ -277,7 +277,7 @@ static void check_writes(struct hm_machine *m, struct sim_run *s,
 
 int checks__memory(struct hm_machine *m, struct sim_run *s, struct checker *c)
 {
-	size_t n = s->nlog, nres;
+	size_t n = s->nlog, nres, run = 0;
 	unsigned stray = 0;
 
 	check_writes(m, s, c);
@@ -302,7 +302,13 @@ int checks__memory(struct hm_machine *m, struct sim_run *s, struct checker *c)
 					      (unsigned long long)resident[i],
 					      off, v);
 		}
-		guest__discard(m, resident[i]);
+		/* every resident frame discarded, each run of consecutive
+		 * ones at once */
+		run++;
+		if (i + 1 == nres || resident[i + 1] != resident[i] + 1) {
+			guest__discard(m, resident[i + 1 - run], run);
+			run = 0;
+		}
 	}
 	return 0;
 }
