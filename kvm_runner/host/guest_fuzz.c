@@ -27,7 +27,9 @@
  * The target is fuzz/target.h's three functions: libFuzzer's entry points
  * below call them, AFL++'s driver (fuzz/driver_afl.c) too.
  *
- * HM_QEMU: another QEMU binary.
+ * HM_QEMU: another QEMU binary.  HM_FUZZ_CHECK_KEPT=1: the simulator's
+ * contexts, kept between inputs and reset (reference__keep), checked
+ * against a new one at every input.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -133,6 +135,10 @@ int hm_fuzz_init(void)
 	 * on a new context (kmap_guest_fuzz_test does, over the seeds). */
 	reference__keep(check && *check == '1' ? REFERENCE_KEEP_CHECKED :
 						 REFERENCE_KEEP);
+	if (check && *check == '1')
+		fprintf(stderr, "kmap_guest_fuzz: HM_FUZZ_CHECK_KEPT: each "
+			"input also runs on a new simulator context; any "
+			"difference from the kept one aborts\n");
 	started = true;
 	rate.start = rate.last = now_s();
 	return 0;
