@@ -213,6 +213,8 @@ static size_t file_resident(struct hm_machine *m, uint64_t first,
 		pos = lseek(m->mem_fd, pos, SEEK_DATA);
 		if (pos < 0)
 			return errno == ENXIO ? n : (size_t)-1;
+		if (pos >= (off_t)HM_GUEST_MEM_BYTES)
+			break;	/* mem_map's MiB: no SEEK_HOLE through it */
 		end = lseek(m->mem_fd, pos, SEEK_HOLE);
 		if (end < 0)
 			return (size_t)-1;
