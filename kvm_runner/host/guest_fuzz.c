@@ -87,6 +87,7 @@ static void close_all(void)
 	print_rate(now_s());
 	for (unsigned k = 0; k < HM_KERNEL_NR; k++)
 		vms__close(&vms[k]);
+	reference__keep(REFERENCE_FRESH);	/* the kept contexts freed */
 	for (unsigned n = 1; n <= HM_SMP_MAX_CPUS; n++)
 		if (totals.sequences_on[n])
 			fprintf(stderr, "kmap_guest_fuzz: %u inputs on %u "
