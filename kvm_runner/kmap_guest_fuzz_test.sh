@@ -4,7 +4,8 @@
 # kmap_guest_fuzz_test.sh CLEAN BUG1 BUG10 NOIPI AFL AFL_NOIPI SEED... -
 # the guest fuzz target (host/guest_fuzz.c) under QEMU's TCG: the correct
 # guest runs the seeds and 10 s of fuzzing with no difference (its rate
-# printed, not asserted: the host is shared); each guest with an injected
+# printed, not asserted: the host is shared), and 10 s more with every
+# input's simulator run on a kept context checked against a new one; each guest with an injected
 # bug of a TLB that can be wrong is found from the seeds within 60 s, with
 # the replayable text sequence and a crash file.  Its AFL++ binaries (the
 # persistent loop, once, on stdin outside afl-fuzz): every seed runs clean
@@ -53,6 +54,16 @@ status=$?
 grep -q '^backend: QEMU TCG' "$out" || fail "not on TCG"
 grep -E '^#[0-9]+[[:space:]]+DONE ' "$out" | tail -1
 grep '^kmap_guest_fuzz: ' "$out"
+
+# The simulator's contexts are kept and reset between inputs: 10 s more
+# with each input also run on a new context, any difference an abort.
+out=$tmp/kept.txt
+seeds "$tmp/corpus_kept"
+HM_FUZZ_CHECK_KEPT=1 timeout -k 10 120 "$clean" -max_total_time=10 -max_len=256 "$tmp/corpus_kept" >"$out" 2>&1
+status=$?
+[ $status = 0 ] || fail "kept contexts checked against new ones: exit status $status"
+grep -q '^kmap_guest_fuzz: HM_FUZZ_CHECK_KEPT: ' "$out" || fail "not in HM_FUZZ_CHECK_KEPT mode"
+echo "kept contexts checked: $(grep '^kmap_guest_fuzz: .* run in the guest' "$out" | tail -1)"
 
 for b in bug1 bug10 noipi; do
 	out=$tmp/$b.txt

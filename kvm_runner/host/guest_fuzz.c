@@ -27,23 +27,25 @@
  * The target is fuzz/target.h's three functions: libFuzzer's entry points
  * below call them, AFL++'s driver (fuzz/driver_afl.c) too.
  *
- * HM_QEMU: another QEMU binary.
+ * HM_QEMU: another QEMU binary.  HM_FUZZ_CHECK_KEPT=1: the simulator's
+ * contexts, kept between inputs and reset (reference__keep), checked
+ * against a new one at every input.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fuzz/ops.h"
 #include "fuzz/target.h"
 #include "kvm_runner/host/verify.h"
+#include "kvm_runner/host/verify_parts.h"
 
 /* Per kernel profile (enum hm_kernel): its options, its machines. */
 static struct run_opts opts[HM_KERNEL_NR];
 static struct vms vms[HM_KERNEL_NR];
 static struct hm_totals totals;
-static int input_fd = -1;
+static bool started;		/* hm_fuzz_init() ran, close_all() not */
 
 #define STATS_EVERY_S	10
 
@@ -79,13 +81,13 @@ static void print_rate(double now)
 /* At exit: the rate, and where the time went by vCPU count. */
 static void close_all(void)
 {
-	if (input_fd < 0)
+	if (!started)
 		return;		/* closed already, or never opened */
-	close(input_fd);
-	input_fd = -1;
+	started = false;
 	print_rate(now_s());
 	for (unsigned k = 0; k < HM_KERNEL_NR; k++)
 		vms__close(&vms[k]);
+	reference__keep(REFERENCE_FRESH);	/* the kept contexts freed */
 	for (unsigned n = 1; n <= HM_SMP_MAX_CPUS; n++)
 		if (totals.sequences_on[n])
 			fprintf(stderr, "kmap_guest_fuzz: %u inputs on %u "
@@ -127,11 +129,18 @@ static struct vms *vms_of(enum hm_kernel k)
  */
 int hm_fuzz_init(void)
 {
-	input_fd = memfd_create("hm-fuzz-input", MFD_CLOEXEC);
-	if (input_fd < 0) {
-		perror("kmap_guest_fuzz: memfd_create");
-		return -1;
-	}
+	const char *check = getenv("HM_FUZZ_CHECK_KEPT");
+
+	/* The simulator's contexts kept and reset between inputs, as the
+	 * guest's core is; HM_FUZZ_CHECK_KEPT=1 checks each run against one
+	 * on a new context (kmap_guest_fuzz_test does, over the seeds). */
+	reference__keep(check && *check == '1' ? REFERENCE_KEEP_CHECKED :
+						 REFERENCE_KEEP);
+	if (check && *check == '1')
+		fprintf(stderr, "kmap_guest_fuzz: HM_FUZZ_CHECK_KEPT: each "
+			"input also runs on a new simulator context; any "
+			"difference from the kept one aborts\n");
+	started = true;
 	rate.start = rate.last = now_s();
 	return 0;
 }
@@ -155,25 +164,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The input as a job, through the runner's own loader (input.c). */
-static int load(const uint8_t *data, size_t size, struct job **jobs,
-		size_t *njobs)
-{
-	char path[64];
-
-	if (ftruncate(input_fd, 0) < 0 ||
-	    pwrite(input_fd, data, size, 0) != (ssize_t)size)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", input_fd);
-	return input__load(path, jobs, njobs);
-}
-
 int hm_fuzz_one(const uint8_t *data, size_t size)
 {
 	static struct hm_seq seq;
-	struct job *jobs = NULL;
-	size_t njobs = 0;
-	char err[128];
+	struct job job;
+	char err[128], name[64];
 	double now = now_s();
 	enum hm_kernel k;
 	int rc;
@@ -184,18 +179,14 @@ int hm_fuzz_one(const uint8_t *data, size_t size)
 	if (!hm_seq_decode(data, size, true, &seq, err, sizeof(err)))
 		return 0;
 	rate.decoded++;
-	if (load(data, size, &jobs, &njobs) || njobs != 1) {
-		fprintf(stderr, "kmap_guest_fuzz: cannot load an input\n");
-		abort();
-	}
-	snprintf(jobs[0].name, sizeof(jobs[0].name), "input (%zu bytes, "
-		 "%zu ops)", size, seq.n);
+	/* The job the runner's loader makes of it (input.c), from memory. */
+	snprintf(name, sizeof(name), "input (%zu bytes, %zu ops)", size, seq.n);
+	input__job(&seq, name, &job);
 	/* The machines of the job's kernel (the loader's reading of it). */
-	k = hm_mb_seq_config(jobs[0].nr_cpus, jobs[0].flags).kernel;
-	rc = jobs[0].error[0] ? HM_EXIT_SKIP :
-	     verify__job(vms_of(k), &opts[k], &jobs[0], &totals);
-	job__free(&jobs[0]);
-	free(jobs);
+	k = hm_mb_seq_config(job.nr_cpus, job.flags).kernel;
+	rc = job.error[0] ? HM_EXIT_SKIP :
+	     verify__job(vms_of(k), &opts[k], &job, &totals);
+	job__free(&job);
 	rate.skipped += rc == HM_EXIT_SKIP;
 	if (rc == HM_EXIT_PASS || rc == HM_EXIT_SKIP)
 		return 0;

@@ -213,6 +213,8 @@ static size_t file_resident(struct hm_machine *m, uint64_t first,
 		pos = lseek(m->mem_fd, pos, SEEK_DATA);
 		if (pos < 0)
 			return errno == ENXIO ? n : (size_t)-1;
+		if (pos >= (off_t)HM_GUEST_MEM_BYTES)
+			break;	/* mem_map's MiB: no SEEK_HOLE through it */
 		end = lseek(m->mem_fd, pos, SEEK_HOLE);
 		if (end < 0)
 			return (size_t)-1;
@@ -241,13 +243,15 @@ size_t guest__resident(struct hm_machine *m, uint64_t first, uint64_t *pfns,
 	return n;
 }
 
-/* A shared file mapping keeps its data through MADV_DONTNEED: punch the
- * frame out of the file instead (the guest's view reads zeros too). */
-void guest__discard(struct hm_machine *m, uint64_t pfn)
+/* @npages frames from @pfn back to zeros, out of what guest__resident()
+ * finds.  A shared file mapping keeps its data through MADV_DONTNEED: punch
+ * the frames out of the file instead (the guest's view reads zeros too),
+ * a run of them in one call (each call costs ~10 µs, whatever its size). */
+void guest__discard(struct hm_machine *m, uint64_t pfn, uint64_t npages)
 {
 	if (m->mem_fd >= 0)
 		fallocate(m->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			  (off_t)(pfn << 12), 4096);
+			  (off_t)(pfn << 12), (off_t)(npages << 12));
 	else
-		madvise(m->mem + (pfn << 12), 4096, MADV_DONTNEED);
+		madvise(m->mem + (pfn << 12), npages << 12, MADV_DONTNEED);
 }

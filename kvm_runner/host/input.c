@@ -56,6 +56,15 @@ static int add_job(struct job **jobs, size_t *njobs, struct job **out)
 	return 0;
 }
 
+/* The job of a sequence: its CPUs and configuration, its ops. */
+void input__job(const struct hm_seq *seq, const char *name, struct job *job)
+{
+	memset(job, 0, sizeof(*job));
+	job->nr_cpus = 1;
+	snprintf(job->name, sizeof(job->name), "%s", name);
+	translate(seq, job);
+}
+
 static int load_file(const char *path, struct job **jobs, size_t *njobs)
 {
 	static struct hm_seq seq;
@@ -71,10 +80,9 @@ static int load_file(const char *path, struct job **jobs, size_t *njobs)
 		snprintf(job->error, sizeof(job->error), "%s", err);
 		return 0;
 	}
-	translate(&seq, job);
+	input__job(&seq, path, job);
 	return 0;
 }
-
 static int filter(const struct dirent *d)
 {
 	return d->d_name[0] != '.';

@@ -134,8 +134,8 @@ bool guest__fits(const struct hm_machine *m, enum hm_kernel k,
  * most @max); the count, or (size_t)-1 if mincore() failed. */
 size_t guest__resident(struct hm_machine *m, uint64_t first, uint64_t *pfns,
 		       size_t max);
-/* Give the frame back: zero again, not resident. */
-void guest__discard(struct hm_machine *m, uint64_t pfn);
+/* Give @npages frames from @pfn back: zero again, not resident. */
+void guest__discard(struct hm_machine *m, uint64_t pfn, uint64_t npages);
 
 /* dump.c: what the host prints about a dead guest from memory alone. */
 const char *x86__mode_name(enum hm_paging_mode mode);

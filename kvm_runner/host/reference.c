@@ -73,8 +73,10 @@ static void s_log(struct sim_run *s, uint32_t pfn, uint32_t off, uint32_t val,
 		size_t cap = s->caplog ? 2 * s->caplog : 256;
 		struct logged_write *l = realloc(s->log, cap * sizeof(*l));
 
-		if (!l)
+		if (!l) {
+			s->log_lost = true;	/* and the context is not kept */
 			return;	/* the check then reports a stray write */
+		}
 		s->log = l;
 		s->caplog = cap;
 	}
@@ -189,21 +191,112 @@ static const struct hm_exec_ops sim_exec_ops = {
 	.triple = s_nothing,
 };
 
-/* The simulator configured as the guest's core will be. */
+/*
+ * Contexts kept between runs (reference__keep): hm_create() maps a GiB,
+ * allocates TLBs and builds page tables, ~100 µs, where hm_reset() costs
+ * what the run used.  One per configuration (the job's CPUs and flags
+ * decide it), the least recently used one replaced.  A kept context is
+ * given back only after a run that ended as a sequence does (no fatal
+ * BUG, fault or hang) and whose writes can be undone word by word; then
+ * it is reset and every word written zeroed, so that it is what
+ * hm_create() would give (hm_reset() keeps frame contents).
+ */
+#define KEPT_MAX	8
+
+static struct {
+	enum reference_keep mode;
+	unsigned tick;
+	struct kept {
+		struct hm_ctx *ctx;
+		uint32_t nr_cpus, flags;
+		unsigned used;		/* tick of its last use */
+	} k[KEPT_MAX];
+} kept;
+
+void reference__keep(enum reference_keep mode)
+{
+	if (mode == REFERENCE_FRESH)
+		for (unsigned i = 0; i < KEPT_MAX; i++)
+			if (kept.k[i].ctx) {
+				hm_destroy(kept.k[i].ctx);
+				kept.k[i].ctx = NULL;
+			}
+	kept.mode = mode;
+}
+
+/* A kept context of @job's configuration, taken out of the pool. */
+static struct hm_ctx *kept_take(const struct job *job)
+{
+	for (unsigned i = 0; i < KEPT_MAX; i++) {
+		struct kept *k = &kept.k[i];
+		struct hm_ctx *ctx = k->ctx;
+
+		if (ctx && k->nr_cpus == job->nr_cpus && k->flags == job->flags) {
+			k->ctx = NULL;
+			return ctx;
+		}
+	}
+	return NULL;
+}
+
+/* Back into the pool, in place of the least recently used one. */
+static void kept_give(struct hm_ctx *ctx, uint32_t nr_cpus, uint32_t flags)
+{
+	struct kept *victim = &kept.k[0];
+
+	for (unsigned i = 0; i < KEPT_MAX; i++) {
+		if (!kept.k[i].ctx) {
+			victim = &kept.k[i];
+			break;
+		}
+		if (kept.k[i].used < victim->used)
+			victim = &kept.k[i];
+	}
+	if (victim->ctx)
+		hm_destroy(victim->ctx);
+	*victim = (struct kept){ ctx, nr_cpus, flags, ++kept.tick };
+}
+
+/* The state hm_create() leaves, again: every word the run wrote zeroed,
+ * the core reset, the thread on no CPU in particular (cpu 0, where a new
+ * context puts it).  False if the run cannot be undone so. */
+static bool sim_undo(struct sim_run *s)
+{
+	static const uint32_t zero;
+
+	if (s->outcome != HM_EXEC_DONE || s->log_lost)
+		return false;
+	for (size_t i = 0; i < s->nlog; i++) {
+		if (s->log[i].off > 0xffc)
+			return false;	/* a write across two frames */
+		hm_sim_phys_write(s->ctx, ((uint64_t)s->log[i].pfn << 12) +
+				  s->log[i].off, &zero, 4);
+	}
+	hm_reset(s->ctx);
+	hm_set_cpu(s->ctx, 0);
+	return true;
+}
+
+/* The simulator configured as the guest's core will be: a kept context of
+ * that configuration, or a new one. */
 static struct hm_ctx *sim_create(const struct job *job, struct sim_run *s,
-				 char *why, size_t whysz)
+				 bool fresh, char *why, size_t whysz)
 {
 	struct hm_seq_config sc = hm_mb_seq_config(job->nr_cpus, job->flags);
 	struct hm_config cfg;
-	struct hm_ctx *ctx;
+	struct hm_ctx *ctx = fresh ? NULL : kept_take(job);
 
-	hm_config_default(&cfg);
-	cfg.mem_bytes = HM_GUEST_MEM_BYTES;
-	hm_seq_config_apply(&sc, &cfg);
-	cfg.wait_timeout_ms = 0;	/* as in the one-vCPU guest */
-	ctx = hm_create(&cfg, why, whysz);
-	if (!ctx)
-		return NULL;
+	if (!ctx) {
+		hm_config_default(&cfg);
+		cfg.mem_bytes = HM_GUEST_MEM_BYTES;
+		hm_seq_config_apply(&sc, &cfg);
+		cfg.wait_timeout_ms = 0;	/* as in the one-vCPU guest */
+		ctx = hm_create(&cfg, why, whysz);
+		if (!ctx)
+			return NULL;
+	}
+	s->kept = !fresh && kept.mode != REFERENCE_FRESH;
+	s->nr_cpus = job->nr_cpus;
 	hm_set_bug_handler(ctx, sim_bug, s);
 	s->x.ctx = ctx;
 	s->x.ops = &sim_exec_ops;
@@ -264,13 +357,19 @@ static void sim_finish(struct sim_run *s, const struct job *job)
 			s->fix_pte[cpu][t] = hm_kmap_atomic_pte(ctx, cpu, t);
 }
 
-int reference__run(struct sim_run **out, const struct job *job,
-		   uint32_t seq_no, char *why, size_t whysz)
-{
-	struct sim_run *s = calloc(1, sizeof(*s));
+/* The last run freed, for the next: a sim_run is 31 KiB (the
+ * interpreter's tables of live maps), which malloc gave back to the
+ * system and took again, page faults included, at every input. */
+static struct sim_run *spare;
 
-	*out = NULL;
+static struct sim_run *sim_run_new(const struct job *job, uint32_t seq_no,
+				   bool fresh, char *why, size_t whysz)
+{
+	struct sim_run *s = spare ? spare : malloc(sizeof(*s));
+
+	spare = NULL;
 	if (s) {
+		memset(s, 0, sizeof(*s));
 		s->res = calloc(job->n ? job->n : 1, sizeof(*s->res));
 		s->op_cpu = calloc(job->n ? job->n : 1, 1);
 		s->read_ok = calloc(job->n ? job->n : 1, sizeof(*s->read_ok));
@@ -279,18 +378,106 @@ int reference__run(struct sim_run **out, const struct job *job,
 	if (!s || !s->res || !s->op_cpu || !s->read_ok) {
 		snprintf(why, whysz, "out of memory");
 		reference__free(s);
-		return HM_EXIT_INTERNAL;
+		return NULL;
 	}
-	s->ctx = sim_create(job, s, why, whysz);
+	s->ctx = sim_create(job, s, fresh, why, whysz);
 	if (!s->ctx) {
 		reference__free(s);
-		return HM_EXIT_INTERNAL;
+		return NULL;
 	}
 	s->x.seq_no = seq_no;
 	sim_exec(s, job);
 	sim_finish(s, job);
-	*out = s;
-	return 0;
+	return s;
+}
+
+#define SAME(field) (!memcmp(&a->field, &b->field, sizeof(a->field)))
+
+/* Where run @a (a kept context) and run @b (a new one) of the same job
+ * differ, or NULL: everything the checks read, and every frame either
+ * wrote, word for word. */
+static const char *sim_differ(const struct sim_run *a, const struct sim_run *b,
+			      const struct job *job)
+{
+	static uint8_t fa[4096], fb[4096];
+
+	if (a->outcome != b->outcome || a->stopped != b->stopped)
+		return "how the run ended";
+	for (uint32_t i = 0; i < job->n; i++)
+		if (a->res[i].value != b->res[i].value ||
+		    a->res[i].bugs != b->res[i].bugs ||
+		    a->res[i].warns != b->res[i].warns ||
+		    a->op_cpu[i] != b->op_cpu[i])
+			return "an op's result or CPU";
+	for (uint32_t i = 0; i < job->n; i++) {
+		const struct may_hold *p = &a->read_ok[i], *q = &b->read_ok[i];
+
+		if (p->n != q->n || p->any != q->any ||
+		    memcmp(p->v, q->v, p->n * sizeof(p->v[0])))
+			return "what a read may return";
+	}
+	if (a->bug_count != b->bug_count || strcmp(a->bug_msg, b->bug_msg))
+		return "the BUG reports";
+	if (!SAME(stats) || a->last_pkmap_nr != b->last_pkmap_nr ||
+	    a->cpu != b->cpu || !SAME(flushes_by))
+		return "the counters, last_pkmap_nr or the current CPU";
+	if (!SAME(pkmap_pte) || !SAME(fix_pte))
+		return "a PTE";
+	if (a->nlog != b->nlog)
+		return "the tagged writes";
+	for (size_t i = 0; i < a->nlog; i++) {
+		const struct logged_write *p = &a->log[i], *q = &b->log[i];
+
+		if (p->pfn != q->pfn || p->off != q->off || p->val != q->val ||
+		    p->order != q->order || p->maybe != q->maybe)
+			return "the tagged writes";
+	}
+	if (a->nstale != b->nstale)
+		return "the stale accesses";
+	for (size_t i = 0; i < a->nstale; i++) {
+		const struct stale_access *p = &a->stale[i], *q = &b->stale[i];
+
+		if (p->op != q->op || p->vaddr != q->vaddr ||
+		    p->tlb_pfn != q->tlb_pfn || p->pte_pfn != q->pte_pfn ||
+		    p->write != q->write)
+			return "the stale accesses";
+	}
+	for (size_t i = 0; i < a->nlog; i++) {
+		uint64_t pa = (uint64_t)a->log[i].pfn << 12;
+
+		hm_sim_phys_read(a->ctx, pa, fa, sizeof(fa));
+		hm_sim_phys_read(b->ctx, pa, fb, sizeof(fb));
+		if (memcmp(fa, fb, sizeof(fa)))
+			return "a frame's contents";
+	}
+	return NULL;
+}
+
+int reference__run(struct sim_run **out, const struct job *job,
+		   uint32_t seq_no, char *why, size_t whysz)
+{
+	struct sim_run *s, *fresh;
+	const char *differ;
+
+	*out = s = sim_run_new(job, seq_no, kept.mode == REFERENCE_FRESH, why,
+			       whysz);
+	if (!s)
+		return HM_EXIT_INTERNAL;
+	if (kept.mode != REFERENCE_KEEP_CHECKED)
+		return 0;
+	fresh = sim_run_new(job, seq_no, true, why, whysz);
+	if (!fresh) {
+		s->kept = false;
+		return HM_EXIT_INTERNAL;	/* *out freed by the caller */
+	}
+	differ = sim_differ(s, fresh, job);
+	reference__free(fresh);
+	if (!differ)
+		return 0;
+	s->kept = false;	/* not to be used again */
+	snprintf(why, whysz, "a kept simulator context and a new one differ "
+		 "in %s", differ);
+	return HM_EXIT_INTERNAL;
 }
 
 const struct stale_access *reference__stale_at(const struct sim_run *s,
@@ -307,12 +494,17 @@ void reference__free(struct sim_run *s)
 {
 	if (!s)
 		return;
-	if (s->ctx)
+	if (s->ctx && s->kept && sim_undo(s))
+		kept_give(s->ctx, s->nr_cpus, s->x.flags);
+	else if (s->ctx)
 		hm_destroy(s->ctx);
 	free(s->log);
 	free(s->res);
 	free(s->op_cpu);
 	free(s->read_ok);
 	free(s->stale);
-	free(s);
+	if (spare)
+		free(s);
+	else
+		spare = s;
 }

@@ -65,7 +65,11 @@ extern const size_t hm_nr_scenarios;
 void job__add(struct job *job, uint32_t code, uint32_t a, uint32_t b);
 void job__free(struct job *job);
 
-/* input.c: a file into one job, a folder into one job per file. */
+/* input.c: a file into one job, a folder into one job per file; a
+ * sequence decoded already (a fuzzer's input) into @job, as a file of it
+ * would be (job__free() it). */
 int input__load(const char *path, struct job **jobs, size_t *njobs);
+struct hm_seq;
+void input__job(const struct hm_seq *seq, const char *name, struct job *job);
 
 #endif /* HM_KVM_RUNNER_H */

@@ -96,12 +96,25 @@ struct sim_run {
 	struct may_hold *read_ok;
 	uint8_t *op_cpu;		/* the CPU current at each op */
 	uint64_t flushes_by[HM_SMP_MAX_CPUS];	/* range flushes, by CPU */
+	uint32_t nr_cpus;		/* the job's, with x.flags its config */
+	bool kept;			/* ctx goes back to reference__keep's
+					 * pool if the run can be undone */
+	bool log_lost;			/* a write not logged (no memory) */
 };
 /* A new run of @job as sequence @seq_no: 0, or HM_EXIT_INTERNAL with
- * @why (nothing to free). */
+ * @why (*@s to reference__free(), NULL or not). */
 int reference__run(struct sim_run **s, const struct job *job,
 		   uint32_t seq_no, char *why, size_t whysz);
 void reference__free(struct sim_run *s);
+/* Simulator contexts for reference__run: a new one each run (the default),
+ * kept between runs and reset, or kept and each run checked against a run
+ * on a new one (any difference: HM_EXIT_INTERNAL, with what differs). */
+enum reference_keep {
+	REFERENCE_FRESH,
+	REFERENCE_KEEP,
+	REFERENCE_KEEP_CHECKED,
+};
+void reference__keep(enum reference_keep mode);
 /* The access op @op made through page @vaddr on a stale TLB entry of the
  * simulator's, or NULL. */
 const struct stale_access *reference__stale_at(const struct sim_run *s,
