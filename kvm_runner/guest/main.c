@@ -261,12 +261,17 @@ static const struct hm_exec_ops guest_exec_ops = {
 
 /*
  * Back to a fresh core, with the CPUs of the previous sequence still in
- * cfg so their slots get cleared; then the new configuration.  Right after
- * boot the core is fresh: the reset's few thousand instructions are most
- * of a small sequence's time when every guest instruction is emulated.
+ * cfg so their slots get cleared; then the new configuration, unless it is
+ * the one the core has (what hm_reset() leaves is what hm_ctx_reconfigure()
+ * would make of it again; re-laying every CPU's slot window costs thousands
+ * of instructions, each emulated under PVM).  Right after boot the core is
+ * fresh: the reset's few thousand instructions are most of a small
+ * sequence's time when every guest instruction is emulated.
  */
 void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 {
+	static uint32_t prepared_cpus, prepared_flags;
+	static bool prepared;
 	struct hm_ctx *ctx = &guest_ctx;
 	struct hm_seq_config sc = hm_mb_seq_config(nr_cpus, flags);
 	struct hm_config cfg = ctx->cfg;
@@ -277,11 +282,17 @@ void guest_core_prepare(unsigned nr_cpus, uint32_t flags)
 	if (!fresh)
 		hm_reset(ctx);
 	fresh = false;
-	/* The same tables: the host has checked the layout fits them. */
-	hm_seq_config_apply(&sc, &cfg);
-	why = hm_ctx_reconfigure(ctx, &cfg);
-	if (why)
-		guest_panic("%s sequence: %s", hm_kernel_name(cfg.kernel), why);
+	if (!prepared || nr_cpus != prepared_cpus || flags != prepared_flags) {
+		/* The same tables: the host has checked the layout fits. */
+		hm_seq_config_apply(&sc, &cfg);
+		why = hm_ctx_reconfigure(ctx, &cfg);
+		if (why)
+			guest_panic("%s sequence: %s",
+				    hm_kernel_name(cfg.kernel), why);
+		prepared = true;
+		prepared_cpus = nr_cpus;
+		prepared_flags = flags;
+	}
 	guest_cpu = 0;
 	ctx->bug_fn = bug_note;
 	exec.flags = flags;
