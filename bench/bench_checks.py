@@ -9,8 +9,8 @@ code, not from timing; for kmap_bench_test.sh.
   bench_checks.py smp    SMP.json     IPIs of the stream rows, 1-8 CPUs
   bench_checks.py profiles BENCH.json PROFILE
                                       every row but loop/noop names its
-                                      profile: core and sim rows PROFILE
-                                      (--bench_kernel), guest rows linux-4.7
+                                      profile, PROFILE (--bench_kernel): the
+                                      core, sim and guest rows alike
 
 Rows are found by their name without the profile ("sim/kmap_hit/pages:1"
 for "sim@linux-4.7/kmap_hit/pages:1"): the counts are every profile's.
@@ -18,11 +18,6 @@ Prints one FAIL line per broken expectation; exit status 1 if any.
 """
 import json
 import sys
-
-# The guest's page tables are the default profile's whatever --bench_kernel
-# says (bench/guest.c, GUEST_KERNEL).
-GUEST_PROFILE = "linux-4.7"
-
 
 def load(path):
     with open(path) as f:
@@ -142,10 +137,10 @@ def check_smp(benchmarks):
 
 
 def check_profiles(benchmarks, profile):
-    """Each row of the core names the kernel profile it ran: the core and
-    sim rows @profile, the guest rows the guest's; loop/noop none."""
-    want = {"core": profile, "sim": profile, "guest": GUEST_PROFILE,
-            "guest_tcg": GUEST_PROFILE, "loop": None}
+    """Each row of the core names the kernel profile it ran, @profile (the
+    guest's page tables are built for it too); loop/noop none."""
+    want = {"core": profile, "sim": profile, "guest": profile,
+            "guest_tcg": profile, "loop": None}
     bad = []
     if not benchmarks:
         return ["no rows"]

@@ -9,7 +9,7 @@
  * (loop/noop: no core, no profile); the in-guest rows
  * ("guest@linux-4.7/...", see guest.h; --bench_kvm_dev=PATH,
  * --bench_no_guest).  Every row of the core names the kernel profile it
- * runs: --bench_kernel=NAME runs the core and sim rows on another one
+ * runs: --bench_kernel=NAME runs every row (the guest's too) on another one
  * than linux-4.7 ("core@linux-6.1/...").
  */
 #include "bench/bench.h"

@@ -55,11 +55,6 @@ static const struct guest_row rows[] = {
 
 #define FLOOR_OPS 1000	/* the floor before each row: ~25 ms emulated */
 
-/* The kernel profile of the guest's page tables: kvm_runner's benchmark
- * mode builds the default one's (bench_api.h takes no profile), whatever
- * --bench_kernel chose for the core and sim rows.  In every row's name. */
-#define GUEST_KERNEL	HM_KERNEL_DEFAULT
-
 /* Per backend: the row prefix (before "@PROFILE/"), also the context key. */
 static const char *const prefix[GUEST_NR_BACKENDS] = {
 	[GUEST_KVM] = "guest",
@@ -195,7 +190,8 @@ void guest_bench_register(void)
 			in->row = &rows[i];
 			in->b = (enum guest_backend)b;
 			snprintf(in->name, sizeof(in->name), "%s@%s/%s",
-				 prefix[b], hm_kernel_name(GUEST_KERNEL),
+				 prefix[b],
+				 hm_kernel_name((enum hm_kernel)bench_kernel),
 				 rows[i].name);
 			d = bench_register(in->name, guest_row, in);
 			bench_use_manual_time(d);

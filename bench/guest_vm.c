@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 
+#include "bench/bench.h"
 #include "bench/guest.h"
 #include "kvm_runner/host/bench_api.h"
 
@@ -55,7 +56,8 @@ int guest_bench_probe(enum guest_backend b, const char *path,
 
 	close_one(v);
 	v->path = path;
-	rc = hm_bench_open_backend(&v->vm1, v->name, path, 1, &v->info,
+	rc = hm_bench_open_backend(&v->vm1, v->name, path, 1,
+				   (enum hm_kernel)bench_kernel, &v->info,
 				   reason, sizeof(reason));
 	v->vm = v->vm1;
 	if (rc) {
@@ -138,8 +140,9 @@ int guest_bench_cpus(enum guest_backend b, unsigned cpus, char *why,
 	}
 	if (cpus <= 1 || v->vm_smp)
 		return 0;
-	rc = hm_bench_open_backend(&v->vm_smp, v->name, v->path, cpus, &in,
-				   reason, sizeof(reason));
+	rc = hm_bench_open_backend(&v->vm_smp, v->name, v->path, cpus,
+				   (enum hm_kernel)bench_kernel, &in, reason,
+				   sizeof(reason));
 	if (rc) {
 		v->vm_smp = NULL;
 		snprintf(why, whysz, "%s%s%s", rc == 77 ?

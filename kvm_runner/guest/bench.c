@@ -134,7 +134,9 @@ void guest_bench(struct hm_mailbox *mb)
 
 	if (op >= HM_BENCH__NR)
 		guest_panic("benchmark op %u: no such op", op);
+	/* the kernel whose tables the host built */
 	guest_core_prepare(1, HM_MB_BUG_FATAL |
+			   ((uint32_t)ctx->cfg.kernel << HM_MB_KERNEL_SHIFT) |
 			   (op == HM_BENCH_KMAP_ATOMIC_DEBUG ?
 			    HM_MB_DEBUG_HIGHMEM : 0));
 	first_pfn = lowmem ? (uint32_t)ctx->first_free_pfn :

@@ -121,13 +121,14 @@ int hm_bench_open_cpus(struct hm_bench_vm **out, const char *dev,
 		       unsigned nr_cpus, struct hm_bench_info *info, char *why,
 		       size_t whysz)
 {
-	return hm_bench_open_backend(out, "kvm", dev, nr_cpus, info, why,
-				     whysz);
+	return hm_bench_open_backend(out, "kvm", dev, nr_cpus,
+				     HM_KERNEL_DEFAULT, info, why, whysz);
 }
 
 int hm_bench_open_backend(struct hm_bench_vm **out, const char *backend,
 			  const char *path, unsigned nr_cpus,
-			  struct hm_bench_info *info, char *why, size_t whysz)
+			  enum hm_kernel kernel, struct hm_bench_info *info,
+			  char *why, size_t whysz)
 {
 	struct hm_bench_vm *vm;
 	const struct hm_mailbox *mb;
@@ -155,9 +156,11 @@ int hm_bench_open_backend(struct hm_bench_vm **out, const char *backend,
 				     whysz) :
 		   tcg_machine__open(&vm->m, path ? path : HM_TCG_QEMU, why,
 				     whysz);
-	if (!rc)
+	if (!rc) {
+		vm->m->kernel = kernel;	/* the tables boot builds */
 		rc = boot(vm, kvm ? HM_PAGING_AUTO : HM_PAGING_LEGACY_PAE, why,
 			  whysz);
+	}
 	if (!rc) {
 		mb = machine__mailbox(vm->m);
 		if (mb->probe_first != HM_PROBE_A_MAGIC) {
@@ -293,6 +296,13 @@ int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
 	double t0, t1;
 
 	memset(r, 0, sizeof(*r));
+	if (op == HM_BENCH_KMAP_ATOMIC_DEBUG &&
+	    guest__debug_tables(vm->m->kernel)) {
+		snprintf(why, whysz, "%s's debug variant needs page tables of "
+			 "its own (its fixmap moves PKMAP_BASE): not in "
+			 "benchmark mode", hm_kernel_name(vm->m->kernel));
+		return HM_EXIT_SKIP;
+	}
 	if (!pages)
 		pages = hm_bench_default_pages(op);
 	t0 = now_s();

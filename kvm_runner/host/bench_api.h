@@ -20,7 +20,7 @@
  * ..)): the same guest, the same command.  Under TCG the times are
  * QEMU's: its translated code and software TLB, not a CPU's.
  *
- * Used by //bench (the guest/ and guest_tcg/ rows of kmap_bench) and by
+ * Used by //bench (the guest@ and guest_tcg@ rows of kmap_bench) and by
  * kvm_runner --bench.
  * Not thread-safe: one VM, one caller.
  */
@@ -88,7 +88,9 @@ int hm_bench_open(struct hm_bench_vm **vm, const char *dev,
  * The guest resets the core, sets up the working set, runs a few
  * iterations as a warm-up, then @iters in chunks, each between two rdtsc.  Returns 0 with @r,
  * or -1 with @why (a guest BUG, fault or timeout; the next run boots a new
- * guest).
+ * guest), or HM_EXIT_SKIP with @why where the op does not apply
+ * (HM_BENCH_KMAP_ATOMIC_DEBUG where the profile's debug variant needs page
+ * tables of its own: linux-6.1's).
  */
 int hm_bench_run(struct hm_bench_vm *vm, enum hm_bench_op op, uint32_t iters,
 		 uint32_t pages, struct hm_bench_result *r, char *why,
@@ -123,11 +125,14 @@ int hm_bench_open_cpus(struct hm_bench_vm **vm, const char *dev,
 /*
  * hm_bench_open_backend - the same on @backend: "kvm" (@path the device,
  * NULL for /dev/kvm) or "tcg" (@path the QEMU binary, NULL for
- * HM_TCG_QEMU).  HM_EXIT_SKIP where that backend is not usable.
+ * HM_TCG_QEMU), with the page tables and core of kernel profile @kernel
+ * (hm_bench_open and hm_bench_open_cpus: the default one).  HM_EXIT_SKIP
+ * where that backend is not usable.
  */
 int hm_bench_open_backend(struct hm_bench_vm **vm, const char *backend,
 			  const char *path, unsigned nr_cpus,
-			  struct hm_bench_info *info, char *why, size_t whysz);
+			  enum hm_kernel kernel, struct hm_bench_info *info,
+			  char *why, size_t whysz);
 
 void hm_bench_close(struct hm_bench_vm *vm);
 

@@ -62,9 +62,14 @@ static bool one_op(struct hm_bench_vm *vm, const struct hm_bench_info *in,
 	struct hm_bench_result r;
 	double ins = 0, d = n;
 	char why[512], insns[2][16] = { "-", "-" };
+	int rc = hm_bench_run(vm, (enum hm_bench_op)op, n, 0, &r, why,
+			      sizeof(why));
 
-	if (hm_bench_run(vm, (enum hm_bench_op)op, n, 0, &r, why,
-			 sizeof(why)) ||
+	if (rc == HM_EXIT_SKIP) {	/* not an op of this profile's guest */
+		printf("%-19s skipped: %s\n", hm_bench_op_name(op), why);
+		return true;
+	}
+	if (rc ||
 	    (in->counts_insns &&
 	     hm_bench_count_insns(vm, (enum hm_bench_op)op, n < 8 ? n : 8, 0,
 				  &ins, why, sizeof(why)))) {
@@ -100,11 +105,11 @@ static int open_vm(const struct run_opts *o, struct hm_bench_vm **vm,
 	int rc = HM_EXIT_SKIP;
 
 	if (o->backend != HM_BACKEND_TCG)
-		rc = hm_bench_open_backend(vm, "kvm", o->dev, 1, in, kvm_why,
-					   sizeof(kvm_why));
+		rc = hm_bench_open_backend(vm, "kvm", o->dev, 1, o->kernel, in,
+					   kvm_why, sizeof(kvm_why));
 	if (rc == HM_EXIT_SKIP && o->backend != HM_BACKEND_KVM)
-		rc = hm_bench_open_backend(vm, "tcg", o->qemu, 1, in, tcg_why,
-					   sizeof(tcg_why));
+		rc = hm_bench_open_backend(vm, "tcg", o->qemu, 1, o->kernel, in,
+					   tcg_why, sizeof(tcg_why));
 	if (rc == HM_EXIT_SKIP && o->backend == HM_BACKEND_AUTO)
 		snprintf(why, whysz, "no usable KVM (%s) and no usable QEMU "
 			 "(%s)", kvm_why, tcg_why);
