@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/arch.h"
+#include "core/compiler.h"
 #include "core/highmem.h"
 #include "core/layout.h"
 #include "core/list.h"
@@ -354,20 +355,12 @@ static inline uint32_t hash_32(uint32_t val, unsigned bits)
 #define HM_INJECT_BUG 0
 #endif
 
-/* The kernel's name (compiler_types.h) for code left out of coverage
- * instrumentation.  Here: what is bookkeeping or machine, not code under
- * test (set-up, reset and the views in ctx.c, the BUG formatter, the
- * simulated MMU), whose coverage callbacks would cost the fuzzers more than
- * the work, and whose edges would follow what the *previous* input left
- * behind (a reset runs at the start of the next one), which AFL++ counts as
- * instability.  clang >= 13 and gcc >= 12 know the attribute. */
-#if defined(__clang__) && __clang_major__ >= 13
-#define __no_sanitize_coverage	__attribute__((no_sanitize("coverage")))
-#elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
-#define __no_sanitize_coverage	__attribute__((no_sanitize_coverage))
-#else
-#define __no_sanitize_coverage
-#endif
+/* __no_sanitize_coverage (compiler.h), here: what is bookkeeping or
+ * machine, not code under test (set-up, reset and the views in ctx.c, the
+ * BUG formatter, the simulated MMU), whose coverage callbacks would cost the
+ * fuzzers more than the work, and whose edges would follow what the
+ * *previous* input left behind (a reset runs at the start of the next one),
+ * which AFL++ counts as instability. */
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/compiler.h"
 #include "core/highmem.h"
 
 static const char *const km_type_name[KM_LEGACY_TYPES] = {
@@ -79,14 +80,8 @@ void hm_seq_config_from_byte(uint8_t b, struct hm_seq_config *c)
 /* The decoder runs on every input before the core sees it, and its
  * compares (op codes, lengths) are the format's, not the code under test's:
  * left out of the engines' coverage, as the kernel's noinstr code is (under
- * libFuzzer their tracing was most of its cost, about 5% of a kmap_ops run). */
-#if defined(__clang__) && __clang_major__ >= 13
-#define ops_no_coverage	__attribute__((no_sanitize("coverage")))
-#elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
-#define ops_no_coverage	__attribute__((no_sanitize_coverage))
-#else
-#define ops_no_coverage
-#endif
+ * libFuzzer their tracing was most of its cost, about 5% of a kmap_ops run):
+ * its functions are __no_sanitize_coverage (core/compiler.h). */
 
 /* What a leading byte means to the decoder: the op (an unknown code taken
  * modulo the number of codes, as the lenient decoder does), its length in
@@ -99,7 +94,7 @@ struct op_shape {
 static struct op_shape shapes[256];
 static bool shapes_ready;
 
-ops_no_coverage
+__no_sanitize_coverage
 static void make_shapes(void)
 {
 	for (unsigned b = 0; b < 256; b++) {
@@ -115,7 +110,7 @@ static void make_shapes(void)
 }
 
 /* @n (0, 1 or 4) little-endian bytes at @p */
-ops_no_coverage
+__no_sanitize_coverage
 static inline uint32_t le(const uint8_t *p, unsigned n)
 {
 	uint32_t v = 0;
@@ -125,7 +120,7 @@ static inline uint32_t le(const uint8_t *p, unsigned n)
 	return v;
 }
 
-ops_no_coverage
+__no_sanitize_coverage
 bool hm_seq_decode(const uint8_t *data, size_t size, bool strict,
 		   struct hm_seq *seq, char *err, size_t errsz)
 {

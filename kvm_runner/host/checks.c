@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/compiler.h"
 #include "kvm_runner/host/verify_parts.h"
 
 static void check_ops(struct hm_machine *m, const struct job *job,
@@ -253,13 +254,7 @@ static void check_writes(struct hm_machine *m, struct sim_run *s,
  * build's coverage (its compare of each word was half of the scan's
  * cost), as fuzz/ops.c leaves its decoder out; not inlined, where the
  * caller's coverage would come back. */
-#if defined(__clang__) && __clang_major__ >= 13
-#define checks_no_coverage	__attribute__((no_sanitize("coverage"), noinline))
-#elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
-#define checks_no_coverage	__attribute__((no_sanitize_coverage, noinline))
-#else
-#define checks_no_coverage
-#endif
+#define checks_no_coverage	__no_sanitize_coverage __attribute__((noinline))
 
 /* The first non-zero word of @words[@from ..], or 1024. */
 static checks_no_coverage uint32_t next_nonzero(const uint32_t *words,
