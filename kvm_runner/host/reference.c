@@ -116,10 +116,7 @@ void logged__may_hold(const struct logged_write *w, size_t n, uint32_t pfn,
 			continue;
 		if (!w[i].maybe)
 			ok->n = 0;
-		if (ok->n < HM_MAY_HOLD_MAX)
-			ok->v[ok->n++] = w[i].val;
-		else
-			ok->any = true;
+		may_hold__add(ok, w[i].val);
 	}
 }
 
@@ -146,12 +143,8 @@ static uint32_t s_read32(struct hm_exec *x, hm_vaddr_t va)
 		return v;
 	logged__may_hold(s->log, s->nlog, alt, va & 0xfff, &other);
 	ok->any |= other.any;
-	for (unsigned i = 0; i < other.n; i++) {
-		if (ok->n < HM_MAY_HOLD_MAX)
-			ok->v[ok->n++] = other.v[i];
-		else
-			ok->any = true;
-	}
+	for (unsigned i = 0; i < other.n; i++)
+		may_hold__add(ok, other.v[i]);
 	return v;
 }
 

@@ -53,6 +53,15 @@ struct may_hold {
 };
 void logged__may_hold(const struct logged_write *w, size_t n, uint32_t pfn,
 		      uint32_t off, struct may_hold *ok);
+/* One more value @ok may hold; past HM_MAY_HOLD_MAX, any. */
+static inline void may_hold__add(struct may_hold *ok, uint32_t v)
+{
+	if (ok->n < HM_MAY_HOLD_MAX)
+		ok->v[ok->n++] = v;
+	else
+		ok->any = true;
+}
+
 static inline bool may_hold__has(const struct may_hold *ok, uint32_t v)
 {
 	for (unsigned i = 0; i < ok->n; i++)
