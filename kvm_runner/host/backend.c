@@ -16,6 +16,14 @@
 #include "kvm_runner/host/kvm.h"
 #include "kvm_runner/host/tcg.h"
 
+void run_opts__init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = 10000;
+	o->dev = "/dev/kvm";
+	o->qemu = HM_TCG_QEMU;
+}
+
 const char *backend__name(enum hm_backend b)
 {
 	return b == HM_BACKEND_KVM ? "kvm" : b == HM_BACKEND_TCG ? "tcg" :

@@ -106,11 +106,11 @@ static struct vms *vms_of(enum hm_kernel k)
 
 	if (vms[k].vm[1])
 		return &vms[k];
-	o->timeout_ms = 10000;
+	run_opts__init(o);
 	o->backend = HM_BACKEND_TCG;
 	o->kernel = k;
-	o->dev = "/dev/kvm";
-	o->qemu = qemu ? qemu : "/usr/libexec/qemu-system-i386";
+	if (qemu)
+		o->qemu = qemu;
 	o->quiet = true;
 	o->tcg_one_thread = true;
 	vms[k].o = o;

@@ -164,9 +164,7 @@ int options__parse(int argc, char **argv, struct options *opt)
 	int c;
 
 	memset(opt, 0, sizeof(*opt));
-	opt->run.timeout_ms = 10000;
-	opt->run.dev = "/dev/kvm";
-	opt->run.qemu = HM_TCG_QEMU;
+	run_opts__init(&opt->run);
 	opt->smp_cpus = 2;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		if (c == 'h') {

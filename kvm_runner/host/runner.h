@@ -53,6 +53,10 @@ struct run_opts {
 	const char *qemu;	/* the QEMU binary */
 };
 
+/* backend.c: the defaults of a run, those --help states (the guest fuzz
+ * target, which has no command line of ours, starts from them too). */
+void run_opts__init(struct run_opts *o);
+
 /* scenarios.c */
 struct scenario {
 	const char *name;
